@@ -1,0 +1,103 @@
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import authenticate, get_user_model
+from django.db import connection
+from django.test import override_settings
+
+BASE_DIR = Path(settings.BASE_DIR)
+
+
+def run_manage(*args, **env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+class TestProductionSettings:
+    def test_check_deploy_passes_without_warning(self):
+        result = run_manage(
+            "check",
+            "--deploy",
+            "--fail-level",
+            "WARNING",
+            DJANGO_SETTINGS_MODULE="config.settings.prod",
+            DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+            DATABASE_URL="sqlite:///:memory:",
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "no issues" in result.stdout
+
+    def test_refuse_to_start_without_a_secret_key(self):
+        result = run_manage(
+            "check", DJANGO_SETTINGS_MODULE="config.settings.prod", DJANGO_SECRET_KEY=""
+        )
+        assert result.returncode != 0
+        assert "DJANGO_SECRET_KEY" in result.stderr
+
+    def test_refuse_to_load_the_demo(self):
+        result = run_manage(
+            "load_demo",
+            DJANGO_SETTINGS_MODULE="config.settings.prod",
+            DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+            DATABASE_URL="sqlite:///:memory:",
+        )
+        assert result.returncode != 0
+        assert "interdits" in result.stderr
+
+
+@pytest.mark.django_db
+class TestDemoPassword:
+    def test_opens_the_demo_account_where_demo_accounts_are_allowed(self):
+        user = get_user_model().objects.create_user("demo", password=settings.DEMO_PASSWORD)
+        assert authenticate(username="demo", password=settings.DEMO_PASSWORD) == user
+
+    def test_is_refused_where_demo_accounts_are_off(self):
+        get_user_model().objects.create_user("demo", password=settings.DEMO_PASSWORD)
+        with override_settings(DEMO_ACCOUNTS_ALLOWED=False):
+            assert authenticate(username="demo", password=settings.DEMO_PASSWORD) is None
+
+
+class TestDatabaseSettings:
+    def test_embedded_sqlite_runs_in_wal_mode_with_immediate_transactions(
+        self, tmp_path, monkeypatch
+    ):
+        from config.settings.base import database_from_env
+
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+        config = database_from_env(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+        assert config["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+        assert "journal_mode=WAL" in config["OPTIONS"]["init_command"]
+
+    def test_database_url_selects_postgresql(self, monkeypatch):
+        from config.settings.base import database_from_env
+
+        monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+        assert database_from_env()["ENGINE"] == "django.db.backends.postgresql"
+
+    @pytest.mark.django_db
+    def test_the_running_sqlite_database_is_in_wal_mode(self):
+        if connection.vendor != "sqlite" or connection.settings_dict["NAME"].startswith(
+            "file:memorydb"
+        ):
+            pytest.skip("only meaningful on a file-backed SQLite database")
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode")
+            assert cursor.fetchone()[0] == "wal"
+
+
+class TestLocale:
+    def test_french_is_the_default_language_in_paris_time(self):
+        assert settings.LANGUAGE_CODE == "fr-fr"
+        assert settings.TIME_ZONE == "Europe/Paris"
+        assert settings.USE_TZ is True
