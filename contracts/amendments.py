@@ -1,0 +1,78 @@
+"""Read an amendment against the contract it changes: the diff a validator approves."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from .models import Amendment, FundingLine, Milestone
+from .services import AmendmentProposal
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    """One changed figure: where it is (axis, line, year) and its before/after values."""
+
+    axis: str
+    item: str
+    year: int | None
+    before: object
+    after: object
+
+    @property
+    def delta(self) -> Decimal | None:
+        if isinstance(self.before, Decimal) and isinstance(self.after, Decimal):
+            return self.after - self.before
+        return None
+
+
+def amendment_diff(amendment: Amendment) -> list[DiffRow]:
+    """Return the changes ``amendment`` proposes, per axis, line and year, contract first."""
+    contract = amendment.contract
+    proposal = AmendmentProposal.from_json(amendment.proposed)
+    rows = []
+    if proposal.envelope_amount is not None:
+        rows.append(
+            DiffRow(
+                _("Contrat"),
+                _("Enveloppe"),
+                None,
+                contract.envelope_amount,
+                proposal.envelope_amount,
+            )
+        )
+    if proposal.end_date is not None:
+        rows.append(
+            DiffRow(_("Contrat"), _("Date de fin"), None, contract.end_date, proposal.end_date)
+        )
+    lines = FundingLine.objects.filter(pk__in=proposal.allocations).select_related("axis")
+    current = {
+        (allocation.funding_line_id, allocation.year): allocation.allocated_amount
+        for line in lines.prefetch_related("allocations")
+        for allocation in line.allocations.all()
+    }
+    for line in sorted(lines, key=lambda line: (line.axis.number, line.code)):
+        for year, amount in sorted(proposal.allocations[line.pk].items()):
+            rows.append(
+                DiffRow(
+                    f"{line.axis.number}. {line.axis.title}",
+                    f"{line.code} – {line.label}",
+                    year,
+                    current.get((line.pk, year), Decimal("0.00")),
+                    amount,
+                )
+            )
+    milestones = Milestone.objects.filter(pk__in=proposal.milestones).select_related("axis")
+    for milestone in sorted(milestones, key=lambda m: (m.axis.number, m.due_date)):
+        values = proposal.milestones[milestone.pk]
+        if "due_date" in values:
+            rows.append(
+                DiffRow(
+                    f"{milestone.axis.number}. {milestone.axis.title}",
+                    _("Échéance : %(title)s") % {"title": milestone.title},
+                    None,
+                    milestone.due_date,
+                    values["due_date"],
+                )
+            )
+    return rows

@@ -1,0 +1,163 @@
+"""Forms of the contract pages: they read what the user typed; the services decide."""
+
+import json
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from territories.models import Establishment
+
+from .imports import KINDS, InvalidValue, parse_amount
+from .models import Contract, FundingLine, StrategicAxis
+from .schemes import SchemeCode
+from .selectors import eligible_beneficiaries
+
+
+class AmountField(forms.CharField):
+    """An amount in euros typed the French way (``12 000,50``) or not (``12000.50``)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        try:
+            return parse_amount(value)
+        except InvalidValue as error:
+            raise forms.ValidationError(str(error), code="invalid") from error
+
+
+class _DecimalTextDecoder(json.JSONDecoder):
+    """Keep JSON numbers with a fraction as text: scheme rules read them as ``Decimal``."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["parse_float"] = str
+        super().__init__(*args, **kwargs)
+
+
+class DetailsField(forms.JSONField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("decoder", _DecimalTextDecoder)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in (None, ""):
+            return {}
+        if not isinstance(value, dict):
+            raise forms.ValidationError(
+                _('Saisissez un objet JSON, par exemple {"students": 2}.'), code="invalid"
+            )
+        return value
+
+
+def amount_field_name(year: int) -> str:
+    return f"amount_{year}"
+
+
+class FundingLineForm(forms.Form):
+    """Add a funding line to a contract, or change one (``line`` given)."""
+
+    axis = forms.ModelChoiceField(queryset=StrategicAxis.objects.none(), label=_("Axe"))
+    code = forms.CharField(label=_("Code"), max_length=30)
+    scheme = forms.ChoiceField(label=_("Dispositif"), choices=SchemeCode.choices)
+    label = forms.CharField(label=_("Libellé"), max_length=255)
+    beneficiary = forms.ModelChoiceField(
+        queryset=Establishment.objects.none(), label=_("Établissement bénéficiaire")
+    )
+    details = DetailsField(
+        label=_("Paramètres du dispositif (JSON)"),
+        required=False,
+        initial=dict,
+        help_text=_('Par exemple {"students": 2} pour une ligne IPA.'),
+    )
+    consumption_deadline_date = forms.DateField(
+        label=_("Date limite de consommation"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, contract: Contract, line: FundingLine | None = None, **kwargs):
+        self.contract = contract
+        self.line = line
+        if line is not None:
+            initial = {
+                "axis": line.axis_id,
+                "code": line.code,
+                "scheme": line.scheme,
+                "label": line.label,
+                "beneficiary": line.beneficiary_id,
+                "details": line.details,
+                "consumption_deadline_date": line.consumption_deadline_date,
+            }
+            for allocation in line.allocations.all():
+                initial[amount_field_name(allocation.year)] = allocation.allocated_amount
+            kwargs["initial"] = {**initial, **kwargs.get("initial", {})}
+        super().__init__(*args, **kwargs)
+        self.fields["axis"].queryset = contract.axes.order_by("number")
+        self.fields["beneficiary"].queryset = eligible_beneficiaries(contract)
+        for year in contract.years:
+            self.fields[amount_field_name(year)] = AmountField(
+                label=_("Montant %(year)s (€)") % {"year": year}, required=False
+            )
+        if line is not None:
+            # A line stays on its axis, with its code and scheme: a new scheme is a new line.
+            for name in ("axis", "code", "scheme"):
+                self.fields[name].disabled = True
+
+    def amounts_by_year(self) -> dict[int, Decimal]:
+        """Return the amounts typed, per year; an empty box leaves that year as it is."""
+        return {
+            year: self.cleaned_data[amount_field_name(year)]
+            for year in self.contract.years
+            if self.cleaned_data.get(amount_field_name(year)) is not None
+        }
+
+    def year_fields(self):
+        return [self[amount_field_name(year)] for year in self.contract.years]
+
+
+class MilestoneForm(forms.Form):
+    axis = forms.ModelChoiceField(queryset=StrategicAxis.objects.none(), label=_("Axe"))
+    title = forms.CharField(label=_("Intitulé"), max_length=255)
+    due_date = forms.DateField(
+        label=_("Échéance"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    indicator_label = forms.CharField(label=_("Indicateur"), max_length=255)
+    indicator_unit = forms.CharField(label=_("Unité"), max_length=50, required=False)
+    baseline_value = forms.DecimalField(
+        label=_("Valeur de référence"), max_digits=14, decimal_places=2, initial=Decimal(0)
+    )
+    target_value = forms.DecimalField(label=_("Cible"), max_digits=14, decimal_places=2)
+
+    def __init__(self, *args, contract: Contract, **kwargs):
+        self.contract = contract
+        super().__init__(*args, **kwargs)
+        self.fields["axis"].queryset = contract.axes.order_by("number")
+
+
+class MilestoneRescheduleForm(forms.Form):
+    due_date = forms.DateField(
+        label=_("Nouvelle échéance"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    reason = forms.CharField(label=_("Motif du report"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Contenu"),
+        choices=[(KINDS[0], _("Lignes de financement")), (KINDS[1], _("Jalons"))],
+    )
+    file = forms.FileField(label=_("Fichier CSV ou XLSX"))
+    wet_run = forms.BooleanField(
+        label=_("Enregistrer (sinon simple simulation)"),
+        required=False,
+        help_text=_("Laissez décoché pour voir ce qui changerait sans rien écrire."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        extension = upload.name.rsplit(".", 1)[-1].lower()
+        if extension not in ("csv", "xlsx"):
+            raise forms.ValidationError(_("Le fichier doit être au format CSV ou XLSX."))
+        upload.file_format = extension
+        return upload

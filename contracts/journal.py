@@ -1,0 +1,230 @@
+"""The append-only audit journal: one event per change, hash-chained.
+
+Each event's hash covers its canonical content and the previous event's hash, so any
+modification, deletion, insertion or reordering breaks the chain at a named event.
+Appends are serialised by a lock on the single ``AuditChainHead`` row.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "CREATE", _("Création")
+    CHANGE = "CHANGE", _("Modification")
+    DELETE = "DELETE", _("Suppression")
+    IMPORT = "IMPORT", _("Import")
+    EXPORT = "EXPORT", _("Export")
+    TRANSITION = "TRANSITION", _("Étape de workflow")
+    ASSIGN = "ASSIGN", _("Prise en charge d'une tâche")
+    UNASSIGN = "UNASSIGN", _("Abandon d'une tâche")
+    CANCEL = "CANCEL", _("Annulation")
+    UNDO = "UNDO", _("Retour arrière")
+    VIEW = "VIEW", _("Consultation auditeur")
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Le journal d'audit est en ajout seul : aucune modification.")
+
+    def delete(self):
+        raise PermissionError("Le journal d'audit est en ajout seul : aucune suppression.")
+
+
+class AuditEvent(models.Model):
+    """One journaled event. Never updated, never deleted."""
+
+    sequence = models.BigIntegerField(_("numéro d'ordre"), unique=True)
+    occurred_at = models.DateTimeField(_("date"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("acteur"),
+    )
+    actor_name = models.CharField(_("acteur (nom)"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=12, choices=AuditAction.choices)
+    contract = models.ForeignKey(
+        "contracts.Contract",
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        db_constraint=False,
+        related_name="audit_events",
+        verbose_name=_("contrat"),
+    )
+    object_type = models.CharField(_("type d'objet"), max_length=60)
+    object_id = models.CharField(_("identifiant de l'objet"), max_length=60, blank=True)
+    object_label = models.CharField(_("objet"), max_length=255, blank=True)
+    summary = models.CharField(_("résumé"), max_length=255)
+    reason = models.TextField(_("motif"), blank=True)
+    changes = models.JSONField(_("valeurs avant / après"), default=dict, blank=True)
+    prev_hash = models.CharField(_("empreinte précédente"), max_length=64)
+    hash = models.CharField(_("empreinte"), max_length=64, unique=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("événement du journal")
+        verbose_name_plural = _("journal d'audit")
+        ordering = ["sequence"]
+        indexes = [
+            models.Index(fields=["contract", "sequence"], name="audit_contract_seq_idx"),
+            models.Index(fields=["actor", "sequence"], name="audit_actor_seq_idx"),
+        ]
+
+    def __str__(self):
+        return f"#{self.sequence} {self.summary}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Le journal d'audit est en ajout seul : aucune modification.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Le journal d'audit est en ajout seul : aucune suppression.")
+
+
+class AuditChainHead(models.Model):
+    """The single row that holds the chain's last sequence and hash (the append lock)."""
+
+    last_sequence = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        verbose_name = _("tête de chaîne du journal")
+
+    def __str__(self):
+        return f"#{self.last_sequence} {self.last_hash[:12]}"
+
+
+def _json_default(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def canonical_changes(changes: dict) -> dict:
+    """Return ``changes`` as plain JSON values (decimals and dates as strings)."""
+    return json.loads(json.dumps(changes, default=_json_default, sort_keys=True))
+
+
+def compute_hash(
+    *,
+    sequence: int,
+    occurred_at: datetime,
+    actor_id: int | None,
+    actor_name: str,
+    action: str,
+    contract_id: int | None,
+    object_type: str,
+    object_id: str,
+    object_label: str,
+    summary: str,
+    reason: str,
+    changes: dict,
+    prev_hash: str,
+) -> str:
+    """Return the SHA-256 of an event's canonical content chained to ``prev_hash``."""
+    payload = json.dumps(
+        [
+            sequence,
+            occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            actor_id,
+            actor_name,
+            action,
+            contract_id,
+            object_type,
+            object_id,
+            object_label,
+            summary,
+            reason,
+            changes,
+            prev_hash,
+        ],
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=_json_default,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Change:
+    """A before/after pair of one field."""
+
+    before: object
+    after: object
+
+
+def diff_fields(before: dict, after: dict) -> dict:
+    """Return ``{field: {"before": …, "after": …}}`` for the fields whose value changed."""
+    return {
+        key: {"before": before.get(key), "after": after.get(key)}
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+
+
+def record_event(
+    *,
+    actor,
+    action: str,
+    obj=None,
+    contract=None,
+    summary: str,
+    reason: str = "",
+    changes: dict | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+) -> AuditEvent:
+    """Append one event to the journal, in the caller's transaction.
+
+    Must run inside the transaction of the change it records: if the event cannot be
+    written, the change rolls back with it.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_event doit être appelé dans la transaction de la modification.")
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    changes = canonical_changes(changes or {})
+    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    actor_name = actor.get_username() if actor_id else ""
+    if contract is None and obj is not None and obj.__class__.__name__ == "Contract":
+        contract = obj
+    fields = {
+        "sequence": head.last_sequence + 1,
+        "occurred_at": timezone.now(),
+        "actor_id": actor_id,
+        "actor_name": actor_name,
+        "action": action,
+        "contract_id": contract.pk if contract is not None else None,
+        "object_type": object_type or (obj._meta.label if obj is not None else ""),
+        "object_id": object_id or (str(obj.pk) if obj is not None else ""),
+        "object_label": str(obj)[:255] if obj is not None else "",
+        "summary": summary[:255],
+        "reason": reason,
+        "changes": changes,
+        "prev_hash": head.last_hash,
+    }
+    event = AuditEvent(**fields, hash=compute_hash(**fields))
+    event.save(force_insert=True)
+    AuditChainHead.objects.filter(pk=head.pk).update(
+        last_sequence=event.sequence, last_hash=event.hash
+    )
+    return event

@@ -1,0 +1,58 @@
+"""Money helpers: every amount is a ``Decimal`` in euros, rounded half-up to the cent."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import models
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+# French typography groups thousands with a narrow no-break space.
+THOUSANDS_SEPARATOR = "\u202f"
+
+
+def round_cents(amount: Decimal | int | str) -> Decimal:
+    """Return ``amount`` rounded half-up to the cent (never accepts a float)."""
+    if isinstance(amount, float):
+        raise TypeError("Les montants ne peuvent pas être des nombres flottants.")
+    return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def split_evenly(total: Decimal, parts: int) -> list[Decimal]:
+    """Split ``total`` into ``parts`` amounts to the cent that add up exactly to it.
+
+    The remainder cents go to the first parts, so the split is deterministic.
+    """
+    if parts <= 0:
+        raise ValueError("Le nombre de parts doit être positif.")
+    total = round_cents(total)
+    cents = int(total * 100)
+    base, remainder = divmod(cents, parts)
+    return [Decimal(base + (1 if index < remainder else 0)) / 100 for index in range(parts)]
+
+
+def format_euros(amount: Decimal | None) -> str:
+    """Return ``amount`` in the French display form, e.g. ``900 000,00 €``."""
+    if amount is None:
+        return "—"
+    sign = "-" if amount < 0 else ""
+    whole, _, cents = f"{abs(round_cents(amount)):.2f}".partition(".")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    return f"{sign}{THOUSANDS_SEPARATOR.join(groups)},{cents} €"
+
+
+class MoneyField(models.DecimalField):
+    """The one definition of a money column: euros, 14 digits, 2 decimals."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("max_digits", None)
+        kwargs.pop("decimal_places", None)
+        return name, path, args, kwargs

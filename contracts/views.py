@@ -1,0 +1,263 @@
+"""Contract pages: thin views over the selectors, the forms and the services.
+
+Scope first (a contract outside the user's scope is a 404), then permission (a user in
+scope without ``contracts.change_contract`` gets a 403 on every write).
+"""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.views.generic import FormView, ListView, TemplateView, View
+
+from . import imports, selectors, services
+from .exceptions import BusinessRuleError
+from .forms import FundingLineForm, ImportForm, MilestoneForm, MilestoneRescheduleForm
+from .models import ContractStatus, FundingLine, Milestone
+
+CHANGE_PERMISSION = "contracts.change_contract"
+VIEW_PERMISSION = "contracts.view_contract"
+# A refused form answers 400 with everything the user typed (Turbo needs a 4xx to show it).
+INVALID_FORM_STATUS = 400
+
+
+class ContractListView(LoginRequiredMixin, ListView):
+    template_name = "contracts/contract_list.html"
+    context_object_name = "contracts"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return (
+            selectors.visible_contracts(self.request.user)
+            .select_related("hospital_group", "region")
+            .order_by("-start_date", "reference")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["items"] = selectors.contract_list_items(context["contracts"])
+        return context
+
+
+class ScopedContractMixin(LoginRequiredMixin):
+    """Load the contract of the URL among those the user may see, else answer 404."""
+
+    required_permission = VIEW_PERMISSION
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.contract = get_object_or_404(
+            selectors.visible_contracts(request.user).select_related(
+                "hospital_group", "region", "carrier_establishment"
+            ),
+            pk=kwargs["pk"],
+        )
+        if not request.user.has_perm(self.required_permission):
+            raise PermissionDenied(_("Vous n'avez pas le droit de faire cette opération."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["contract"] = self.contract
+        return context
+
+
+class ContractDetailView(ScopedContractMixin, TemplateView):
+    template_name = "contracts/contract_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["overview"] = selectors.contract_overview(self.contract, today=timezone.localdate())
+        context["can_change"] = (
+            self.request.user.has_perm(CHANGE_PERMISSION)
+            and self.contract.status == ContractStatus.DRAFT
+        )
+        return context
+
+
+class ContractFormView(ScopedContractMixin, FormView):
+    """A form that writes on a draft contract through one service call."""
+
+    required_permission = CHANGE_PERMISSION
+    template_name = "contracts/contract_form.html"
+    title = ""
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["contract"] = self.contract
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = self.title
+        return context
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=INVALID_FORM_STATUS)
+
+    def form_valid(self, form):
+        try:
+            if self.contract.status != ContractStatus.DRAFT:
+                raise BusinessRuleError(
+                    _(
+                        "Le contrat est au statut « %(status)s » : seul un brouillon se "
+                        "modifie ici ; un contrat signé se modifie par avenant."
+                    )
+                    % {"status": self.contract.get_status_display()}
+                )
+            self.write(form)
+        except BusinessRuleError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        except TypeError as error:
+            # Scheme rules refuse a parameter of the wrong type (e.g. "2" for a count).
+            form.add_error("details" if "details" in form.fields else None, str(error))
+            return self.form_invalid(form)
+        return redirect("contracts:contract_detail", pk=self.contract.pk)
+
+    def write(self, form):
+        raise NotImplementedError
+
+
+class FundingLineCreateView(ContractFormView):
+    form_class = FundingLineForm
+    title = _("Ajouter une ligne de financement")
+
+    def write(self, form):
+        data = form.cleaned_data
+        services.add_funding_line(
+            actor=self.request.user,
+            axis=data["axis"],
+            code=data["code"],
+            scheme=data["scheme"],
+            label=data["label"],
+            beneficiary=data["beneficiary"],
+            amounts_by_year=form.amounts_by_year(),
+            details=data["details"],
+            consumption_deadline_date=data["consumption_deadline_date"],
+        )
+
+
+class FundingLineUpdateView(ContractFormView):
+    form_class = FundingLineForm
+    title = _("Modifier une ligne de financement")
+
+    @cached_property
+    def line(self) -> FundingLine:
+        return get_object_or_404(
+            FundingLine.objects.select_related("axis", "beneficiary").prefetch_related(
+                "allocations"
+            ),
+            pk=self.kwargs["line_pk"],
+            axis__contract=self.contract,
+        )
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["line"] = self.line
+        return kwargs
+
+    def write(self, form):
+        data = form.cleaned_data
+        services.change_funding_line(
+            actor=self.request.user,
+            line=self.line,
+            amounts_by_year=form.amounts_by_year(),
+            label=data["label"],
+            details=data["details"],
+            beneficiary=data["beneficiary"],
+            consumption_deadline_date=data["consumption_deadline_date"],
+        )
+
+
+class MilestoneCreateView(ContractFormView):
+    form_class = MilestoneForm
+    title = _("Ajouter un jalon")
+
+    def write(self, form):
+        data = form.cleaned_data
+        services.add_milestone(
+            actor=self.request.user,
+            axis=data["axis"],
+            title=data["title"],
+            due_date=data["due_date"],
+            indicator_label=data["indicator_label"],
+            indicator_unit=data["indicator_unit"],
+            baseline_value=data["baseline_value"],
+            target_value=data["target_value"],
+        )
+
+
+class MilestoneRescheduleView(ContractFormView):
+    form_class = MilestoneRescheduleForm
+    title = _("Reporter un jalon")
+
+    @cached_property
+    def milestone(self) -> Milestone:
+        return get_object_or_404(
+            Milestone, pk=self.kwargs["milestone_pk"], axis__contract=self.contract
+        )
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.pop("contract")
+        kwargs.setdefault("initial", {})["due_date"] = self.milestone.due_date
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["subtitle"] = self.milestone.title
+        return context
+
+    def write(self, form):
+        services.reschedule_milestone(
+            actor=self.request.user,
+            milestone=self.milestone,
+            due_date=form.cleaned_data["due_date"],
+            reason=form.cleaned_data["reason"],
+        )
+
+
+class ContractImportView(ContractFormView):
+    form_class = ImportForm
+    template_name = "contracts/contract_import.html"
+    title = _("Importer des lignes ou des jalons")
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.pop("contract")
+        return kwargs
+
+    def form_valid(self, form):
+        upload = form.cleaned_data["file"]
+        report = imports.import_contract_file(
+            actor=self.request.user,
+            contract=self.contract,
+            kind=form.cleaned_data["kind"],
+            file_format=upload.file_format,
+            content=upload.read(),
+            dry_run=not form.cleaned_data["wet_run"],
+            filename=upload.name,
+        )
+        status = 200 if report.is_valid else INVALID_FORM_STATUS
+        return self.render_to_response(
+            self.get_context_data(form=form, report=report), status=status
+        )
+
+
+class ContractExportView(ScopedContractMixin, View):
+    """Send the contract's lines or milestones as CSV or XLSX; the export is journaled."""
+
+    def get(self, request, pk, kind, file_format):
+        if kind not in imports.KINDS or file_format not in imports.CONTENT_TYPES:
+            raise Http404(_("Export inconnu."))
+        export = imports.export_contract_file(
+            actor=request.user, contract=self.contract, kind=kind, file_format=file_format
+        )
+        response = HttpResponse(export.content, content_type=export.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+        return response

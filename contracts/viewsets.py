@@ -1,0 +1,43 @@
+"""The contract pages, mounted in the viewflow Site as an application."""
+
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from viewflow.urls import Application
+
+from . import views
+
+
+class ContractsApp(Application):
+    app_name = "contracts"
+    title = _("Contrats")
+    icon = "description"
+
+    def has_view_permission(self, user, obj=None):
+        return user.is_authenticated
+
+    contract_list_path = path("", views.ContractListView.as_view(), name="index")
+    contract_detail_path = path(
+        "<int:pk>/", views.ContractDetailView.as_view(), name="contract_detail"
+    )
+    line_add_path = path(
+        "<int:pk>/lines/add/", views.FundingLineCreateView.as_view(), name="line_add"
+    )
+    line_change_path = path(
+        "<int:pk>/lines/<int:line_pk>/change/",
+        views.FundingLineUpdateView.as_view(),
+        name="line_change",
+    )
+    milestone_add_path = path(
+        "<int:pk>/milestones/add/", views.MilestoneCreateView.as_view(), name="milestone_add"
+    )
+    milestone_reschedule_path = path(
+        "<int:pk>/milestones/<int:milestone_pk>/reschedule/",
+        views.MilestoneRescheduleView.as_view(),
+        name="milestone_reschedule",
+    )
+    import_path = path("<int:pk>/import/", views.ContractImportView.as_view(), name="import")
+    export_path = path(
+        "<int:pk>/export/<str:kind>.<str:file_format>",
+        views.ContractExportView.as_view(),
+        name="export",
+    )

