@@ -1,0 +1,447 @@
+"""The five flows of a contract's life (DESIGN.md, "The flows").
+
+Each flow is a declarative graph: order, hand-offs and who may act. Every decision is
+taken by a ``contracts`` service called from the task view; every flow locks its
+process row (``select_for_update``) so two people can never complete one task twice.
+Node names are a public API: permissions, URLs and the BPMN exports derive from them.
+"""
+
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from viewflow import this
+from viewflow.workflow import flow, lock
+
+from . import notifications, views
+from .models import (
+    AmendmentProcess,
+    ConsumptionClosingProcess,
+    ContractApprovalProcess,
+    CreditDelegationProcess,
+    MilestoneReviewProcess,
+)
+from .nodes import ScopedStart, ScopedView, prepared_by_owner
+from .selectors import can_see_workflows, process_in_scope
+
+APPROVED = "APPROVED"
+
+
+class ContractFlow(flow.Flow):
+    """Base of the contract flows: row lock, scoped visibility."""
+
+    lock_impl = lock.select_for_update_lock
+
+    def has_view_permission(self, user, obj=None):
+        if not can_see_workflows(user):
+            return False
+        return obj is None or process_in_scope(user, obj)
+
+    def has_manage_permission(self, user, obj=None):
+        # Cancelling or undoing tasks rewrites history: reserved to superusers.
+        return user.is_authenticated and user.is_superuser
+
+
+def _local_moment(day, at: time) -> datetime:
+    return timezone.make_aware(datetime.combine(day, at), timezone.get_default_timezone())
+
+
+class ContractApprovalFlow(ContractFlow):
+    """Approbation d'un contrat
+
+    Le chargé de mission soumet le contrat ; un validateur, autre que lui, l'approuve
+    ou le renvoie avec un motif ; la signature est enregistrée et le contrat entre en
+    vigueur.
+    """
+
+    process_class = ContractApprovalProcess
+
+    start = (
+        ScopedStart(views.SubmitContractView.as_view())
+        .Annotation(
+            title=_("Soumettre le contrat"),
+            description=_("Le chargé de mission soumet le contrat complet à validation."),
+        )
+        .Permission("workflows.submit_contract")
+        .Next(this.approve, task_data=prepared_by_owner)
+    )
+
+    approve = (
+        ScopedView(views.ContractDecisionView.as_view())
+        .Annotation(
+            title=_("Approuver le contrat"),
+            description=_(
+                "Un validateur, autre que la personne qui a soumis, approuve le contrat "
+                "ou le renvoie avec un motif."
+            ),
+        )
+        .Permission("workflows.approve_contract")
+        .PreparedBy(lambda process: process.contract.submitted_by_id)
+        .Next(this.is_approved)
+    )
+
+    is_approved = (
+        flow.If(lambda activation: activation.process.decision == APPROVED)
+        .Annotation(title=_("Contrat approuvé ?"))
+        .Then(this.sign)
+        .Else(this.revise)
+    )
+
+    revise = (
+        ScopedView(views.ResubmitContractView.as_view())
+        .Annotation(
+            title=_("Corriger et soumettre à nouveau"),
+            description=_("Le chargé de mission corrige le contrat renvoyé et le soumet."),
+        )
+        .Permission("workflows.submit_contract")
+        .Next(this.approve, task_data=prepared_by_owner)
+    )
+
+    sign = (
+        ScopedView(views.RecordSignatureView.as_view())
+        .Annotation(
+            title=_("Enregistrer la signature"),
+            description=_("Date de signature et signataires ; le contrat entre en vigueur."),
+        )
+        .Permission("workflows.record_signature")
+        .Next(this.end)
+    )
+
+    end = flow.End().Annotation(title=_("Contrat en vigueur"))
+
+
+class CreditDelegationFlow(ContractFlow):
+    """Délégation de crédits annuelle
+
+    Le chargé de mission prépare la délégation de l'année à partir des allocations et
+    des reprises ; un validateur, autre que lui, l'approuve ; la délégation est
+    enregistrée avec sa décision et le GHT est informé.
+    """
+
+    process_class = CreditDelegationProcess
+
+    start = (
+        ScopedStart(views.PrepareDelegationView.as_view())
+        .Annotation(
+            title=_("Préparer la délégation"),
+            description=_(
+                "Montants par ligne : alloué de l'année, moins le déjà délégué et les "
+                "reprises imputées."
+            ),
+        )
+        .Permission("workflows.prepare_delegation")
+        .Next(this.approve, task_data=prepared_by_owner)
+    )
+
+    approve = (
+        ScopedView(views.DelegationDecisionView.as_view())
+        .Annotation(
+            title=_("Approuver la délégation"),
+            description=_(
+                "Un validateur, autre que le préparateur, approuve (référence et date de la "
+                "décision) ou renvoie avec un motif. Les crédits ne bougent qu'ici."
+            ),
+        )
+        .Permission("workflows.approve_delegation")
+        .PreparedBy(lambda process: process.delegation.prepared_by_id)
+        .Next(this.is_approved)
+    )
+
+    is_approved = (
+        flow.If(lambda activation: activation.process.decision == APPROVED)
+        .Annotation(title=_("Délégation approuvée ?"))
+        .Then(this.notify)
+        .Else(this.revise)
+    )
+
+    revise = (
+        ScopedView(views.RevisePreparedDelegationView.as_view())
+        .Annotation(
+            title=_("Préparer à nouveau"),
+            description=_("Le chargé de mission prépare une nouvelle délégation."),
+        )
+        .Permission("workflows.prepare_delegation")
+        .Next(this.approve, task_data=prepared_by_owner)
+    )
+
+    notify = (
+        flow.Function(notifications.notify_delegation)
+        .Annotation(
+            title=_("Informer le GHT"),
+            description=_("Message aux directeurs du GHT, envoyé après validation."),
+        )
+        .Next(this.end)
+    )
+
+    end = flow.End().Annotation(title=_("Délégation enregistrée"))
+
+
+def review_reminder_moment(activation):
+    """Return when to remind the GHT: N days before the due date, 9 h Paris time."""
+    milestone = activation.process.coerced.milestone
+    day = milestone.due_date - timedelta(days=settings.MILESTONE_REMINDER_DAYS)
+    return _local_moment(day, time(9, 0))
+
+
+def review_escalation_moment(activation):
+    """Return when the due date has passed: the next day, 0 h Paris time."""
+    milestone = activation.process.coerced.milestone
+    return _local_moment(milestone.due_date + timedelta(days=1), time(0, 0))
+
+
+class MilestoneReviewFlow(ContractFlow):
+    """Revue de jalon
+
+    Ouverte avant l'échéance du jalon : le directeur du GHT déclare l'avancement
+    (valeur de l'indicateur, pièces) ; le chargé de mission valide ou demande un
+    complément. Relance avant l'échéance, escalade au chargé de mission après.
+    """
+
+    process_class = MilestoneReviewProcess
+
+    start = (
+        flow.StartHandle(this.open_review)
+        .Annotation(
+            title=_("Ouvrir la revue"),
+            description=_("Ouverte automatiquement avant l'échéance du jalon."),
+        )
+        .Next(this.report)
+    )
+
+    report = (
+        ScopedView(views.ReportMilestoneView.as_view())
+        .Annotation(
+            title=_("Déclarer l'avancement"),
+            description=_("Le directeur du GHT déclare la valeur atteinte et joint ses pièces."),
+        )
+        .Permission("workflows.report_milestone")
+        .OnTimeout(
+            review_reminder_moment,
+            this.remind,
+            interrupting=False,
+            title=_("Relance avant échéance"),
+        )
+        .OnTimeout(
+            review_escalation_moment,
+            this.escalate,
+            interrupting=False,
+            title=_("Échéance dépassée"),
+        )
+        .Next(this.review, task_data=prepared_by_owner)
+    )
+
+    remind = (
+        flow.Function(notifications.remind_milestone)
+        .Annotation(
+            title=_("Relancer le GHT"),
+            description=_("Message au directeur du GHT avant l'échéance."),
+        )
+        .Next(this.reminded)
+    )
+
+    reminded = flow.End().Annotation(title=_("Relance envoyée"))
+
+    escalate = (
+        flow.Function(notifications.escalate_milestone)
+        .Annotation(
+            title=_("Escalader au chargé de mission"),
+            description=_("L'échéance est passée sans déclaration."),
+        )
+        .Next(this.follow_up)
+    )
+
+    follow_up = (
+        ScopedView(views.FollowUpOverdueView.as_view())
+        .Annotation(
+            title=_("Traiter le retard"),
+            description=_("Le chargé de mission relance le GHT et consigne la suite donnée."),
+        )
+        .Permission("workflows.review_milestone")
+        .Next(this.followed_up)
+    )
+
+    followed_up = flow.End().Annotation(title=_("Retard traité"))
+
+    review = (
+        ScopedView(views.ReviewMilestoneView.as_view())
+        .Annotation(
+            title=_("Valider l'avancement"),
+            description=_(
+                "Le chargé de mission valide ou demande un complément (motif obligatoire) ; "
+                "jamais la personne qui a déclaré."
+            ),
+        )
+        .Permission("workflows.review_milestone")
+        .PreparedBy(lambda process: process.milestone.submitted_by_id)
+        .Next(this.is_validated)
+    )
+
+    is_validated = (
+        flow.If(lambda activation: activation.process.decision == APPROVED)
+        .Annotation(title=_("Jalon validé ?"))
+        .Then(this.end)
+        .Else(this.report)
+    )
+
+    end = flow.End().Annotation(title=_("Jalon validé"))
+
+    def open_review(self, activation, *, milestone):
+        """Fill the new review process from its milestone (called by ``start.run``)."""
+        contract = milestone.axis.contract
+        process = activation.process
+        process.milestone = milestone
+        process.contract = contract
+        process.hospital_group_id = contract.hospital_group_id
+        process.region_id = contract.region_id
+        return process
+
+
+class ConsumptionClosingFlow(ContractFlow):
+    """Clôture de consommation et reprise
+
+    Le GHT déclare l'état récapitulatif d'une ligne pour une année ; le chargé de
+    mission le vérifie et calcule les crédits non consommés ou non conformes ; un
+    validateur approuve la reprise ou son imputation sur la délégation suivante.
+    """
+
+    process_class = ConsumptionClosingProcess
+
+    start = (
+        ScopedStart(views.OpenClosingView.as_view())
+        .Annotation(
+            title=_("Ouvrir la clôture"),
+            description=_("Le chargé de mission ouvre la clôture d'une ligne pour une année."),
+        )
+        .Permission("workflows.check_statement")
+        .Next(this.declare)
+    )
+
+    start_at_deadline = (
+        flow.StartHandle(this.open_closing)
+        .Annotation(
+            title=_("Date limite de consommation"),
+            description=_("Ouverte automatiquement à la date limite de consommation."),
+        )
+        .Next(this.declare)
+    )
+
+    declare = (
+        ScopedView(views.DeclareStatementView.as_view())
+        .Annotation(
+            title=_("Déclarer l'état récapitulatif"),
+            description=_("Le GHT déclare les crédits consommés, dont non conformes."),
+        )
+        .Permission("workflows.submit_statement")
+        .Next(this.check, task_data=prepared_by_owner)
+    )
+
+    check = (
+        ScopedView(views.CheckStatementView.as_view())
+        .Annotation(
+            title=_("Vérifier et calculer la reprise"),
+            description=_(
+                "Le chargé de mission vérifie l'état ; les crédits à reprendre sont "
+                "calculés à partir des montants."
+            ),
+        )
+        .Permission("workflows.check_statement")
+        .PreparedBy(lambda process: process.statement.submitted_by_id)
+        .Next(this.has_recovery, task_data=prepared_by_owner)
+    )
+
+    has_recovery = (
+        flow.If(lambda activation: activation.process.recovery_id is not None)
+        .Annotation(title=_("Des crédits à reprendre ?"))
+        .Then(this.approve_recovery)
+        .Else(this.end)
+    )
+
+    approve_recovery = (
+        ScopedView(views.RecoveryDecisionView.as_view())
+        .Annotation(
+            title=_("Approuver la reprise"),
+            description=_(
+                "Un validateur, autre que le préparateur, approuve la reprise ou son "
+                "imputation sur la délégation suivante."
+            ),
+        )
+        .Permission("workflows.approve_recovery")
+        .PreparedBy(lambda process: process.recovery.prepared_by_id)
+        .Next(this.is_approved)
+    )
+
+    is_approved = (
+        flow.If(lambda activation: activation.process.decision == APPROVED)
+        .Annotation(title=_("Reprise approuvée ?"))
+        .Then(this.end)
+        .Else(this.check)
+    )
+
+    end = flow.End().Annotation(title=_("Clôture terminée"))
+
+    def open_closing(self, activation, *, allocation):
+        """Fill the new closing process from its allocation (called by ``start_at_deadline``)."""
+        contract = allocation.funding_line.axis.contract
+        process = activation.process
+        process.allocation = allocation
+        process.year = allocation.year
+        process.contract = contract
+        process.hospital_group_id = contract.hospital_group_id
+        process.region_id = contract.region_id
+        return process
+
+
+class AmendmentFlow(ContractFlow):
+    """Avenant
+
+    Le chargé de mission rédige l'avenant (montants par axe, ligne et année, dates,
+    jalons) ; un validateur, autre que lui, l'approuve au vu des différences ; le
+    contrat, les délégations à venir et les revues de jalon ouvertes suivent.
+    """
+
+    process_class = AmendmentProcess
+
+    start = (
+        ScopedStart(views.DraftAmendmentView.as_view())
+        .Annotation(
+            title=_("Rédiger l'avenant"),
+            description=_("Nouvelle version des montants, dates et jalons du contrat."),
+        )
+        .Permission("workflows.draft_amendment")
+        .Next(this.approve, task_data=prepared_by_owner)
+    )
+
+    approve = (
+        ScopedView(views.AmendmentDecisionView.as_view())
+        .Annotation(
+            title=_("Approuver l'avenant"),
+            description=_(
+                "Un validateur, autre que le rédacteur, approuve au vu des différences par "
+                "axe, ligne et année, ou renvoie avec un motif."
+            ),
+        )
+        .Permission("workflows.approve_amendment")
+        .PreparedBy(lambda process: process.amendment.prepared_by_id)
+        .Next(this.is_approved)
+    )
+
+    is_approved = (
+        flow.If(lambda activation: activation.process.decision == APPROVED)
+        .Annotation(title=_("Avenant approuvé ?"))
+        .Then(this.end)
+        .Else(this.rejected)
+    )
+
+    end = flow.End().Annotation(title=_("Avenant en vigueur"))
+
+    rejected = flow.End().Annotation(title=_("Avenant renvoyé"))
+
+
+FLOWS = [
+    ContractApprovalFlow,
+    CreditDelegationFlow,
+    MilestoneReviewFlow,
+    ConsumptionClosingFlow,
+    AmendmentFlow,
+]

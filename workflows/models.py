@@ -1,0 +1,158 @@
+"""Process models of the flows: one concrete subclass of viewflow's ``Process``.
+
+It carries real foreign keys to the contract and to the GHT and region (the scope every
+list filters on in SQL), and to the object a flow decides on. Each flow uses a proxy of
+it, so its permissions and admin stay its own while every list joins one table.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process
+
+from contracts.models import (
+    Amendment,
+    ConsumptionStatement,
+    Contract,
+    CreditDelegation,
+    Milestone,
+    Recovery,
+    YearlyAllocation,
+)
+from territories.models import HospitalGroup, Region
+
+
+class ContractProcess(Process):
+    """A workflow process about one contract (and one of its objects)."""
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="processes", verbose_name=_("contrat")
+    )
+    hospital_group = models.ForeignKey(
+        HospitalGroup, on_delete=models.PROTECT, related_name="+", verbose_name=_("GHT")
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("région")
+    )
+    year = models.PositiveSmallIntegerField(_("année"), null=True, blank=True)
+    milestone = models.ForeignKey(
+        Milestone,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="processes",
+        verbose_name=_("jalon"),
+    )
+    allocation = models.ForeignKey(
+        YearlyAllocation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="processes",
+        verbose_name=_("allocation"),
+    )
+    delegation = models.ForeignKey(
+        CreditDelegation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("délégation"),
+    )
+    statement = models.ForeignKey(
+        ConsumptionStatement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("état récapitulatif"),
+    )
+    recovery = models.ForeignKey(
+        Recovery,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reprise"),
+    )
+    amendment = models.ForeignKey(
+        Amendment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("avenant"),
+    )
+    decision = models.CharField(_("décision"), max_length=10, blank=True)
+    decision_reason = models.TextField(_("motif de la décision"), blank=True)
+    escalated_at = models.DateTimeField(_("escaladé le"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("relancé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("processus de contrat")
+        verbose_name_plural = _("processus de contrat")
+        ordering = ["-created"]
+        # Node permissions: codenames are a public API (roles, migrations, audits).
+        permissions = [
+            ("submit_contract", _("Soumettre un contrat à approbation")),
+            ("approve_contract", _("Approuver ou renvoyer un contrat")),
+            ("record_signature", _("Enregistrer la signature d'un contrat")),
+            ("prepare_delegation", _("Préparer une délégation de crédits")),
+            ("approve_delegation", _("Approuver une délégation de crédits")),
+            ("report_milestone", _("Déclarer l'avancement d'un jalon")),
+            ("review_milestone", _("Valider l'avancement d'un jalon")),
+            ("submit_statement", _("Déclarer un état récapitulatif")),
+            ("check_statement", _("Vérifier un état récapitulatif et calculer la reprise")),
+            ("approve_recovery", _("Approuver une reprise de crédits")),
+            ("draft_amendment", _("Rédiger un avenant")),
+            ("approve_amendment", _("Approuver un avenant")),
+        ]
+        indexes = [
+            models.Index(fields=["hospital_group"], name="process_scope_ght_idx"),
+            models.Index(fields=["region"], name="process_scope_region_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["milestone"],
+                condition=models.Q(milestone__isnull=False),
+                name="one_review_process_per_milestone",
+                violation_error_message=_("Ce jalon a déjà son processus de revue."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.flow_class.process_title if self.flow_class else ''} – {self.contract.reference}"
+
+
+class ContractApprovalProcess(ContractProcess):
+    class Meta:
+        proxy = True
+        verbose_name = _("approbation de contrat")
+        verbose_name_plural = _("approbations de contrat")
+
+
+class CreditDelegationProcess(ContractProcess):
+    class Meta:
+        proxy = True
+        verbose_name = _("délégation de crédits")
+        verbose_name_plural = _("délégations de crédits")
+
+
+class MilestoneReviewProcess(ContractProcess):
+    class Meta:
+        proxy = True
+        verbose_name = _("revue de jalon")
+        verbose_name_plural = _("revues de jalon")
+
+
+class ConsumptionClosingProcess(ContractProcess):
+    class Meta:
+        proxy = True
+        verbose_name = _("clôture de consommation")
+        verbose_name_plural = _("clôtures de consommation")
+
+
+class AmendmentProcess(ContractProcess):
+    class Meta:
+        proxy = True
+        verbose_name = _("avenant")
+        verbose_name_plural = _("avenants")

@@ -1,0 +1,127 @@
+"""Messages the flows send: journaled in the step's transaction, mailed after commit.
+
+A ``Function`` node runs inside the user's transaction (VIEWFLOW_NOTES trap 11): the
+mail goes out on commit, so a failing mail server never rolls a decision back and a
+rolled-back decision never sends a mail.
+"""
+
+import logging
+from functools import partial
+
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contracts.journal import AuditAction, record_event
+from contracts.models import CreditDelegation
+from contracts.money import format_euros
+from territories.roles import (
+    ROLE_GROUP_NAMES,
+    Role,
+    hospital_group_scope_group_name,
+    region_scope_group_name,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _recipients(process, role: Role) -> list[str]:
+    scope_group = (
+        hospital_group_scope_group_name(process.hospital_group)
+        if role == Role.GHT_DIRECTOR
+        else region_scope_group_name(process.region)
+    )
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=ROLE_GROUP_NAMES[role])
+        .filter(groups__name=scope_group)
+        .exclude(email="")
+        .distinct()
+    )
+    return list(users.order_by("email").values_list("email", flat=True))
+
+
+def _mail_on_commit(subject: str, body: str, recipients: list[str]) -> None:
+    if not recipients:
+        return
+
+    def send():
+        try:
+            send_mail(subject, body, None, recipients)
+        except OSError:
+            logger.exception("Message non envoyé : %s", subject)
+
+    transaction.on_commit(partial(send))
+
+
+def notify_delegation(activation) -> None:
+    """Tell the GHT's directors that the year's delegation was approved."""
+    process = activation.process.coerced
+    delegation = CreditDelegation.objects.get(pk=process.delegation_id)
+    total = sum((line.amount for line in delegation.lines.all()), start=0)
+    subject = _("Délégation de crédits %(year)s – %(contract)s") % {
+        "year": delegation.year,
+        "contract": process.contract.reference,
+    }
+    body = _(
+        "La délégation de crédits %(year)s de %(total)s a été approuvée "
+        "(décision %(ref)s du %(date)s)."
+    ) % {
+        "year": delegation.year,
+        "total": format_euros(total),
+        "ref": delegation.decision_reference,
+        "date": delegation.decision_date.strftime("%d/%m/%Y"),
+    }
+    recipients = _recipients(process, Role.GHT_DIRECTOR)
+    record_event(
+        actor=None,
+        action=AuditAction.TRANSITION,
+        obj=delegation,
+        contract=process.contract,
+        summary=_("GHT informé de la délégation %(year)s") % {"year": delegation.year},
+        changes={"destinataires": {"before": None, "after": len(recipients)}},
+    )
+    _mail_on_commit(subject, body, recipients)
+
+
+def remind_milestone(activation) -> None:
+    """Remind the GHT's directors that a milestone's due date is near."""
+    process = activation.process.coerced
+    milestone = process.milestone
+    process.reminded_at = timezone.now()
+    process.save(update_fields=["reminded_at"])
+    record_event(
+        actor=None,
+        action=AuditAction.TRANSITION,
+        obj=milestone,
+        contract=process.contract,
+        summary=_("Relance envoyée avant l'échéance du jalon"),
+    )
+    _mail_on_commit(
+        _("Jalon à déclarer avant le %(due)s") % {"due": milestone.due_date.strftime("%d/%m/%Y")},
+        _("Merci de déclarer l'avancement du jalon « %(title)s ».") % {"title": milestone.title},
+        _recipients(process, Role.GHT_DIRECTOR),
+    )
+
+
+def escalate_milestone(activation) -> None:
+    """Tell the region's contract managers that a milestone's due date has passed."""
+    process = activation.process.coerced
+    milestone = process.milestone
+    process.escalated_at = timezone.now()
+    process.save(update_fields=["escalated_at"])
+    record_event(
+        actor=None,
+        action=AuditAction.TRANSITION,
+        obj=milestone,
+        contract=process.contract,
+        summary=_("Échéance dépassée : escalade au chargé de mission"),
+    )
+    _mail_on_commit(
+        _("Jalon en retard : %(title)s") % {"title": milestone.title},
+        _("L'échéance du %(due)s est passée sans déclaration du GHT.")
+        % {"due": milestone.due_date.strftime("%d/%m/%Y")},
+        _recipients(process, Role.ARS_MANAGER),
+    )

@@ -1,0 +1,84 @@
+"""Processes started by the calendar, and timers that follow a moved due date.
+
+Run by ``manage.py timers_loop`` (development) or ``workflow_timers`` plus
+``open_due_processes`` every minute (production cron); safe to run concurrently: a
+unique constraint keeps one review per milestone.
+"""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.dispatch import receiver
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from contracts.models import ContractStatus, Milestone, MilestoneStatus, YearlyAllocation
+from contracts.signals import milestone_rescheduled
+
+from .flows import (
+    ConsumptionClosingFlow,
+    MilestoneReviewFlow,
+    review_escalation_moment,
+    review_reminder_moment,
+)
+from .models import ContractProcess
+
+
+def open_milestone_reviews(*, today: date) -> int:
+    """Start a review for each planned milestone due within the lead time; return how many."""
+    horizon = today + timedelta(days=settings.MILESTONE_REVIEW_LEAD_DAYS)
+    milestones = (
+        Milestone.objects.filter(
+            axis__contract__status=ContractStatus.ACTIVE,
+            status=MilestoneStatus.PLANNED,
+            due_date__lte=horizon,
+        )
+        .exclude(processes__isnull=False)
+        .select_related("axis__contract")
+    )
+    opened = 0
+    for milestone in milestones:
+        try:
+            with transaction.atomic():
+                MilestoneReviewFlow.start.run(milestone=milestone)
+        except IntegrityError:
+            continue  # another worker opened it first
+        opened += 1
+    return opened
+
+
+def open_consumption_closings(*, today: date) -> int:
+    """Start the closing of each delegated allocation whose line reached its deadline."""
+    allocations = (
+        YearlyAllocation.objects.filter(
+            funding_line__axis__contract__status=ContractStatus.ACTIVE,
+            funding_line__consumption_deadline_date__lte=today,
+            delegated_amount__gt=0,
+        )
+        .exclude(processes__flow_class=ConsumptionClosingFlow)
+        .select_related("funding_line__axis__contract")
+    )
+    opened = 0
+    for allocation in allocations:
+        with transaction.atomic():
+            ConsumptionClosingFlow.start_at_deadline.run(allocation=allocation)
+        opened += 1
+    return opened
+
+
+@receiver(milestone_rescheduled)
+def rearm_review_timers(sender, milestone, **kwargs):
+    """Move the armed reminder and escalation timers of the milestone's open review."""
+    processes = ContractProcess.objects.filter(
+        milestone=milestone, flow_class=MilestoneReviewFlow, finished__isnull=True
+    )
+    timers = {
+        MilestoneReviewFlow.report__timeout: review_reminder_moment,
+        MilestoneReviewFlow.report__timeout_2: review_escalation_moment,
+    }
+    for task in Task.objects.filter(
+        process__in=processes, flow_task__in=list(timers), status=STATUS.SCHEDULED
+    ):
+        task.scheduled = timers[task.flow_task](task.activation_class(task))
+        task.save(update_fields=["scheduled"])

@@ -1,0 +1,405 @@
+"""Task views: validate a form, call one ``contracts`` service, complete the task.
+
+A refused decision (``BusinessRuleError``, e.g. four-eyes) is shown on the form with
+everything the user typed, and nothing is written: the service runs in a savepoint.
+"""
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import generic
+from viewflow.workflow.flow.views import mixins
+
+from contracts import amendments, services
+from contracts.exceptions import BusinessRuleError
+from contracts.journal import AuditAction, record_event
+from contracts.models import (
+    ContractStatus,
+    EvidenceDocument,
+    YearlyAllocation,
+)
+from contracts.selectors import visible_contracts
+
+from . import forms
+
+
+class ServiceTaskView(
+    mixins.SuccessMessageMixin,
+    mixins.TaskSuccessUrlMixin,
+    mixins.TaskViewTemplateNames,
+    generic.FormView,
+):
+    """Base of every human step: one form, one service call, then the task completes."""
+
+    template_filename = "task.html"
+    success_message = gettext_lazy("L'étape {task} est terminée.")
+
+    @property
+    def activation(self):
+        return self.request.activation
+
+    @property
+    def process(self):
+        return self.request.activation.process
+
+    def perform(self, form) -> None:
+        """Call the service of this step; raise ``BusinessRuleError`` to refuse."""
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            with transaction.atomic():
+                self.perform(form)
+        except BusinessRuleError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+            return self.form_invalid(form)
+        self.process.save()
+        self.activation.execute()
+        success_message = self.get_success_message(form.cleaned_data)
+        messages.success(self.request, success_message, fail_silently=True)
+        return HttpResponseRedirect(self.get_success_url())
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400 if self.request.method == "POST" else 200
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["process"] = self.process
+        return context
+
+
+class StartServiceView(ServiceTaskView):
+    template_filename = "start.html"
+    success_message = gettext_lazy("Le processus {process} est lancé.")
+
+    def set_contract(self, contract) -> None:
+        self.process.contract = contract
+        self.process.hospital_group_id = contract.hospital_group_id
+        self.process.region_id = contract.region_id
+
+    def get_initial(self):
+        initial = super().get_initial()
+        if "contract" in self.request.GET:
+            initial["contract"] = self.request.GET["contract"]
+        return initial
+
+    def contracts(self, *statuses):
+        return visible_contracts(self.request.user).filter(status__in=statuses)
+
+
+def _decide(process, form) -> None:
+    process.decision = "APPROVED" if form.approved else "RETURNED"
+    process.decision_reason = form.cleaned_data.get("reason", "")
+
+
+# Contract approval -----------------------------------------------------------------------
+
+
+class SubmitContractView(StartServiceView):
+    form_class = forms.SubmitContractForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "contracts": self.contracts(ContractStatus.DRAFT)}
+
+    def perform(self, form):
+        contract = form.cleaned_data["contract"]
+        services.submit_contract(actor=self.request.user, contract=contract)
+        self.set_contract(contract)
+
+
+class ContractDecisionView(ServiceTaskView):
+    form_class = forms.DecisionForm
+
+    def perform(self, form):
+        contract = self.process.contract
+        if form.approved:
+            services.approve_contract(
+                actor=self.request.user, contract=contract, comment=form.cleaned_data["reason"]
+            )
+        else:
+            services.return_contract(
+                actor=self.request.user, contract=contract, reason=form.cleaned_data["reason"]
+            )
+        _decide(self.process, form)
+
+
+class ResubmitContractView(ServiceTaskView):
+    form_class = forms.ResubmitContractForm
+
+    def perform(self, form):
+        services.submit_contract(actor=self.request.user, contract=self.process.contract)
+        self.process.decision = ""
+
+
+class RecordSignatureView(ServiceTaskView):
+    form_class = forms.SignatureForm
+
+    def perform(self, form):
+        services.record_signature(
+            actor=self.request.user,
+            contract=self.process.contract,
+            signature_date=form.cleaned_data["signature_date"],
+            signatories=form.cleaned_data["signatories"],
+        )
+
+
+# Credit delegation -----------------------------------------------------------------------
+
+
+class PrepareDelegationView(StartServiceView):
+    form_class = forms.PrepareDelegationForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "contracts": self.contracts(ContractStatus.ACTIVE)}
+
+    def get_initial(self):
+        initial = super().get_initial()
+        if "year" in self.request.GET:
+            initial["year"] = self.request.GET["year"]
+        return initial
+
+    def perform(self, form):
+        contract, year = form.cleaned_data["contract"], form.cleaned_data["year"]
+        delegation = services.prepare_credit_delegation(
+            actor=self.request.user, contract=contract, year=year
+        )
+        self.set_contract(contract)
+        self.process.year = year
+        self.process.delegation = delegation
+
+
+class DelegationDecisionView(ServiceTaskView):
+    form_class = forms.DelegationDecisionForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["delegation_lines"] = self.process.delegation.lines.select_related(
+            "allocation__funding_line__axis"
+        ).order_by("allocation__funding_line__axis__number", "allocation__funding_line__code")
+        return context
+
+    def perform(self, form):
+        delegation = self.process.delegation
+        if form.approved:
+            self.process.delegation = services.approve_credit_delegation(
+                actor=self.request.user,
+                delegation=delegation,
+                decision_reference=form.cleaned_data["decision_reference"],
+                decision_date=form.cleaned_data["decision_date"],
+            )
+        else:
+            self.process.delegation = services.reject_credit_delegation(
+                actor=self.request.user, delegation=delegation, reason=form.cleaned_data["reason"]
+            )
+        _decide(self.process, form)
+
+
+class RevisePreparedDelegationView(ServiceTaskView):
+    form_class = forms.RevisePreparedDelegationForm
+
+    def perform(self, form):
+        self.process.delegation = services.prepare_credit_delegation(
+            actor=self.request.user, contract=self.process.contract, year=self.process.year
+        )
+        self.process.decision = ""
+
+
+# Milestone review ------------------------------------------------------------------------
+
+
+class ReportMilestoneView(ServiceTaskView):
+    form_class = forms.ReportMilestoneForm
+
+    def perform(self, form):
+        milestone = services.submit_milestone_progress(
+            actor=self.request.user,
+            milestone=self.process.milestone,
+            actual_value=form.cleaned_data["actual_value"],
+            comment=form.cleaned_data["comment"],
+        )
+        evidence = form.cleaned_data.get("evidence")
+        if evidence:
+            EvidenceDocument.objects.create(
+                milestone=milestone,
+                file=evidence,
+                description=form.cleaned_data["evidence_description"],
+                uploaded_by=self.request.user,
+            )
+        self.process.decision = ""
+
+
+class ReviewMilestoneView(ServiceTaskView):
+    form_class = forms.ReviewMilestoneForm
+
+    def perform(self, form):
+        milestone = self.process.milestone
+        if form.approved:
+            services.validate_milestone(
+                actor=self.request.user, milestone=milestone, comment=form.cleaned_data["reason"]
+            )
+        else:
+            services.request_milestone_changes(
+                actor=self.request.user, milestone=milestone, reason=form.cleaned_data["reason"]
+            )
+        _decide(self.process, form)
+
+
+class FollowUpOverdueView(ServiceTaskView):
+    form_class = forms.FollowUpForm
+
+    def perform(self, form):
+        record_event(
+            actor=self.request.user,
+            action=AuditAction.TRANSITION,
+            obj=self.process.milestone,
+            contract=self.process.contract,
+            summary=_("Retard du jalon traité"),
+            reason=form.cleaned_data["comment"],
+        )
+
+
+# Consumption closing ---------------------------------------------------------------------
+
+
+class OpenClosingView(StartServiceView):
+    form_class = forms.OpenClosingForm
+
+    def get_form_kwargs(self):
+        allocations = (
+            YearlyAllocation.objects.filter(
+                funding_line__axis__contract__in=self.contracts(ContractStatus.ACTIVE),
+                delegated_amount__gt=0,
+            )
+            .select_related("funding_line__axis__contract")
+            .order_by("funding_line__axis__contract__reference", "funding_line__code", "year")
+        )
+        return {**super().get_form_kwargs(), "allocations": allocations}
+
+    def perform(self, form):
+        allocation = form.cleaned_data["allocation"]
+        self.set_contract(allocation.funding_line.axis.contract)
+        self.process.allocation = allocation
+        self.process.year = allocation.year
+
+
+class DeclareStatementView(ServiceTaskView):
+    form_class = forms.DeclareStatementForm
+
+    def perform(self, form):
+        self.process.statement = services.submit_consumption_statement(
+            actor=self.request.user,
+            allocation=self.process.allocation,
+            consumed_amount=form.cleaned_data["consumed_amount"],
+            non_compliant_amount=form.cleaned_data["non_compliant_amount"],
+            comment=form.cleaned_data["comment"],
+        )
+
+
+class CheckStatementView(ServiceTaskView):
+    form_class = forms.CheckStatementForm
+
+    def perform(self, form):
+        statement = self.process.statement
+        if statement.status == "PREPARED":
+            statement = services.check_consumption_statement(
+                actor=self.request.user, statement=statement, comment=form.cleaned_data["comment"]
+            )
+        self.process.recovery = None
+        if services.preview_recovery(statement.allocation).amount > 0:
+            self.process.recovery = services.prepare_recovery(
+                actor=self.request.user,
+                allocation=statement.allocation,
+                mode=form.cleaned_data["mode"],
+            )
+        self.process.decision = ""
+
+
+class RecoveryDecisionView(ServiceTaskView):
+    form_class = forms.RecoveryDecisionForm
+
+    def perform(self, form):
+        if form.approved:
+            services.approve_recovery(actor=self.request.user, recovery=self.process.recovery)
+        else:
+            services.reject_recovery(
+                actor=self.request.user,
+                recovery=self.process.recovery,
+                reason=form.cleaned_data["reason"],
+            )
+            self.process.recovery = None
+        _decide(self.process, form)
+
+
+# Amendment -------------------------------------------------------------------------------
+
+
+class DraftAmendmentView(StartServiceView):
+    form_class = forms.AmendmentForm
+
+    def get_contract(self):
+        contract_id = self.request.GET.get("contract") or self.request.POST.get("contract")
+        return (
+            self.contracts(ContractStatus.ACTIVE)
+            .filter(pk=contract_id if str(contract_id).isdigit() else None)
+            .first()
+        )
+
+    def choose_contract(self, status=200):
+        response = self.render_to_response(
+            {"choose_contract": True, "contracts": self.contracts(ContractStatus.ACTIVE)}
+        )
+        response.status_code = status
+        return response
+
+    def get(self, request, *args, **kwargs):
+        if self.get_contract() is None:
+            return self.choose_contract()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if self.get_contract() is None:
+            return self.choose_contract(status=400)
+        return super().post(request, *args, **kwargs)
+
+    def get_template_names(self):
+        return ["workflows/amendment_start.html"]
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "contract": self.get_contract()}
+
+    def perform(self, form):
+        contract = form.contract
+        self.process.amendment = services.draft_amendment(
+            actor=self.request.user,
+            contract=contract,
+            reason=form.cleaned_data["reason"],
+            proposal=form.proposal(),
+        )
+        self.set_contract(contract)
+
+
+class AmendmentDecisionView(ServiceTaskView):
+    form_class = forms.DecisionForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["diff"] = amendments.amendment_diff(self.process.amendment)
+        return context
+
+    def get_template_names(self):
+        return ["workflows/amendment_decision.html"]
+
+    def perform(self, form):
+        amendment = self.process.amendment
+        if form.approved:
+            services.approve_amendment(actor=self.request.user, amendment=amendment)
+        else:
+            services.reject_amendment(
+                actor=self.request.user, amendment=amendment, reason=form.cleaned_data["reason"]
+            )
+        _decide(self.process, form)
