@@ -73,7 +73,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     ],
     Role.ADMINISTRATOR: [
         *_perms(["view", "add", "change", "delete"], TERRITORY_MODELS),
-        *_perms(["view"], CONTRACT_MODELS + JOURNAL_MODELS),
+        *_perms(["view"], CONTRACT_MODELS + JOURNAL_MODELS + PROCESS_MODELS),
         *_perms(["view", "add", "change"], ["auth.user", "auth.group"]),
     ],
 }
