@@ -199,7 +199,16 @@ def _to_decimal(value: object, label: str) -> Decimal:
 
 
 def _to_int(value: object, label: str) -> int:
-    """Return ``value`` if it is a whole number (not a bool, not a float)."""
+    """Return ``value`` as a whole number: an ``int`` or its text (from a form or a file).
+
+    Text that is not a whole number is the user's mistake (``RuleViolation``); a float, a
+    bool or another type is the caller's (``TypeError``).
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lstrip("-").isdigit():
+            return int(text)
+        raise RuleViolation(f"{label} doit être un nombre entier (reçu : « {value} »).")
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{label} doit être un nombre entier.")
     return value

@@ -807,3 +807,28 @@ class TestValidateFundingLine:
         validate_funding_line(
             scheme=SchemeCode.IPA, amount=Decimal("80000"), details={}, params=params
         )
+
+
+class TestDetailsTypedByUsers:
+    """Details come from forms and files as text: a bad count is the user's mistake."""
+
+    @pytest.mark.parametrize(
+        ("scheme", "details"),
+        [
+            (SchemeCode.IPA, {"students": "deux"}),
+            (SchemeCode.PECH, {"practitioners": "1,5"}),
+            (SchemeCode.CAE, {"students": "1.5"}),
+        ],
+    )
+    def test_a_count_that_is_not_a_whole_number_is_a_rule_violation(self, scheme, details):
+        with pytest.raises(RuleViolation, match="doit être un nombre entier"):
+            validate_funding_line(scheme=scheme, amount=Decimal("1000.00"), details=details)
+
+    def test_a_count_written_as_text_counts(self):
+        with pytest.raises(RuleViolation, match="70"):
+            validate_funding_line(
+                scheme=SchemeCode.IPA, amount=Decimal("140000.01"), details={"students": " 2 "}
+            )
+        validate_funding_line(
+            scheme=SchemeCode.IPA, amount=Decimal("140000.00"), details={"students": "2"}
+        )
