@@ -478,9 +478,15 @@ def add_milestone(
     target_value: Decimal,
     indicator_unit: str = "",
     baseline_value: Decimal = ZERO,
+    allow_signed: bool = False,
 ) -> Milestone:
-    """Add a milestone to an axis, within the contract's period."""
-    contract = axis.contract
+    """Add a milestone to an axis of a draft contract, within the contract's period.
+
+    A signed contract gets new milestones through an amendment (``allow_signed``).
+    """
+    contract = _lock_contract(axis.contract)
+    if not allow_signed:
+        _require_status(contract, [ContractStatus.DRAFT], _("ajouter un jalon"))
     if not contract.start_date <= due_date <= contract.end_date:
         raise BusinessRuleError(
             _("L'échéance du jalon (%(due)s) doit tomber dans la période du contrat.")

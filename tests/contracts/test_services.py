@@ -629,3 +629,31 @@ class TestMilestones:
             "before": "SUBMITTED",
             "after": "VALIDATED",
         }
+
+
+class TestAddMilestoneToASignedContract:
+    def test_is_refused_outside_an_amendment_and_nothing_is_written(self, active_contract, manager):
+        axis = active_contract.axes.first()
+        before = Milestone.objects.count()
+        with pytest.raises(BusinessRuleError, match="ajouter un jalon"):
+            services.add_milestone(
+                actor=manager,
+                axis=axis,
+                title="Nouveau jalon",
+                due_date=active_contract.start_date,
+                indicator_label="Recrutements",
+                target_value=Decimal("2"),
+            )
+        assert Milestone.objects.count() == before
+
+    def test_is_allowed_for_an_amendment(self, active_contract, manager):
+        milestone = services.add_milestone(
+            actor=manager,
+            axis=active_contract.axes.first(),
+            title="Nouveau jalon",
+            due_date=active_contract.start_date,
+            indicator_label="Recrutements",
+            target_value=Decimal("2"),
+            allow_signed=True,
+        )
+        assert milestone.axis.contract == active_contract
