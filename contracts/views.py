@@ -13,7 +13,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, ListView, TemplateView, View
 
-from . import imports, selectors, services
+from . import actions, imports, selectors, services
 from .exceptions import BusinessRuleError
 from .forms import FundingLineForm, ImportForm, MilestoneForm, MilestoneRescheduleForm
 from .models import ContractStatus, FundingLine, Milestone
@@ -76,6 +76,7 @@ class ContractDetailView(ScopedContractMixin, TemplateView):
             self.request.user.has_perm(CHANGE_PERMISSION)
             and self.contract.status == ContractStatus.DRAFT
         )
+        context["contract_actions"] = actions.contract_actions(self.request.user, self.contract)
         return context
 
 

@@ -32,6 +32,11 @@ class ContractFlow(flow.Flow):
     """Base of the contract flows: row lock, scoped visibility."""
 
     lock_impl = lock.select_for_update_lock
+    # What the lists show of a process: its flow and its contract, not the long description.
+    process_summary_template = (
+        "{{ flow_class.process_title }} – {{ process.contract.reference }}"
+        " ({{ process.get_status_display }})"
+    )
 
     def has_view_permission(self, user, obj=None):
         if not can_see_workflows(user):
@@ -55,6 +60,8 @@ class ContractApprovalFlow(ContractFlow):
     vigueur.
     """
 
+    # Explicit: viewflow would take the first docstring line of the base class.
+    process_title = _("Approbation d'un contrat")
     process_class = ContractApprovalProcess
 
     start = (
@@ -119,6 +126,7 @@ class CreditDelegationFlow(ContractFlow):
     enregistrée avec sa décision et le GHT est informé.
     """
 
+    process_title = _("Délégation de crédits annuelle")
     process_class = CreditDelegationProcess
 
     start = (
@@ -198,6 +206,7 @@ class MilestoneReviewFlow(ContractFlow):
     complément. Relance avant l'échéance, escalade au chargé de mission après.
     """
 
+    process_title = _("Revue de jalon")
     process_class = MilestoneReviewProcess
 
     start = (
@@ -305,6 +314,7 @@ class ConsumptionClosingFlow(ContractFlow):
     validateur approuve la reprise ou son imputation sur la délégation suivante.
     """
 
+    process_title = _("Clôture de consommation et reprise")
     process_class = ConsumptionClosingProcess
 
     start = (
@@ -400,6 +410,7 @@ class AmendmentFlow(ContractFlow):
     contrat, les délégations à venir et les revues de jalon ouvertes suivent.
     """
 
+    process_title = _("Avenant")
     process_class = AmendmentProcess
 
     start = (

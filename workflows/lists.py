@@ -6,16 +6,32 @@ its rows show, so the page costs the same number of queries for 1 row as for 50.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from django_filters import ChoiceFilter, DateRangeFilter, FilterSet, NumberFilter
 from viewflow.utils import viewprop
+from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.flow import views as flow_views
+from viewflow.workflow.flow.views.filters import NullDateRangeFilter
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from .models import ContractProcess
 from .selectors import can_see_workflows, process_in_scope, scoped_processes, scoped_tasks
 
-TASK_RELATIONS = ("process", "owner", "process__contractprocess__contract")
+# What a task row shows and what its permission checks read (scope, preparer): all
+# selected with the task, so the checks of each row cost no query.
+TASK_RELATIONS = (
+    "process",
+    "owner",
+    "process__contractprocess__contract",
+    "process__contractprocess__delegation",
+    "process__contractprocess__milestone",
+    "process__contractprocess__statement",
+    "process__contractprocess__recovery",
+    "process__contractprocess__amendment",
+)
 
 
 def prime_permission_cache(user) -> None:
@@ -23,11 +39,108 @@ def prime_permission_cache(user) -> None:
     user._viewflow_per_object_perm_cache = set()
 
 
+def _preparer_fields():
+    """Return, per decision node, the path from its process to the preparer (four-eyes)."""
+    from .flows import (
+        AmendmentFlow,
+        ConsumptionClosingFlow,
+        ContractApprovalFlow,
+        CreditDelegationFlow,
+        MilestoneReviewFlow,
+    )
+
+    return {
+        ContractApprovalFlow.approve: "contract__submitted_by",
+        CreditDelegationFlow.approve: "delegation__prepared_by",
+        MilestoneReviewFlow.review: "milestone__submitted_by",
+        ConsumptionClosingFlow.check: "statement__submitted_by",
+        ConsumptionClosingFlow.approve_recovery: "recovery__prepared_by",
+        AmendmentFlow.approve: "amendment__prepared_by",
+    }
+
+
+def prepared_by(user):
+    """Return the ids of the open tasks deciding on something ``user`` prepared."""
+    prepared = Q(data__prepared_by=user.pk)
+    for node, field in _preparer_fields().items():
+        prepared |= Q(flow_task=node, **{f"process__contractprocess__{field}": user.pk})
+    return Task.objects.filter(prepared, finished__isnull=True).values("pk")
+
+
 def queue_for(user, flow_classes):
-    """Return the tasks ``user`` may take: permitted, in scope, not prepared by them."""
+    """Return the tasks ``user`` may take: permitted, in scope, not prepared by them.
+
+    The preparations are excluded through a subquery of ids: a plain ``exclude`` on the
+    task data would also drop every task whose data has no preparer (SQL ``NULL``).
+    """
     prime_permission_cache(user)
-    tasks = Task.objects.queue(flow_classes, user).exclude(data__prepared_by=user.pk)
+    tasks = Task.objects.queue(flow_classes, user).exclude(pk__in=prepared_by(user))
     return scoped_tasks(user, tasks)
+
+
+def human_node_choices():
+    """Return the choices of the "step" filter: every human node, read from the flows.
+
+    Viewflow computes them with a ``DISTINCT`` over the listed tasks: a scan of every
+    task of the user on each page view, for a list that only changes with the code.
+    """
+    from .flows import FLOWS
+
+    return [
+        (get_task_ref(node), f"{flow_class.process_title} – {node.task_title or node.name}")
+        for flow_class in FLOWS
+        for node in flow_class.instance.nodes()
+        if node.task_type == "HUMAN"
+    ]
+
+
+class UserTaskFilter(FilterSet):
+    """Filters of the inbox and queue: the process by its number, not a list of them all.
+
+    Viewflow's process filter renders a drop-down of every open process of the user: with
+    thousands of open tasks it made the page slow and heavy (VIEWFLOW_NOTES trap 12).
+    """
+
+    process = NumberFilter(field_name="process", label=_("Processus n°"))
+    flow_task = ChoiceFilter(label=_("Étape"))
+    created = DateRangeFilter(label=_("Créée"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["flow_task"].field.choices = human_node_choices()
+
+    class Meta:
+        model = Task
+        fields = ("process", "flow_task", "created")
+
+
+class ArchiveTaskFilter(FilterSet):
+    flow_task = ChoiceFilter(label=_("Étape"))
+    created = DateRangeFilter(label=_("Créée"))
+    finished = DateRangeFilter(label=_("Terminée"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["flow_task"].field.choices = human_node_choices()
+
+    class Meta:
+        model = Task
+        fields = ("flow_task", "created", "finished")
+
+
+class FlowTaskFilter(FilterSet):
+    flow_task = ChoiceFilter(label=_("Étape"))
+    status = ChoiceFilter(label=_("Statut"), choices=STATUS.choices)
+    created = DateRangeFilter(label=_("Créée"))
+    finished = NullDateRangeFilter(label=_("Terminée"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["flow_task"].field.choices = human_node_choices()
+
+    class Meta:
+        model = Task
+        fields = ("flow_task", "status", "created", "finished")
 
 
 class ScopedMixin:
@@ -38,6 +151,8 @@ class ScopedMixin:
 
 
 class ScopedInboxView(ScopedMixin, flow_views.WorkflowInboxListView):
+    filterset_class = UserTaskFilter
+
     @viewprop
     def queryset(self):
         tasks = Task.objects.inbox(self.flow_classes, self.request.user)
@@ -45,12 +160,16 @@ class ScopedInboxView(ScopedMixin, flow_views.WorkflowInboxListView):
 
 
 class ScopedQueueView(ScopedMixin, flow_views.WorkflowQueueListView):
+    filterset_class = UserTaskFilter
+
     @viewprop
     def queryset(self):
         return queue_for(self.request.user, self.flow_classes).select_related(*TASK_RELATIONS)
 
 
 class ScopedArchiveView(ScopedMixin, flow_views.WorkflowArchiveListView):
+    filterset_class = ArchiveTaskFilter
+
     @viewprop
     def queryset(self):
         tasks = Task.objects.archive(self.flow_classes, self.request.user)
@@ -58,6 +177,8 @@ class ScopedArchiveView(ScopedMixin, flow_views.WorkflowArchiveListView):
 
 
 class ScopedTaskListView(ScopedMixin, flow_views.DashboardTaskListView):
+    filterset_class = FlowTaskFilter
+
     @viewprop
     def queryset(self):
         tasks = Task.objects.filter(process__flow_class=self.flow_class)
@@ -69,12 +190,15 @@ class ScopedTaskListView(ScopedMixin, flow_views.DashboardTaskListView):
 
 class ScopedProcessListView(ScopedMixin, flow_views.DashboardProcessListView):
     def get_queryset(self):
-        return scoped_processes(self.request.user, super().get_queryset()).select_related(
-            "contractprocess__contract"
+        # Explicit order: the stock queryset has none, which pagination warns about.
+        return (
+            scoped_processes(self.request.user, super().get_queryset())
+            .select_related("contract")
+            .order_by("-created", "-pk")
         )
 
     def brief(self, process):
-        return str(process.contractprocess.contract)
+        return str(process.contract)
 
 
 class ScopedDashboardView(ScopedMixin, flow_views.DashboardView):

@@ -80,5 +80,5 @@ def rearm_review_timers(sender, milestone, **kwargs):
     for task in Task.objects.filter(
         process__in=processes, flow_task__in=list(timers), status=STATUS.SCHEDULED
     ):
-        task.scheduled = timers[task.flow_task](task.activation_class(task))
+        task.scheduled = timers[task.flow_task](task.flow_task.activation_class(task))
         task.save(update_fields=["scheduled"])

@@ -40,6 +40,33 @@ def scoped_tasks(user, queryset: QuerySet | None = None) -> QuerySet:
     )
 
 
+def _loaded_hospital_group_id(process) -> int | None:
+    """Return the GHT id of ``process`` if it is already in memory, else ``None``."""
+    if isinstance(process, ContractProcess):
+        return process.hospital_group_id
+    loaded = process._state.fields_cache.get("contractprocess")
+    return loaded.hospital_group_id if loaded is not None else None
+
+
+def visible_hospital_group_ids(user) -> frozenset[int]:
+    """Return the ids of the GHTs ``user`` sees, read once per user object (one request)."""
+    cached = getattr(user, "_visible_hospital_group_ids", None)
+    if cached is None:
+        cached = frozenset(visible_hospital_groups(user).values_list("pk", flat=True))
+        user._visible_hospital_group_ids = cached
+    return cached
+
+
 def process_in_scope(user, process) -> bool:
-    """Return whether ``user`` may see ``process`` (one process: detail pages, task checks)."""
-    return scoped_processes(user, ContractProcess.objects.filter(pk=process.pk)).exists()
+    """Return whether ``user`` may see ``process`` (one process: detail pages, task checks).
+
+    A list page asks this for each of its rows: when the process's GHT is already
+    loaded, the answer comes from the user's GHT ids, read once, not from one query
+    per row.
+    """
+    if not can_see_workflows(user):
+        return False
+    hospital_group_id = _loaded_hospital_group_id(process)
+    if hospital_group_id is None:
+        return scoped_processes(user, ContractProcess.objects.filter(pk=process.pk)).exists()
+    return has_national_scope(user) or hospital_group_id in visible_hospital_group_ids(user)

@@ -1,0 +1,108 @@
+"""The contract page offers the flows its user may start, each leading to a prefilled form."""
+
+import html
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from contracts.actions import contract_actions
+from tests.contracts.factories import ContractFactory, FundingLineFactory
+
+from . import scenarios
+from .helpers import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def page(username, contract):
+    response = client_for(username).get(reverse("contracts:contract_detail", args=[contract.pk]))
+    assert response.status_code == 200
+    return response
+
+
+def labels(response) -> list[str]:
+    return [action.label for action in response.context["contract_actions"]]
+
+
+class TestADraftContract:
+    def test_offers_the_manager_to_submit_it(self):
+        contract = scenarios.demo_contract()
+        response = page("manager", contract)
+        assert labels(response) == ["Soumettre pour approbation"]
+        assert "Soumettre pour approbation" in response.content.decode()
+
+    @pytest.mark.parametrize("username", ["director", "auditor", "validator"])
+    def test_offers_nothing_to_the_other_roles(self, username):
+        contract = scenarios.demo_contract()
+        response = page(username, contract)
+        assert labels(response) == []
+        assert "Soumettre pour approbation" not in response.content.decode()
+
+    def test_leads_to_the_submission_form_with_the_contract_chosen(self):
+        contract = scenarios.demo_contract()
+        [action] = page("manager", contract).context["contract_actions"]
+        response = client_for("manager").get(action.url)
+        assert response.status_code == 200
+        assert str(response.context["form"]["contract"].value()) == str(contract.pk)
+
+    def test_is_not_offered_again_once_submitted(self):
+        contract = scenarios.demo_contract()
+        scenarios.submitted_approval(contract)
+        assert labels(page("manager", contract)) == []
+
+
+class TestAnActiveContract:
+    def test_offers_the_manager_each_delegation_and_an_amendment(self):
+        contract = scenarios.active_demo_contract()
+        assert labels(page("manager", contract)) == [
+            *(f"Préparer la délégation {year}" for year in contract.years),
+            "Rédiger un avenant",
+        ]
+
+    @pytest.mark.parametrize("username", ["director", "auditor", "validator"])
+    def test_offers_nothing_to_the_other_roles(self, username):
+        contract = scenarios.active_demo_contract()
+        assert labels(page(username, contract)) == []
+
+    def test_drops_a_year_being_delegated(self):
+        contract = scenarios.active_demo_contract()
+        scenarios.prepared_delegation(contract, year=2026)
+        assert "Préparer la délégation 2026" not in labels(page("manager", contract))
+        assert "Préparer la délégation 2027" in labels(page("manager", contract))
+
+    def test_leads_to_prefilled_delegation_and_amendment_forms(self):
+        contract = scenarios.active_demo_contract()
+        manager = client_for("manager")
+        actions = {a.label: a.url for a in page("manager", contract).context["contract_actions"]}
+        delegation = manager.get(actions["Préparer la délégation 2026"]).context["form"]
+        assert str(delegation["contract"].value()) == str(contract.pk)
+        assert str(delegation["year"].value()) == "2026"
+        amendment = manager.get(actions["Rédiger un avenant"])
+        assert amendment.status_code == 200
+        assert "choose_contract" not in (amendment.context or {})
+        assert html.escape(contract.reference) in amendment.content.decode()
+
+    def test_are_the_same_through_the_registry(self):
+        contract = scenarios.active_demo_contract()
+        assert [a.label for a in contract_actions(scenarios.user("director"), contract)] == []
+
+
+def test_the_page_with_its_actions_costs_the_same_for_1_and_50_lines(django_assert_num_queries):
+    demo = scenarios.demo_contract()
+    contract = ContractFactory(signed=True, hospital_group=demo.hospital_group)
+    axis = contract.axes.create(number=1, title="Axe unique")
+    FundingLineFactory(axis=axis, amounts={2025: Decimal("10.00")})
+    client = client_for("manager")
+    url = reverse("contracts:contract_detail", args=[contract.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as one_line:
+        response = client.get(url)
+    assert "Rédiger un avenant" in labels(response)
+    for index in range(49):
+        FundingLineFactory(axis=axis, code=f"X{index}", amounts={2026: Decimal("10.00")})
+    with django_assert_num_queries(len(one_line)):
+        response = client.get(url)
+    assert "Préparer la délégation 2026" in labels(response)

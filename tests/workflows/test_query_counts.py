@@ -1,0 +1,101 @@
+"""Every workflow list page costs the same number of queries for 1 row as for 50."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from viewflow.workflow.status import STATUS
+
+from territories.roles import Role
+from workflows.benchmark import DECISION_NODES, create_artifacts, create_tasks
+from workflows.flows import FLOWS
+
+from . import scenarios
+from .helpers import client_for
+
+pytestmark = pytest.mark.django_db
+
+# (URL name, task status, whether the tasks are the user's own)
+COMMON_PAGES = {
+    "inbox": (STATUS.ASSIGNED, True),
+    "queue": (STATUS.NEW, False),
+    "archive": (STATUS.DONE, True),
+}
+FLOW_PAGES = ["index", "process_list", "task_list"]
+
+
+@pytest.fixture
+def contract():
+    contract = scenarios.demo_contract()
+    # The validator takes every decision node here (the review is a manager's).
+    scenarios.give_role("validator", Role.ARS_MANAGER)
+    return contract
+
+
+@pytest.fixture
+def artifacts(contract):
+    return create_artifacts(contract=contract, preparer=scenarios.user("manager2"))
+
+
+def node_of(flow_class):
+    return next(node for node in DECISION_NODES if node.flow_class is flow_class)
+
+
+def rows_shown(response) -> int | None:
+    paginator = response.context.get("paginator") if response.context else None
+    return paginator.count if paginator is not None else None
+
+
+def assert_same_count_for_1_and_50(url, add_rows, django_assert_num_queries):
+    client = client_for("validator")
+    add_rows(1)
+    client.get(url)  # warm-up: caches filled once per process (content types, sessions)
+    with CaptureQueriesContext(connection) as one_row:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert rows_shown(response) in (None, 1)
+    add_rows(49)
+    with django_assert_num_queries(len(one_row)):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert rows_shown(response) in (None, 50)
+
+
+@pytest.mark.parametrize("page", list(COMMON_PAGES))
+def test_the_common_list_is_the_same_for_1_and_50_rows(
+    page, contract, artifacts, django_assert_num_queries
+):
+    status, own = COMMON_PAGES[page]
+    owner = scenarios.user("validator") if own else None
+    created = []
+
+    def add_rows(count):
+        # The first row is of the first flow, the others spread over every flow.
+        nodes = DECISION_NODES if created else DECISION_NODES[:1]
+        created.extend(
+            create_tasks(
+                contract=contract,
+                count=count,
+                artifacts=artifacts,
+                nodes=nodes,
+                owner=owner,
+                status=status,
+            )
+        )
+
+    assert_same_count_for_1_and_50(reverse(f"workflow:{page}"), add_rows, django_assert_num_queries)
+
+
+@pytest.mark.parametrize("page", FLOW_PAGES)
+@pytest.mark.parametrize("flow_class", FLOWS, ids=[flow.__name__ for flow in FLOWS])
+def test_each_flow_page_is_the_same_for_1_and_50_rows(
+    flow_class, page, contract, artifacts, django_assert_num_queries
+):
+    def add_rows(count):
+        create_tasks(
+            contract=contract, count=count, artifacts=artifacts, nodes=[node_of(flow_class)]
+        )
+
+    assert_same_count_for_1_and_50(
+        flow_class.instance.reverse(page), add_rows, django_assert_num_queries
+    )

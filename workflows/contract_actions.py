@@ -1,0 +1,72 @@
+"""The flows a user may start from a contract's page, registered in ``contracts.actions``."""
+
+from urllib.parse import urlencode
+
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from contracts.actions import ContractAction
+from contracts.models import ContractStatus, CreditDelegation, DecisionStatus, YearlyAllocation
+
+from .flows import AmendmentFlow, ContractApprovalFlow, CreditDelegationFlow
+from .models import ContractProcess
+from .selectors import can_see_workflows
+
+
+def _start_url(start_node, **params) -> str:
+    return f"{start_node.reverse('execute')}?{urlencode(params)}"
+
+
+def _delegation_years(contract) -> list[int]:
+    """Return the years with credits left to delegate and no delegation in preparation."""
+    preparing = CreditDelegation.objects.filter(
+        contract=contract, status=DecisionStatus.PREPARED
+    ).values("year")
+    return list(
+        YearlyAllocation.objects.filter(
+            funding_line__axis__contract=contract,
+            allocated_amount__gt=F("delegated_amount"),
+        )
+        .exclude(year__in=preparing)
+        .values_list("year", flat=True)
+        .distinct()
+        .order_by("year")
+    )
+
+
+def workflow_start_actions(user, contract) -> list[ContractAction]:
+    """Return the flows ``user`` may start on ``contract``, each with its prefilled form."""
+    if not can_see_workflows(user):
+        return []
+    actions = []
+    if contract.status == ContractStatus.DRAFT and ContractApprovalFlow.start.can_execute(user):
+        in_progress = ContractProcess.objects.filter(
+            contract=contract, flow_class=ContractApprovalFlow, finished__isnull=True
+        ).exists()
+        if not in_progress:
+            actions.append(
+                ContractAction(
+                    _("Soumettre pour approbation"),
+                    _start_url(ContractApprovalFlow.start, contract=contract.pk),
+                )
+            )
+    if contract.status != ContractStatus.ACTIVE:
+        return actions
+    if CreditDelegationFlow.start.can_execute(user):
+        actions.extend(
+            ContractAction(
+                _("Préparer la délégation %(year)s") % {"year": year},
+                _start_url(CreditDelegationFlow.start, contract=contract.pk, year=year),
+            )
+            for year in _delegation_years(contract)
+        )
+    if (
+        AmendmentFlow.start.can_execute(user)
+        and not contract.amendments.filter(status=DecisionStatus.PREPARED).exists()
+    ):
+        actions.append(
+            ContractAction(
+                _("Rédiger un avenant"), _start_url(AmendmentFlow.start, contract=contract.pk)
+            )
+        )
+    return actions
