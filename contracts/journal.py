@@ -30,6 +30,7 @@ class AuditAction(models.TextChoices):
     UNASSIGN = "UNASSIGN", _("Abandon d'une tâche")
     CANCEL = "CANCEL", _("Annulation")
     UNDO = "UNDO", _("Retour arrière")
+    REVIVE = "REVIVE", _("Reprise d'une tâche annulée")
     VIEW = "VIEW", _("Consultation auditeur")
 
 
@@ -46,9 +47,11 @@ class AuditEvent(models.Model):
 
     sequence = models.BigIntegerField(_("numéro d'ordre"), unique=True)
     occurred_at = models.DateTimeField(_("date"), db_index=True)
+    # DO_NOTHING, not SET_NULL: deleting a user must not rewrite the events they signed
+    # (the actor id is part of each hash); ``actor_name`` keeps who it was.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
         null=True,
         blank=True,
         db_constraint=False,
@@ -124,6 +127,49 @@ def canonical_changes(changes: dict) -> dict:
     return json.loads(json.dumps(changes, default=_json_default, sort_keys=True))
 
 
+# The event fields a hash covers, in hashing order (``prev_hash`` last).
+HASHED_FIELDS = (
+    "sequence",
+    "occurred_at",
+    "actor_id",
+    "actor_name",
+    "action",
+    "contract_id",
+    "object_type",
+    "object_id",
+    "object_label",
+    "summary",
+    "reason",
+    "changes",
+    "prev_hash",
+)
+
+_dumps = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default
+).encode
+
+
+def hash_values(values) -> str:
+    """Return the SHA-256 of one event's ``HASHED_FIELDS`` values, given in that order.
+
+    The verification streams millions of rows as tuples: this positional form spares it
+    building a dict per row; ``compute_hash`` is the same hash by field name.
+    """
+    values = list(values)
+    values[1] = canonical_time(values[1])
+    return hash_canonical_values(values)
+
+
+def canonical_time(moment: datetime) -> str:
+    """Return ``moment`` as hashed: UTC, microseconds, ``Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def hash_canonical_values(values: list) -> str:
+    """Return the hash of ``HASHED_FIELDS`` values whose date is already ``canonical_time``."""
+    return hashlib.sha256(_dumps(values).encode("utf-8")).hexdigest()
+
+
 def compute_hash(
     *,
     sequence: int,
@@ -141,10 +187,10 @@ def compute_hash(
     prev_hash: str,
 ) -> str:
     """Return the SHA-256 of an event's canonical content chained to ``prev_hash``."""
-    payload = json.dumps(
+    return hash_values(
         [
             sequence,
-            occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            occurred_at,
             actor_id,
             actor_name,
             action,
@@ -156,13 +202,8 @@ def compute_hash(
             reason,
             changes,
             prev_hash,
-        ],
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        default=_json_default,
+        ]
     )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -193,22 +234,24 @@ def record_event(
     changes: dict | None = None,
     object_type: str | None = None,
     object_id: str | None = None,
+    object_label: str | None = None,
 ) -> AuditEvent:
     """Append one event to the journal, in the caller's transaction.
 
     Must run inside the transaction of the change it records: if the event cannot be
     written, the change rolls back with it.
     """
-    if not transaction.get_connection().in_atomic_block:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("record_event doit être appelé dans la transaction de la modification.")
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    sequence, last_hash = _take_sequence(connection)
     changes = canonical_changes(changes or {})
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     actor_name = actor.get_username() if actor_id else ""
     if contract is None and obj is not None and obj.__class__.__name__ == "Contract":
         contract = obj
     fields = {
-        "sequence": head.last_sequence + 1,
+        "sequence": sequence,
         "occurred_at": timezone.now(),
         "actor_id": actor_id,
         "actor_name": actor_name,
@@ -216,15 +259,69 @@ def record_event(
         "contract_id": contract.pk if contract is not None else None,
         "object_type": object_type or (obj._meta.label if obj is not None else ""),
         "object_id": object_id or (str(obj.pk) if obj is not None else ""),
-        "object_label": str(obj)[:255] if obj is not None else "",
+        "object_label": (
+            object_label if object_label is not None else (str(obj) if obj is not None else "")
+        )[:255],
         "summary": summary[:255],
         "reason": reason,
         "changes": changes,
-        "prev_hash": head.last_hash,
+        "prev_hash": last_hash,
     }
     event = AuditEvent(**fields, hash=compute_hash(**fields))
-    event.save(force_insert=True)
-    AuditChainHead.objects.filter(pk=head.pk).update(
-        last_sequence=event.sequence, last_hash=event.hash
-    )
+    _insert_and_advance_head(connection, event)
     return event
+
+
+# Every journaled write goes through the three statements below, in raw SQL: the ORM's
+# query building cost more than the statements, and on PostgreSQL the insert and the head
+# move share one round trip. The head row is the append lock: the first statement locks
+# it until the caller's transaction ends.
+_INSERTED_FIELDS = [*HASHED_FIELDS, "hash"]
+
+
+def _head_table(connection) -> str:
+    return connection.ops.quote_name(AuditChainHead._meta.db_table)
+
+
+def _take_sequence(connection) -> tuple[int, str]:
+    """Lock the chain head and take the next sequence; return it and the previous hash."""
+    sql = (
+        f"UPDATE {_head_table(connection)} SET last_sequence = last_sequence + 1 "
+        "WHERE id = 1 RETURNING last_sequence, last_hash"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+        if row is None:
+            AuditChainHead.objects.get_or_create(pk=1)
+            cursor.execute(sql)
+            row = cursor.fetchone()
+    return row
+
+
+def _insert_and_advance_head(connection, event: AuditEvent) -> None:
+    """Insert ``event`` and make its hash the chain head's."""
+    meta = AuditEvent._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in _INSERTED_FIELDS)
+    values = [getattr(event, name) for name in _INSERTED_FIELDS]
+    values[1] = connection.ops.adapt_datetimefield_value(values[1])
+    values[11] = meta.get_field("changes").get_db_prep_save(values[11], connection)
+    insert = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) "
+        f"VALUES ({', '.join(['%s'] * len(values))}) RETURNING {quote(meta.pk.column)}"
+    )
+    advance = f"UPDATE {_head_table(connection)} SET last_hash = %s WHERE id = 1"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH inserted AS ({insert}) {advance} RETURNING (SELECT * FROM inserted)",
+                [*values, event.hash],
+            )
+            event.pk = cursor.fetchone()[0]
+        else:
+            cursor.execute(insert, values)
+            event.pk = cursor.fetchone()[0]
+            cursor.execute(advance, [event.hash])
+    event._state.adding = False
+    event._state.db = connection.alias

@@ -1,13 +1,137 @@
-"""Flow nodes with the checks viewflow leaves out: scope and four-eyes (VIEWFLOW_NOTES 4-6)."""
+"""Flow nodes with what viewflow leaves out: scope, four-eyes and a journal of task actions.
 
+Viewflow keeps no trace of who took, released, cancelled, undid or revived a task
+(VIEWFLOW_NOTES trap 10): the activation of every human task journals each of these
+actions in the transaction of the action, so neither exists without the other.
+"""
+
+from django.utils.translation import gettext as _
 from viewflow.workflow import flow
+from viewflow.workflow.flow import views
+from viewflow.workflow.nodes.view import ViewActivation
+
+from contracts.journal import AuditAction, record_event
 
 from .selectors import can_see_workflows, process_in_scope
+
+REASON_FIELD = "reason"
 
 
 def prepared_by_owner(activation) -> dict:
     """Task data for the next node: who completed (prepared) this step."""
     return {"prepared_by": activation.task.owner_id}
+
+
+class JournaledViewActivation(ViewActivation):
+    """A human task's activation that journals assign, unassign, cancel, undo and revive.
+
+    ``actor`` and ``reason`` are set by the task action views; a call from code leaves
+    them empty and the event names no actor (a system action).
+    """
+
+    actor = None
+    reason = ""
+
+    def _journal(self, action: str, summary: str, *, actor=None, changes=None, task=None):
+        task = task or self.task
+        process = self.process.coerced
+        record_event(
+            actor=actor if actor is not None else self.actor,
+            action=action,
+            contract=getattr(process, "contract", None),
+            object_type="viewflow.Task",
+            object_id=str(task.pk),
+            object_label=f"{task.flow_task.task_title} (#{task.pk})",
+            summary=summary % {"task": task.flow_task.task_title},
+            reason=self.reason,
+            changes=changes,
+        )
+
+    def _owner_change(self, before, after) -> dict:
+        return {
+            "owner": {
+                "before": before.get_username() if before else None,
+                "after": after.get_username() if after else None,
+            }
+        }
+
+    @ViewActivation.status.super()
+    def assign(self, user):
+        before = self.task.owner
+        super().assign.original(user)
+        self._journal(
+            AuditAction.ASSIGN,
+            _("Tâche « %(task)s » prise en charge"),
+            actor=user,
+            changes=self._owner_change(before, user),
+        )
+
+    @ViewActivation.status.super()
+    def unassign(self):
+        before = self.task.owner
+        super().unassign.original()
+        self._journal(
+            AuditAction.UNASSIGN,
+            _("Tâche « %(task)s » rendue à la file"),
+            changes=self._owner_change(before, None),
+        )
+
+    @ViewActivation.status.super()
+    def reassign(self, user=None):
+        before = self.task.owner
+        super().reassign.original(user)
+        self._journal(
+            AuditAction.ASSIGN,
+            _("Tâche « %(task)s » réattribuée"),
+            changes=self._owner_change(before, self.task.owner),
+        )
+
+    @ViewActivation.status.super()
+    def cancel(self):
+        super().cancel.original()
+        self._journal(AuditAction.CANCEL, _("Tâche « %(task)s » annulée"))
+
+    @ViewActivation.status.super()
+    def undo(self):
+        super().undo.original()
+        self._journal(AuditAction.UNDO, _("Tâche « %(task)s » défaite (retour arrière)"))
+
+    @ViewActivation.status.super()
+    def revive(self):
+        task = super().revive.original()
+        self._journal(
+            AuditAction.REVIVE,
+            _("Tâche « %(task)s » reprise après annulation"),
+            changes={"revived_task": {"before": self.task.pk, "after": task.pk}},
+            task=task,
+        )
+        return task
+
+
+class ActorMixin:
+    """Hand the request's user and the optional ``reason`` field to the activation."""
+
+    def form_valid(self, *args, **kwargs):
+        activation = self.request.activation
+        activation.actor = self.request.user
+        activation.reason = self.request.POST.get(REASON_FIELD, "").strip()
+        return super().form_valid(*args, **kwargs)
+
+
+class JournaledUnassignTaskView(ActorMixin, views.UnassignTaskView):
+    pass
+
+
+class JournaledCancelTaskView(ActorMixin, views.CancelTaskView):
+    pass
+
+
+class JournaledUndoTaskView(ActorMixin, views.UndoTaskView):
+    pass
+
+
+class JournaledReviveTaskView(ActorMixin, views.ReviveTaskView):
+    pass
 
 
 class ScopedStart(flow.Start):
@@ -25,6 +149,12 @@ class ScopedView(flow.View):
     ``prepared_by_owner`` is checked too. The preparer can neither take nor execute
     the task, whatever roles they hold. The services check the same rule again.
     """
+
+    activation_class = JournaledViewActivation
+    unassign_view_class = JournaledUnassignTaskView
+    cancel_view_class = JournaledCancelTaskView
+    undo_view_class = JournaledUndoTaskView
+    revive_view_class = JournaledReviveTaskView
 
     _preparer_getter = None
 

@@ -8,6 +8,7 @@ from viewflow.workflow.models import Task
 from contracts.viewsets import ContractsApp
 
 from . import lists
+from .audit.viewsets import AuditApp
 from .flows import FLOWS
 from .selectors import can_see_workflows, scoped_tasks
 
@@ -51,6 +52,7 @@ site = Site(
     secondary_color="#e1000f",
     viewsets=[
         ContractsApp(),
+        AuditApp(),
         ScopedWorkflowApp(flow_viewsets=[ScopedFlowViewset(flow_class) for flow_class in FLOWS]),
     ],
 )

@@ -1,0 +1,114 @@
+"""The journal refuses every change: in the model layer everywhere, in the database on PostgreSQL."""
+
+import importlib
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import DatabaseError, connection, transaction
+
+from contracts import services
+from contracts.journal import AuditEvent
+from contracts.journal_db import TABLE, has_append_only_triggers
+from contracts.journal_verify import verify_chain
+from contracts.models import ContractStatus
+from territories.roles import Role
+from tests.contracts.factories import ContractFactory, user_with_role
+
+from .conftest import append_events
+
+pytestmark = pytest.mark.django_db
+
+MIGRATION = importlib.import_module("contracts.migrations.0004_auditevent_append_only_triggers")
+
+
+class TestTheModelLayer:
+    def test_refuses_to_save_an_existing_event(self):
+        (event,) = append_events(1)
+        event.summary = "falsifié"
+        with pytest.raises(PermissionError):
+            event.save()
+        with pytest.raises(PermissionError):
+            event.save(update_fields=["summary"])
+
+    def test_refuses_to_delete_an_event(self):
+        (event,) = append_events(1)
+        with pytest.raises(PermissionError):
+            event.delete()
+
+    def test_refuses_queryset_update_delete_and_bulk_update(self):
+        events = append_events(2)
+        for event in events:
+            event.summary = "falsifié"
+        with pytest.raises(PermissionError), transaction.atomic():
+            AuditEvent.objects.filter(sequence=1).update(summary="falsifié")
+        with pytest.raises(PermissionError), transaction.atomic():
+            AuditEvent.objects.all().delete()
+        with pytest.raises(PermissionError), transaction.atomic():
+            AuditEvent.objects.bulk_update(events, ["summary"])
+        assert not AuditEvent.objects.filter(summary="falsifié").exists()
+        assert AuditEvent.objects.count() == 2
+
+    def test_keeps_the_events_of_a_deleted_user_unchanged(self):
+        user = user_with_role(Role.ARS_MANAGER)
+        (event,) = append_events(1, actor=user)
+        get_user_model().objects.filter(pk=user.pk).delete()
+        kept = AuditEvent.objects.values_list("actor_id", "actor_name", "hash").get()
+        assert kept == (user.pk, user.username, event.hash)
+
+
+class TestAChangeWhoseEventCannotBeWritten:
+    def test_is_rolled_back(self, monkeypatch):
+        contract = ContractFactory(with_lines=True)
+        manager = user_with_role(Role.ARS_MANAGER, region=contract.region)
+        events = AuditEvent.objects.count()
+
+        def refuse(connection, event):
+            raise DatabaseError("journal plein")
+
+        monkeypatch.setattr("contracts.journal._insert_and_advance_head", refuse)
+        with pytest.raises(DatabaseError):
+            services.submit_contract(actor=manager, contract=contract)
+
+        contract.refresh_from_db()
+        assert contract.status == ContractStatus.DRAFT
+        assert AuditEvent.objects.count() == events
+        assert verify_chain().is_valid  # the head taken for the lost event rolled back too
+
+
+def refused_sql(sql: str) -> bool:
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+    except DatabaseError as error:
+        assert "ajout seul" in str(error)
+        return True
+    return False
+
+
+@pytest.mark.postgres
+class TestThePostgresTriggers:
+    @pytest.fixture
+    def triggers(self, db):
+        """Install the triggers with the migration's own code, inside this test's transaction."""
+        with connection.schema_editor(atomic=False) as editor:
+            MIGRATION.install(None, editor)
+        assert has_append_only_triggers(connection)
+
+    def test_refuse_raw_update_delete_and_truncate(self, triggers):
+        append_events(2)
+        assert refused_sql(f"UPDATE {TABLE} SET summary = 'falsifié' WHERE sequence = 1")
+        assert refused_sql(f"DELETE FROM {TABLE} WHERE sequence = 2")
+        assert refused_sql(f"TRUNCATE {TABLE}")
+        assert AuditEvent.objects.count() == 2
+        assert not AuditEvent.objects.filter(summary="falsifié").exists()
+
+    def test_let_appends_through(self, triggers):
+        append_events(3)
+        assert AuditEvent.objects.count() == 3
+
+    def test_are_removed_by_the_reverse_migration(self, triggers):
+        with connection.schema_editor(atomic=False) as editor:
+            MIGRATION.uninstall(None, editor)
+        assert not has_append_only_triggers(connection)
+        append_events(1)
+        assert not refused_sql(f"UPDATE {TABLE} SET reason = 'x' WHERE sequence = 1")

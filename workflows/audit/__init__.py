@@ -1,0 +1,1 @@
+"""The auditor's pages: a contract's timeline (journal and workflow tasks), search, exports."""
