@@ -25,12 +25,19 @@ run: install
 		trap 'kill $$timers 2>/dev/null' EXIT INT TERM; \
 		$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
+## Debian's Chromium for the browser tests: installed with apt-get when missing (as root)
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	else echo "ATTENTION : /usr/bin/chromium absent et apt-get indisponible : les tests navigateur seront ignorés (échec si REQUIRE_BROWSER=1)." >&2; fi
+
 ## Install if needed and run the whole test suite (embedded SQLite unless DATABASE_URL is set)
-test: install
+test: install browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## The same suite against PostgreSQL (CI has one on 127.0.0.1:5432)
-test-postgres: install
+test-postgres: install browser
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

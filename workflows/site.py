@@ -10,6 +10,7 @@ from contracts.viewsets import ContractsApp
 from . import lists
 from .audit.viewsets import AuditApp
 from .flows import FLOWS
+from .progress.viewsets import ProgressApp
 from .selectors import can_see_workflows, scoped_tasks
 
 
@@ -52,6 +53,7 @@ site = Site(
     secondary_color="#e1000f",
     viewsets=[
         ContractsApp(),
+        ProgressApp(),
         AuditApp(),
         ScopedWorkflowApp(flow_viewsets=[ScopedFlowViewset(flow_class) for flow_class in FLOWS]),
     ],
