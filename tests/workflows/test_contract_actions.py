@@ -23,8 +23,33 @@ def page(username, contract):
     return response
 
 
+READING = {"Suivi de l'avancement", "Historique"}
+
+
 def labels(response) -> list[str]:
-    return [action.label for action in response.context["contract_actions"]]
+    """The workflow actions offered (the reading links are checked on their own)."""
+    return [a.label for a in response.context["contract_actions"] if a.label not in READING]
+
+
+class TestTheReadingLinks:
+    @pytest.mark.parametrize(
+        ("username", "expected"),
+        [
+            ("manager", ["Suivi de l'avancement", "Historique"]),
+            ("auditor", ["Suivi de l'avancement", "Historique"]),
+            ("director", ["Suivi de l'avancement"]),
+        ],
+    )
+    def test_lead_to_progress_and_to_the_history_for_those_who_may_read_it(
+        self, username, expected
+    ):
+        contract = scenarios.demo_contract()
+        actions = [
+            a for a in page(username, contract).context["contract_actions"] if a.label in READING
+        ]
+        assert [a.label for a in actions] == expected
+        for action in actions:
+            assert client_for(username).get(action.url).status_code == 200
 
 
 class TestADraftContract:
@@ -43,7 +68,11 @@ class TestADraftContract:
 
     def test_leads_to_the_submission_form_with_the_contract_chosen(self):
         contract = scenarios.demo_contract()
-        [action] = page("manager", contract).context["contract_actions"]
+        [action] = [
+            a
+            for a in page("manager", contract).context["contract_actions"]
+            if a.label not in READING
+        ]
         response = client_for("manager").get(action.url)
         assert response.status_code == 200
         assert str(response.context["form"]["contract"].value()) == str(contract.pk)
@@ -87,7 +116,8 @@ class TestAnActiveContract:
 
     def test_are_the_same_through_the_registry(self):
         contract = scenarios.active_demo_contract()
-        assert [a.label for a in contract_actions(scenarios.user("director"), contract)] == []
+        offered = contract_actions(scenarios.user("director"), contract)
+        assert [a.label for a in offered if a.label not in READING] == []
 
 
 def test_the_page_with_its_actions_costs_the_same_for_1_and_50_lines(django_assert_num_queries):
