@@ -6,6 +6,7 @@ milestones: rows are fetched in bulk, then grouped in Python.
 """
 
 import datetime
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, Least
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
@@ -446,7 +447,14 @@ class Deadline:
 
     @property
     def kind_label(self) -> str:
-        return str(DeadlineKind.LABELS[self.kind])
+        return _kind_label(self.kind, translation.get_language())
+
+
+@functools.lru_cache(maxsize=64)
+def _kind_label(kind: str, language: str | None) -> str:
+    """Translate a kind once per language: a calendar has thousands of entries."""
+    with translation.override(language):
+        return str(DeadlineKind.LABELS[kind])
 
 
 def deadlines(user, *, today: datetime.date) -> list[Deadline]:
