@@ -86,6 +86,28 @@ def _require_other_person(*, actor, preparer, what: str) -> None:
         )
 
 
+def _send_back(decision, *, actor, reason: str, action: str, what: str, contract, summary: str):
+    """Reject a prepared decision (delegation, recovery, amendment): mandatory reason,
+    four-eyes, status change journaled. Returns the locked, rejected decision."""
+    if not reason.strip():
+        raise BusinessRuleError(_("Le motif du renvoi est obligatoire."))
+    decision = type(decision).objects.select_for_update().get(pk=decision.pk)
+    _require_status(decision, [DecisionStatus.PREPARED], action)
+    _require_other_person(actor=actor, preparer=decision.prepared_by, what=what)
+    decision.status = DecisionStatus.REJECTED
+    decision.save(update_fields=["status"])
+    record_event(
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        obj=decision,
+        contract=contract(decision),
+        summary=summary,
+        reason=reason,
+        changes={"status": {"before": DecisionStatus.PREPARED, "after": DecisionStatus.REJECTED}},
+    )
+    return decision
+
+
 def _lock_contract(contract: Contract) -> Contract:
     return Contract.objects.select_for_update().get(pk=contract.pk)
 
@@ -780,23 +802,15 @@ def approve_credit_delegation(
 @transaction.atomic
 def reject_credit_delegation(*, actor, delegation: CreditDelegation, reason: str):
     """Send a prepared delegation back, with a mandatory reason; no money moves."""
-    if not reason.strip():
-        raise BusinessRuleError(_("Le motif du renvoi est obligatoire."))
-    delegation = CreditDelegation.objects.select_for_update().get(pk=delegation.pk)
-    _require_status(delegation, [DecisionStatus.PREPARED], _("renvoyer la délégation"))
-    _require_other_person(actor=actor, preparer=delegation.prepared_by, what=_("cette délégation"))
-    delegation.status = DecisionStatus.REJECTED
-    delegation.save(update_fields=["status"])
-    record_event(
+    return _send_back(
+        delegation,
         actor=actor,
-        action=AuditAction.TRANSITION,
-        obj=delegation,
-        contract=delegation.contract,
-        summary=_("Délégation %(year)s renvoyée") % {"year": delegation.year},
         reason=reason,
-        changes={"status": {"before": DecisionStatus.PREPARED, "after": DecisionStatus.REJECTED}},
+        action=_("renvoyer la délégation"),
+        what=_("cette délégation"),
+        contract=lambda decision: decision.contract,
+        summary=_("Délégation %(year)s renvoyée") % {"year": delegation.year},
     )
-    return delegation
 
 
 # Consumption and recoveries --------------------------------------------------------------
@@ -1141,44 +1155,29 @@ def approve_amendment(*, actor, amendment: Amendment) -> Contract:
 @transaction.atomic
 def reject_amendment(*, actor, amendment: Amendment, reason: str) -> Amendment:
     """Send an amendment back, with a mandatory reason; the contract does not change."""
-    if not reason.strip():
-        raise BusinessRuleError(_("Le motif du renvoi est obligatoire."))
-    amendment = Amendment.objects.select_for_update().get(pk=amendment.pk)
-    _require_status(amendment, [DecisionStatus.PREPARED], _("renvoyer l'avenant"))
-    _require_other_person(actor=actor, preparer=amendment.prepared_by, what=_("cet avenant"))
-    amendment.status = DecisionStatus.REJECTED
-    amendment.save(update_fields=["status"])
-    record_event(
+    return _send_back(
+        amendment,
         actor=actor,
-        action=AuditAction.TRANSITION,
-        obj=amendment,
-        contract=amendment.contract,
-        summary=_("Avenant n° %(number)s renvoyé") % {"number": amendment.number},
         reason=reason,
+        action=_("renvoyer l'avenant"),
+        what=_("cet avenant"),
+        contract=lambda decision: decision.contract,
+        summary=_("Avenant n° %(number)s renvoyé") % {"number": amendment.number},
     )
-    return amendment
 
 
 @transaction.atomic
 def reject_recovery(*, actor, recovery: Recovery, reason: str) -> Recovery:
     """Send a prepared recovery back to its preparer, with a mandatory reason."""
-    if not reason.strip():
-        raise BusinessRuleError(_("Le motif du renvoi est obligatoire."))
-    recovery = Recovery.objects.select_for_update().get(pk=recovery.pk)
-    _require_status(recovery, [DecisionStatus.PREPARED], _("renvoyer la reprise"))
-    _require_other_person(actor=actor, preparer=recovery.prepared_by, what=_("cette reprise"))
-    recovery.status = DecisionStatus.REJECTED
-    recovery.save(update_fields=["status"])
-    record_event(
+    return _send_back(
+        recovery,
         actor=actor,
-        action=AuditAction.TRANSITION,
-        obj=recovery,
-        contract=recovery.allocation.funding_line.axis.contract,
-        summary=_("Reprise renvoyée"),
         reason=reason,
-        changes={"status": {"before": DecisionStatus.PREPARED, "after": DecisionStatus.REJECTED}},
+        action=_("renvoyer la reprise"),
+        what=_("cette reprise"),
+        contract=lambda decision: decision.allocation.funding_line.axis.contract,
+        summary=_("Reprise renvoyée"),
     )
-    return recovery
 
 
 def preview_recovery(allocation: YearlyAllocation) -> RecoveryFigures:

@@ -442,6 +442,26 @@ class TestRejections:
             match="motif",
         )
 
+    def test_of_an_amendment_journal_its_status_and_reason(
+        self, active_contract, manager, validator
+    ):
+        amendment = services.draft_amendment(
+            actor=manager,
+            contract=active_contract,
+            reason="Report",
+            proposal=services.AmendmentProposal(envelope_amount=D("310000.00")),
+        )
+        services.reject_amendment(actor=validator, amendment=amendment, reason="Chiffres faux")
+        amendment.refresh_from_db()
+        assert amendment.status == DecisionStatus.REJECTED
+        event = AuditEvent.objects.order_by("-sequence").first()
+        assert (event.action, event.reason, event.actor_id) == (
+            AuditAction.TRANSITION,
+            "Chiffres faux",
+            validator.pk,
+        )
+        assert event.changes["status"] == {"before": "PREPARED", "after": "REJECTED"}
+
     def test_with_a_reason_send_the_contract_back_to_draft(self, manager, validator):
         contract = ContractFactory(with_lines=True)
         services.submit_contract(actor=manager, contract=contract)
