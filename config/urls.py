@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import path
 from viewflow.contrib.auth import AuthViewset
 
-from workflows.site import site
+from config.site import site
 
 admin.site.site_header = "Contrats d'attractivité territoriale – administration"
 admin.site.site_title = "Administration"

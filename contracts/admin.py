@@ -12,7 +12,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .journal import AuditAction, AuditEvent, record_event
+from audit.journal import AuditAction, record_event
+
 from .models import (
     Amendment,
     ConsumptionStatement,
@@ -183,11 +184,3 @@ class AmendmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["contract", "number", "status", "created_at"]
     list_filter = ["status"]
     list_select_related = ["contract"]
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["sequence", "occurred_at", "actor_name", "action", "object_label", "summary"]
-    list_filter = ["action"]
-    search_fields = ["summary", "object_label", "actor_name"]
-    date_hierarchy = "occurred_at"

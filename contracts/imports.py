@@ -19,9 +19,10 @@ from django.db.models import TextChoices
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.journal import AuditAction, record_event
+
 from . import services
 from .exceptions import BusinessRuleError
-from .journal import AuditAction, record_event
 from .models import Contract, ContractStatus, FundingLine, Milestone, StrategicAxis
 from .money import ZERO
 from .resources import (

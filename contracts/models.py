@@ -11,9 +11,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from audit.journal import AuditChainHead, AuditEvent  # noqa: F401  (registers the journal models)
 from territories.models import Establishment, HospitalGroup, Region
 
-from .journal import AuditChainHead, AuditEvent  # noqa: F401  (registers the journal models)
 from .money import ZERO, MoneyField
 from .schemes import SchemeCode
 

@@ -29,8 +29,8 @@ from decimal import Decimal
 from django.db.models import DecimalField, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, Least
 
+from territories.access import visible_hospital_groups
 from territories.models import Establishment
-from territories.selectors import visible_hospital_groups
 
 from .models import Contract, FundingLine, Milestone, StrategicAxis, YearlyAllocation
 from .money import ZERO, round_cents

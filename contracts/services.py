@@ -16,11 +16,11 @@ from django.db.models import F, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.journal import AuditAction, diff_fields, record_event
 from territories.models import Establishment, HospitalGroup, MembershipRole
 
 from . import schemes, signals
 from .exceptions import BusinessRuleError, FourEyesError, WrongStatusError
-from .journal import AuditAction, diff_fields, record_event
 from .models import (
     Amendment,
     ConsumptionStatement,

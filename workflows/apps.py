@@ -8,11 +8,10 @@ class WorkflowsConfig(AppConfig):
 
     def ready(self):
         from contracts.actions import register_contract_action
+        from territories.access import sync_roles_after_migrate
 
         from . import scheduling  # noqa: F401  (connects the timer re-arming receiver)
-        from .contract_actions import reading_actions, workflow_start_actions
-        from .roles import sync_roles_after_migrate
+        from .contract_actions import workflow_start_actions
 
         post_migrate.connect(sync_roles_after_migrate, sender=self)
         register_contract_action(workflow_start_actions)
-        register_contract_action(reading_actions)

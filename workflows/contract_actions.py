@@ -3,7 +3,6 @@
 from urllib.parse import urlencode
 
 from django.db.models import F
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from contracts.actions import ContractAction
@@ -69,19 +68,5 @@ def workflow_start_actions(user, contract) -> list[ContractAction]:
             ContractAction(
                 _("Rédiger un avenant"), _start_url(AmendmentFlow.start, contract=contract.pk)
             )
-        )
-    return actions
-
-
-def reading_actions(user, contract) -> list[ContractAction]:
-    """Return the pages about ``contract`` beyond its figures: progress and history."""
-    from .audit.views import READ_PERMISSION
-
-    actions = [
-        ContractAction(_("Suivi de l'avancement"), reverse("progress:contract", args=[contract.pk]))
-    ]
-    if user.has_perm(READ_PERMISSION):
-        actions.append(
-            ContractAction(_("Historique"), reverse("audit:timeline", args=[contract.pk]))
         )
     return actions

@@ -156,6 +156,3 @@ class AmendmentProcess(ContractProcess):
         proxy = True
         verbose_name = _("avenant")
         verbose_name_plural = _("avenants")
-
-
-from .progress.models import ExportJob  # noqa: E402, F401  (registers the export jobs)

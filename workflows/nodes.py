@@ -10,7 +10,7 @@ from viewflow.workflow import flow
 from viewflow.workflow.flow import views
 from viewflow.workflow.nodes.view import ViewActivation
 
-from contracts.journal import AuditAction, record_event
+from audit.journal import AuditAction, record_event
 
 from .selectors import can_see_workflows, process_in_scope
 

@@ -14,10 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contracts.journal import AuditAction, record_event
+from audit.journal import AuditAction, record_event
 from contracts.models import CreditDelegation
 from contracts.money import format_euros
-from territories.roles import (
+from territories.access import (
     ROLE_GROUP_NAMES,
     Role,
     hospital_group_scope_group_name,

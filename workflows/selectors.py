@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from viewflow.workflow.models import Task
 
-from territories.selectors import has_national_scope, visible_hospital_groups
+from territories.access import has_national_scope, visible_hospital_groups
 
 from .models import ContractProcess
 

@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy
 from django.views import generic
 from viewflow.workflow.flow.views import mixins
 
+from audit.journal import AuditAction, record_event
 from contracts import amendments, services
 from contracts.exceptions import BusinessRuleError
-from contracts.journal import AuditAction, record_event
 from contracts.models import (
     ContractStatus,
     EvidenceDocument,

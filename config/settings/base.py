@@ -42,8 +42,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "viewflow",
     "viewflow.workflow",
+    # The layers, lowest first (docs/ARCHITECTURE.md).
+    "audit",
     "territories",
     "contracts",
+    "reporting",
+    "demo",
+    "benchmarks",
     # Last: its post_migrate hook grants permissions of every other app to the roles.
     "workflows",
 ]

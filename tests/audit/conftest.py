@@ -1,26 +1,12 @@
 """Fixtures of the audit trail tests: a small chain and raw-SQL tampering."""
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
-from contracts.journal import HASHED_FIELDS, AuditAction, AuditEvent, hash_values, record_event
-from contracts.journal_db import TABLE
+from audit.journal import HASHED_FIELDS, AuditEvent, hash_values
+from audit.triggers import TABLE
 
-
-def append_events(count: int, *, actor=None, contract=None) -> list[AuditEvent]:
-    events = []
-    for index in range(count):
-        with transaction.atomic():
-            events.append(
-                record_event(
-                    actor=actor,
-                    action=AuditAction.CHANGE,
-                    contract=contract,
-                    summary=f"Montant modifié {index + 1}",
-                    changes={"amount": {"before": "1.00", "after": f"{index + 2}.00"}},
-                )
-            )
-    return events
+from .builders import append_events  # noqa: F401  (used by the tests of this folder)
 
 
 class Tamper:
@@ -55,9 +41,7 @@ class Tamper:
             self.set(values[0], prev_hash=previous, hash=new_hash)
             previous = new_hash
         if update_head:
-            self.execute(
-                "UPDATE contracts_auditchainhead SET last_hash = %s WHERE id = 1", [previous]
-            )
+            self.execute("UPDATE audit_auditchainhead SET last_hash = %s WHERE id = 1", [previous])
 
 
 @pytest.fixture

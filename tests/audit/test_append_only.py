@@ -6,19 +6,18 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
 
+from audit.journal import AuditEvent
+from audit.triggers import TABLE, has_append_only_triggers
+from audit.verify import verify_chain
 from contracts import services
-from contracts.journal import AuditEvent
-from contracts.journal_db import TABLE, has_append_only_triggers
-from contracts.journal_verify import verify_chain
 from contracts.models import ContractStatus
-from territories.roles import Role
+from territories.access import Role
+from tests.audit.builders import append_events
 from tests.contracts.factories import ContractFactory, user_with_role
-
-from .conftest import append_events
 
 pytestmark = pytest.mark.django_db
 
-MIGRATION = importlib.import_module("contracts.migrations.0004_auditevent_append_only_triggers")
+MIGRATION = importlib.import_module("audit.migrations.0002_append_only_triggers")
 
 
 class TestTheModelLayer:
@@ -65,7 +64,7 @@ class TestAChangeWhoseEventCannotBeWritten:
         def refuse(connection, event):
             raise DatabaseError("journal plein")
 
-        monkeypatch.setattr("contracts.journal._insert_and_advance_head", refuse)
+        monkeypatch.setattr("audit.journal._insert_and_advance_head", refuse)
         with pytest.raises(DatabaseError):
             services.submit_contract(actor=manager, contract=contract)
 

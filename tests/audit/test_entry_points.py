@@ -5,14 +5,14 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 
+from audit.journal import AuditAction, AuditEvent
+from audit.verify import verify_chain
 from contracts import services
 from contracts.imports import export_contract_file
-from contracts.journal import AuditAction, AuditEvent
-from contracts.journal_verify import verify_chain
 from contracts.models import Contract, ContractStatus, Milestone
+from demo.loader import load_demo
 from tests.territories.factories import UserFactory
 from tests.workflows.helpers import client_for, complete, open_task, start
-from workflows.demo import load_demo
 from workflows.flows import ContractApprovalFlow
 
 pytestmark = pytest.mark.django_db

@@ -4,10 +4,10 @@ import pytest
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from contracts.journal import AuditAction, AuditEvent
+from audit.journal import AuditAction, AuditEvent
+from demo.loader import load_demo
 from tests.territories.factories import UserFactory
 from tests.workflows.helpers import client_for, open_task, start
-from workflows.demo import load_demo
 from workflows.flows import ContractApprovalFlow
 
 pytestmark = pytest.mark.django_db

@@ -6,10 +6,9 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from contracts.journal import AuditEvent, compute_hash
-from contracts.journal_verify import Problem, verify_chain
-
-from .conftest import append_events
+from audit.journal import AuditEvent, compute_hash
+from audit.verify import Problem, verify_chain
+from tests.audit.builders import append_events
 
 pytestmark = pytest.mark.django_db
 
@@ -169,7 +168,7 @@ class TestAnExportedHead:
         path = self.export(tmp_path)
         tamper.delete(3)
         tamper.execute(
-            "UPDATE contracts_auditchainhead SET last_sequence = 2, last_hash = "
+            "UPDATE audit_auditchainhead SET last_sequence = 2, last_hash = "
             "(SELECT hash FROM {table} WHERE sequence = 2) WHERE id = 1"
         )
         assert "absent du journal" in refused("--against", path)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from contracts.journal import AuditEvent
-from territories.roles import Role
+from audit.journal import AuditEvent
+from territories.access import Role
 
 from .factories import ContractFactory, user_with_role
 

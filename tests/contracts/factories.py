@@ -20,8 +20,9 @@ from contracts.models import (
     YearlyAllocation,
 )
 from contracts.schemes import SchemeCode
-from territories.roles import ROLE_GROUP_NAMES, Role
-from territories.services import (
+from territories.access import (
+    ROLE_GROUP_NAMES,
+    Role,
     grant_hospital_group_scope,
     grant_national_scope,
     grant_region_scope,

@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
+from audit.journal import AuditAction, AuditEvent
 from contracts.imports import export_contract_file
-from contracts.journal import AuditAction, AuditEvent
 from contracts.models import FundingLine, Milestone
 from tests.territories.factories import UserFactory
 
@@ -19,13 +19,13 @@ class TestAdmin:
         client.force_login(superuser)
         export_contract_file(actor=superuser, contract=contract, kind="lines", file_format="csv")
         event = AuditEvent.objects.get()
-        assert client.get(reverse("admin:contracts_auditevent_add")).status_code == 403
-        change_url = reverse("admin:contracts_auditevent_change", args=[event.pk])
+        assert client.get(reverse("admin:audit_auditevent_add")).status_code == 403
+        change_url = reverse("admin:audit_auditevent_change", args=[event.pk])
         assert client.post(change_url, {"summary": "falsifié"}).status_code == 403
-        delete_url = reverse("admin:contracts_auditevent_delete", args=[event.pk])
+        delete_url = reverse("admin:audit_auditevent_delete", args=[event.pk])
         assert client.post(delete_url, {"post": "yes"}).status_code == 403
         assert AuditEvent.objects.get().summary == event.summary
-        assert client.get(reverse("admin:contracts_auditevent_changelist")).status_code == 200
+        assert client.get(reverse("admin:audit_auditevent_changelist")).status_code == 200
 
     def test_money_and_status_are_read_only(self, client, superuser, contract):
         client.force_login(superuser)

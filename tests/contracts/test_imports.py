@@ -7,6 +7,7 @@ import pytest
 import tablib
 from django.urls import reverse
 
+from audit.journal import AuditAction, AuditEvent
 from contracts.imports import (
     InvalidValue,
     RowStatus,
@@ -14,7 +15,6 @@ from contracts.imports import (
     import_contract_file,
     parse_amount,
 )
-from contracts.journal import AuditAction, AuditEvent
 from contracts.models import FundingLine, Milestone, YearlyAllocation
 from contracts.resources import neutralise_cell, render_dataset, restore_cell
 from contracts.selectors import contract_snapshot

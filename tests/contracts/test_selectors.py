@@ -15,7 +15,7 @@ from contracts.selectors import (
     figures_by_contract,
     visible_contracts,
 )
-from territories.roles import Role
+from territories.access import Role
 
 from .factories import (
     ContractFactory,

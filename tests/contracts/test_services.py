@@ -5,9 +5,9 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from audit.journal import AuditAction, AuditEvent
 from contracts import services, signals
 from contracts.exceptions import BusinessRuleError, FourEyesError
-from contracts.journal import AuditAction, AuditEvent
 from contracts.models import (
     Amendment,
     ConsumptionStatement,
@@ -24,8 +24,7 @@ from contracts.models import (
 from contracts.money import format_euros
 from contracts.schemes import SchemeCode
 from contracts.selectors import contract_figures
-from territories.roles import Role
-from territories.services import grant_hospital_group_scope, grant_region_scope
+from territories.access import Role, grant_hospital_group_scope, grant_region_scope
 
 from .factories import ContractFactory, hospital_group_with_support, user_with_role
 

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from contracts.journal import AuditAction, AuditEvent
+from audit.journal import AuditAction, AuditEvent
 from contracts.models import FundingLine, Milestone
 from contracts.money import format_euros
 
@@ -260,6 +260,6 @@ class TestQueryCount:
 
 def manager_scope(manager):
     """Return a GHT in the region the manager sees."""
-    from territories.selectors import visible_regions
+    from territories.access import visible_regions
 
     return hospital_group_with_support(region=visible_regions(manager).get())

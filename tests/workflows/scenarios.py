@@ -11,8 +11,8 @@ from django.contrib.auth.models import Group
 
 from contracts import services
 from contracts.models import Contract, Milestone, YearlyAllocation
-from territories.roles import ROLE_GROUP_NAMES, Role
-from workflows.demo import load_demo
+from demo.loader import load_demo
+from territories.access import ROLE_GROUP_NAMES, Role
 from workflows.flows import (
     AmendmentFlow,
     ConsumptionClosingFlow,

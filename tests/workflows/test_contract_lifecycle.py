@@ -16,7 +16,7 @@ from django.db.models import Sum
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
-from contracts.journal import AuditEvent
+from audit.journal import AuditEvent
 from contracts.models import (
     Amendment,
     Contract,
@@ -29,7 +29,7 @@ from contracts.models import (
     Recovery,
     YearlyAllocation,
 )
-from workflows.demo import load_demo
+from demo.loader import load_demo
 from workflows.flows import (
     AmendmentFlow,
     ConsumptionClosingFlow,
@@ -145,7 +145,9 @@ class TestContractApprovalFlow:
         assert contract.status == ContractStatus.ACTIVE
         assert contract.signature_date == date(2025, 8, 29)
         assert process.status == PROCESS.DONE
-        reasons = AuditEvent.objects.filter(contract=contract).values_list("reason", flat=True)
+        reasons = AuditEvent.objects.filter(contract_id=contract.pk).values_list(
+            "reason", flat=True
+        )
         assert "Préciser les bénéficiaires de l'axe 2." in reasons
 
 

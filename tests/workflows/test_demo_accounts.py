@@ -5,7 +5,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from workflows.demo import DEMO_ACCOUNTS, load_demo
+from demo.loader import DEMO_ACCOUNTS, load_demo
 
 pytestmark = pytest.mark.django_db
 

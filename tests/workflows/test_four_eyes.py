@@ -17,7 +17,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 from contracts import services
 from contracts.exceptions import FourEyesError
 from contracts.models import ContractStatus, DecisionStatus, MilestoneStatus
-from territories.roles import Role
+from territories.access import Role
 from workflows.flows import (
     AmendmentFlow,
     ConsumptionClosingFlow,

@@ -13,7 +13,7 @@ from viewflow.workflow.status import STATUS
 
 from contracts import services
 from contracts.models import Contract, ContractStatus
-from workflows.demo import load_demo
+from demo.loader import load_demo
 from workflows.flows import ContractApprovalFlow, CreditDelegationFlow
 
 from .helpers import client_for, open_task, start

@@ -6,8 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from viewflow.workflow.status import STATUS
 
-from territories.roles import Role
-from workflows.benchmark import DECISION_NODES, create_artifacts, create_tasks
+from benchmarks.builders import DECISION_NODES, create_artifacts, create_tasks
+from territories.access import Role
 from workflows.flows import FLOWS
 
 from . import scenarios

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from workflows.roles import sync_roles
+from territories.access import sync_roles
 
 
 class Command(BaseCommand):

@@ -1,0 +1,238 @@
+"""Reads of the audit trail, filtered in SQL to what the user may see.
+
+A contract's timeline merges two sources in one ``UNION`` query, ordered and paginated
+by the database: the journal's events about the contract and the workflow tasks of the
+contract's processes (viewflow keeps their dates, status and owner, not what happened).
+"""
+
+import datetime
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.db.models import CharField, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from viewflow.workflow.fields import import_task_by_ref
+from viewflow.workflow.models import Task
+
+from audit.journal import AuditAction, AuditEvent
+from contracts.models import Contract
+from contracts.selectors import visible_contracts
+from territories.access import has_national_scope
+from workflows.models import ContractProcess
+
+TASK_ACTION = "TASK"
+TASK_OBJECT_TYPE = "viewflow.Task"
+JOURNAL, WORKFLOW = "journal", "workflow"
+
+ACTION_CHOICES = [*AuditAction.choices, (TASK_ACTION, gettext_lazy("Tâche de workflow"))]
+OBJECT_TYPE_CHOICES = [
+    ("contracts.Contract", gettext_lazy("Contrat")),
+    ("contracts.StrategicAxis", gettext_lazy("Axe stratégique")),
+    ("contracts.FundingLine", gettext_lazy("Ligne de financement")),
+    ("contracts.Milestone", gettext_lazy("Jalon")),
+    ("contracts.CreditDelegation", gettext_lazy("Délégation de crédits")),
+    ("contracts.ConsumptionStatement", gettext_lazy("État récapitulatif")),
+    ("contracts.Recovery", gettext_lazy("Reprise de crédits")),
+    ("contracts.Amendment", gettext_lazy("Avenant")),
+    (TASK_OBJECT_TYPE, gettext_lazy("Tâche de workflow")),
+]
+TASK_STATUS_LABELS = {
+    "NEW": gettext_lazy("à prendre"),
+    "ASSIGNED": gettext_lazy("prise en charge"),
+    "STARTED": gettext_lazy("en cours"),
+    "DONE": gettext_lazy("terminée"),
+    "CANCELED": gettext_lazy("annulée"),
+    "ERROR": gettext_lazy("en erreur"),
+    "REVIVED": gettext_lazy("reprise"),
+    "SCHEDULED": gettext_lazy("planifiée"),
+}
+# The merged columns, in the same order in both halves of the UNION.
+COLUMNS = [
+    "e_at",
+    "e_source",
+    "e_id",
+    "e_actor",
+    "e_action",
+    "e_type",
+    "e_object_id",
+    "e_label",
+    "e_summary",
+    "e_reason",
+    "e_contract",
+    "e_contract_ref",
+]
+
+
+@dataclass(frozen=True)
+class TimelineFilters:
+    actor: str = ""
+    action: str = ""
+    object_type: str = ""
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime.datetime
+    source: str
+    entry_id: int
+    actor: str
+    action: str
+    action_label: str
+    object_type: str
+    object_id: str
+    object_label: str
+    summary: str
+    reason: str
+    contract_id: int | None
+    contract_reference: str
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _date_range(filters: TimelineFilters, field: str) -> Q:
+    condition = Q()
+    if filters.date_from:
+        condition &= Q(**{f"{field}__gte": _day_start(filters.date_from)})
+    if filters.date_to:
+        # Inclusive end day: everything before the next midnight.
+        next_day = filters.date_to + datetime.timedelta(days=1)
+        condition &= Q(**{f"{field}__lt": _day_start(next_day)})
+    return condition
+
+
+def _filtered_events(events: QuerySet, filters: TimelineFilters) -> QuerySet:
+    if filters.action == TASK_ACTION:
+        # Not ``none()``: an empty half would change the UNION's shape; match no row instead.
+        return events.filter(sequence__lt=0)
+    if filters.actor:
+        events = events.filter(actor_name__icontains=filters.actor)
+    if filters.action:
+        events = events.filter(action=filters.action)
+    if filters.object_type:
+        events = events.filter(object_type=filters.object_type)
+    if filters.text:
+        events = events.filter(
+            Q(summary__icontains=filters.text)
+            | Q(object_label__icontains=filters.text)
+            | Q(reason__icontains=filters.text)
+            | Q(actor_name__icontains=filters.text)
+        )
+    return events.filter(_date_range(filters, "occurred_at"))
+
+
+def _event_columns(events: QuerySet) -> QuerySet:
+    return events.annotate(
+        e_at=F("occurred_at"),
+        e_source=Value(JOURNAL, output_field=CharField()),
+        e_id=F("sequence"),
+        e_actor=F("actor_name"),
+        e_action=F("action"),
+        e_type=F("object_type"),
+        e_object_id=F("object_id"),
+        e_label=F("object_label"),
+        e_summary=F("summary"),
+        e_reason=F("reason"),
+        e_contract=F("contract_id"),
+        e_contract_ref=Subquery(
+            Contract.objects.filter(pk=OuterRef("contract_id")).values("reference")[:1]
+        ),
+    ).values(*COLUMNS)
+
+
+def _contract_tasks(contract, filters: TimelineFilters) -> QuerySet:
+    tasks = Task.objects.filter(
+        process_id__in=ContractProcess.objects.filter(contract=contract).values("pk")
+    ).annotate(
+        e_at=Coalesce("finished", "created"),
+        e_source=Value(WORKFLOW, output_field=CharField()),
+        e_id=F("id"),
+        e_actor=Coalesce(F("owner__username"), Value(""), output_field=CharField()),
+        e_action=Value(TASK_ACTION, output_field=CharField()),
+        e_type=Value(TASK_OBJECT_TYPE, output_field=CharField()),
+        e_object_id=Cast("id", output_field=CharField()),
+        e_label=Cast("flow_task", output_field=CharField()),
+        e_summary=Cast("status", output_field=CharField()),
+        e_reason=Value("", output_field=CharField()),
+        e_contract=Value(contract.pk, output_field=IntegerField()),
+        e_contract_ref=Value(contract.reference, output_field=CharField()),
+    )
+    if filters.action not in ("", TASK_ACTION) or filters.object_type not in (
+        "",
+        TASK_OBJECT_TYPE,
+    ):
+        tasks = tasks.filter(id__lt=0)
+    if filters.actor:
+        tasks = tasks.filter(owner__username__icontains=filters.actor)
+    if filters.text:
+        tasks = tasks.filter(owner__username__icontains=filters.text)
+    return tasks.filter(_date_range(filters, "e_at")).values(*COLUMNS)
+
+
+def contract_timeline(contract, filters: TimelineFilters) -> QuerySet:
+    """Return the contract's journal events and workflow tasks, newest first (one query)."""
+    events = _event_columns(
+        _filtered_events(AuditEvent.objects.filter(contract_id=contract.pk), filters)
+    )
+    tasks = _contract_tasks(contract, filters)
+    # Default orderings are not allowed inside the halves of a UNION.
+    return (
+        events.order_by().union(tasks.order_by(), all=True).order_by("-e_at", "-e_source", "-e_id")
+    )
+
+
+def searchable_events(user, filters: TimelineFilters) -> QuerySet:
+    """Return the journal events ``user`` may read that match ``filters``, newest first."""
+    events = AuditEvent.objects.all()
+    if not has_national_scope(user):
+        events = events.filter(contract_id__in=visible_contracts(user).values("pk"))
+    return _event_columns(_filtered_events(events, filters)).order_by("-e_at", "-e_id")
+
+
+@lru_cache(maxsize=256)
+def _task_title(reference: str) -> str:
+    try:
+        node = import_task_by_ref(reference)
+    except (ImportError, AttributeError, ValueError):
+        return reference
+    return str(node.task_title or node.name)
+
+
+def as_entries(rows) -> list[TimelineEntry]:
+    """Return the rows of ``contract_timeline`` or ``searchable_events`` for display."""
+    action_labels = dict(ACTION_CHOICES)
+    entries = []
+    for row in rows:
+        is_task = row["e_source"] == WORKFLOW
+        label = _task_title(row["e_label"]) if is_task else row["e_label"]
+        summary = (
+            _("Tâche « %(task)s » %(status)s")
+            % {"task": label, "status": TASK_STATUS_LABELS.get(row["e_summary"], row["e_summary"])}
+            if is_task
+            else row["e_summary"]
+        )
+        entries.append(
+            TimelineEntry(
+                at=row["e_at"],
+                source=row["e_source"],
+                entry_id=row["e_id"],
+                actor=row["e_actor"] or "",
+                action=row["e_action"],
+                action_label=str(action_labels.get(row["e_action"], row["e_action"])),
+                object_type=row["e_type"],
+                object_id=row["e_object_id"],
+                object_label=label,
+                summary=summary,
+                reason=row["e_reason"] or "",
+                contract_id=row["e_contract"],
+                contract_reference=row["e_contract_ref"] or "",
+            )
+        )
+    return entries

@@ -1,0 +1,577 @@
+"""Reads of the progress pages: contract progress, regional overview, deadline calendar.
+
+Every read is filtered in SQL to the user's scope (``visible_contracts``, ``scoped_tasks``)
+and costs a constant number of queries whatever the number of contracts, axes, lines or
+milestones: rows are fetched in bulk, then grouped in Python.
+"""
+
+import datetime
+import functools
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, Least
+from django.utils import timezone, translation
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from contracts.models import (
+    Contract,
+    ContractStatus,
+    FundingLine,
+    Milestone,
+    MilestoneStatus,
+    YearlyAllocation,
+)
+from contracts.money import ZERO, round_cents
+from contracts.schemes import SchemeCode
+from contracts.selectors import (
+    ContractOverview,
+    MoneyFigures,
+    YearCell,
+    contract_overview,
+    visible_contracts,
+)
+from territories.access import has_national_scope, visible_regions
+from workflows.selectors import scoped_tasks
+
+HUNDRED = Decimal(100)
+OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED)
+
+
+def has_regional_view(user) -> bool:
+    """Return whether ``user`` sees whole regions (ARS staff, auditors), not one GHT."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return has_national_scope(user) or visible_regions(user).exists()
+
+
+def rate(part: Decimal, whole: Decimal) -> Decimal | None:
+    """Return ``part`` as a percentage of ``whole`` to one decimal, ``None`` if ``whole`` is 0."""
+    if not whole:
+        return None
+    return (part * HUNDRED / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+# Milestones -------------------------------------------------------------------------------
+
+
+class MilestoneState:
+    DONE = "DONE"
+    SUBMITTED = "SUBMITTED"
+    LATE = "LATE"
+    DUE = "DUE"
+
+    LABELS = {
+        DONE: _("validé"),
+        SUBMITTED: _("déclaré, à valider"),
+        LATE: _("en retard"),
+        DUE: _("à venir"),
+    }
+
+
+def milestone_state(milestone: Milestone, *, today: datetime.date) -> str:
+    """Return whether ``milestone`` is done, submitted, late or still due on ``today``."""
+    if milestone.status == MilestoneStatus.VALIDATED:
+        return MilestoneState.DONE
+    if milestone.is_late(today):
+        return MilestoneState.LATE
+    if milestone.status == MilestoneStatus.SUBMITTED:
+        return MilestoneState.SUBMITTED
+    return MilestoneState.DUE
+
+
+def indicator_percent(milestone: Milestone) -> Decimal | None:
+    """Return how far the indicator went from its baseline to its target, in percent.
+
+    ``None`` while nothing is reported; a target equal to the baseline is reached or not.
+    """
+    if milestone.actual_value is None:
+        return None
+    span = milestone.target_value - milestone.baseline_value
+    if span == 0:
+        return HUNDRED if milestone.actual_value >= milestone.target_value else ZERO
+    return ((milestone.actual_value - milestone.baseline_value) * HUNDRED / span).quantize(
+        Decimal("0.1"), rounding=ROUND_HALF_UP
+    )
+
+
+@dataclass(frozen=True)
+class MilestoneProgress:
+    milestone: Milestone
+    state: str
+    percent: Decimal | None
+
+    @property
+    def state_label(self) -> str:
+        return str(MilestoneState.LABELS[self.state])
+
+
+# Pending decisions ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingDecision:
+    task: Task
+    contract_id: int
+    title: str
+    process_title: str
+    created_date: datetime.date
+
+
+def process_label(task: Task) -> str:
+    """Return the French name of the task's flow, e.g. « Approbation de contrat »."""
+    return capfirst(str(task.flow_task.flow_class.process_class._meta.verbose_name))
+
+
+def open_tasks(user, contract_ids) -> QuerySet[Task]:
+    """Return the open human tasks of the processes of ``contract_ids`` in ``user``'s scope."""
+    tasks = Task.objects.filter(
+        process__contractprocess__contract_id__in=contract_ids,
+        status__in=OPEN_TASK_STATUSES,
+    )
+    return scoped_tasks(user, tasks)
+
+
+def pending_decisions(user, contract_ids) -> list[PendingDecision]:
+    """Return the open tasks of the contracts, oldest first, in one query."""
+    tasks = (
+        open_tasks(user, contract_ids)
+        .select_related("process__contractprocess")
+        .order_by("created", "pk")
+    )
+    return [
+        PendingDecision(
+            task=task,
+            contract_id=task.process.contractprocess.contract_id,
+            title=str(task.flow_task.task_title),
+            process_title=process_label(task),
+            created_date=timezone.localtime(task.created).date(),
+        )
+        for task in tasks
+    ]
+
+
+# Contract progress --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchemeFigures:
+    scheme: str
+    label: str
+    figures: MoneyFigures
+
+
+@dataclass(frozen=True)
+class AxisProgress:
+    axis: object
+    figures: MoneyFigures
+    years: list[YearCell]
+    schemes: list[SchemeFigures]
+    milestones: list[MilestoneProgress]
+
+    def count(self, state: str) -> int:
+        return sum(1 for entry in self.milestones if entry.state == state)
+
+    @property
+    def done_count(self) -> int:
+        return self.count(MilestoneState.DONE)
+
+    @property
+    def late_count(self) -> int:
+        return self.count(MilestoneState.LATE)
+
+    @property
+    def due_count(self) -> int:
+        return self.count(MilestoneState.DUE) + self.count(MilestoneState.SUBMITTED)
+
+
+@dataclass(frozen=True)
+class ContractProgress:
+    contract: Contract
+    today: datetime.date
+    overview: ContractOverview
+    axes: list[AxisProgress]
+    schemes: list[SchemeFigures]
+    pending: list[PendingDecision] = field(default_factory=list)
+
+    @property
+    def years(self) -> list[int]:
+        return self.overview.years
+
+    @property
+    def total(self) -> MoneyFigures:
+        return self.overview.figures.total
+
+    @property
+    def year_totals(self) -> list[YearCell]:
+        return self.overview.year_totals
+
+    @property
+    def consumed_of_delegated(self) -> Decimal | None:
+        return rate(self.total.consumed, self.total.delegated)
+
+    @property
+    def consumed_of_allocated(self) -> Decimal | None:
+        return rate(self.total.consumed, self.total.allocated)
+
+    @property
+    def late_count(self) -> int:
+        return sum(axis.late_count for axis in self.axes)
+
+
+def _scheme_list(figures: dict[str, MoneyFigures]) -> list[SchemeFigures]:
+    labels = dict(SchemeCode.choices)
+    return [
+        SchemeFigures(scheme, labels.get(scheme, scheme), money)
+        for scheme, money in sorted(figures.items())
+    ]
+
+
+def contract_progress(contract: Contract, *, user, today: datetime.date) -> ContractProgress:
+    """Return the contract's progress per axis: milestones, money per year and per scheme.
+
+    Five queries: the money, the axes, the lines, the milestones, the open tasks.
+    """
+    overview = contract_overview(contract, today=today)
+    axes = []
+    all_schemes: dict[str, MoneyFigures] = defaultdict(MoneyFigures)
+    for item in overview.axes:
+        years: dict[int, MoneyFigures] = {}
+        schemes: dict[str, MoneyFigures] = defaultdict(MoneyFigures)
+        for row in item.lines:
+            for cell in row.years:
+                if cell.figures is not None:
+                    years[cell.year] = years.get(cell.year, MoneyFigures()) + cell.figures
+            schemes[row.line.scheme] += row.figures
+            all_schemes[row.line.scheme] += row.figures
+        axes.append(
+            AxisProgress(
+                axis=item.axis,
+                figures=item.figures,
+                years=[YearCell(year, years.get(year)) for year in overview.years],
+                schemes=_scheme_list(schemes),
+                milestones=[
+                    MilestoneProgress(
+                        milestone=entry.milestone,
+                        state=milestone_state(entry.milestone, today=today),
+                        percent=indicator_percent(entry.milestone),
+                    )
+                    for entry in item.milestones
+                ],
+            )
+        )
+    return ContractProgress(
+        contract=contract,
+        today=today,
+        overview=overview,
+        axes=axes,
+        schemes=_scheme_list(all_schemes),
+        pending=pending_decisions(user, [contract.pk]),
+    )
+
+
+# Regional overview ----------------------------------------------------------------------------
+
+
+def _money_sum(expression) -> Coalesce:
+    money = DecimalField(max_digits=14, decimal_places=2)
+    return Coalesce(Sum(expression, output_field=money), ZERO, output_field=money)
+
+
+@dataclass(frozen=True)
+class OverviewFilters:
+    hospital_group_id: int | None = None
+    scheme: str | None = None
+    axis_number: int | None = None
+    year: int | None = None
+
+    @property
+    def restricts_money(self) -> bool:
+        return bool(self.scheme or self.axis_number or self.year)
+
+
+@dataclass(frozen=True)
+class OverviewRow:
+    contract: Contract
+    figures: MoneyFigures
+    late_count: int
+    pending_count: int
+
+    @property
+    def consumed_of_delegated(self) -> Decimal | None:
+        return rate(self.figures.consumed, self.figures.delegated)
+
+    @property
+    def consumed_of_allocated(self) -> Decimal | None:
+        return rate(self.figures.consumed, self.figures.allocated)
+
+
+SORT_KEYS = {
+    "reference": lambda row: row.contract.reference,
+    "ght": lambda row: row.contract.hospital_group.name,
+    "delegated_rate": lambda row: row.consumed_of_delegated,
+    "allocated_rate": lambda row: row.consumed_of_allocated,
+    "late": lambda row: row.late_count,
+    "pending": lambda row: row.pending_count,
+}
+DEFAULT_SORT = "reference"
+
+
+def sort_rows(rows: list[OverviewRow], sort: str) -> list[OverviewRow]:
+    """Sort by a key of ``SORT_KEYS`` (``-`` first for descending); unknown rates go last."""
+    descending = sort.startswith("-")
+    key = SORT_KEYS.get(sort.lstrip("-"), SORT_KEYS[DEFAULT_SORT])
+    known = [row for row in rows if key(row) is not None]
+    unknown = [row for row in rows if key(row) is None]
+    known.sort(key=lambda row: (key(row), row.contract.reference), reverse=descending)
+    return known + unknown
+
+
+def _allocation_filter(filters: OverviewFilters) -> Q:
+    condition = Q()
+    if filters.scheme:
+        condition &= Q(funding_line__scheme=filters.scheme)
+    if filters.axis_number:
+        condition &= Q(funding_line__axis__number=filters.axis_number)
+    if filters.year:
+        condition &= Q(year=filters.year)
+    return condition
+
+
+def overview_rows(
+    user, *, today: datetime.date, filters: OverviewFilters, sort: str = DEFAULT_SORT
+) -> list[OverviewRow]:
+    """Return every contract in scope with its figures, late milestones and open tasks.
+
+    Filters on scheme, axis number or year restrict the money and the late milestones to
+    those lines, axes or years, and keep only the contracts that have some. Four queries.
+    """
+    contracts = visible_contracts(user).select_related("hospital_group")
+    if filters.hospital_group_id:
+        contracts = contracts.filter(hospital_group_id=filters.hospital_group_id)
+    allocations = YearlyAllocation.objects.filter(_allocation_filter(filters))
+    if filters.restricts_money:
+        contracts = contracts.filter(pk__in=allocations.values("funding_line__axis__contract_id"))
+    contracts = list(contracts.order_by("reference"))
+    ids = [contract.pk for contract in contracts]
+    money_rows = (
+        allocations.filter(funding_line__axis__contract_id__in=ids)
+        .values("funding_line__axis__contract_id")
+        .annotate(
+            allocated=_money_sum("allocated_amount"),
+            delegated=_money_sum("delegated_amount"),
+            consumed=_money_sum("consumed_amount"),
+            recovered=_money_sum("recovered_amount"),
+            settled=_money_sum(
+                Least(F("delegated_amount"), F("consumed_amount") + F("recovered_amount"))
+            ),
+        )
+        .order_by()
+    )
+    money = {
+        row["funding_line__axis__contract_id"]: MoneyFigures(
+            allocated=round_cents(row["allocated"]),
+            delegated=round_cents(row["delegated"]),
+            consumed=round_cents(row["consumed"]),
+            recovered=round_cents(row["recovered"]),
+            settled=round_cents(row["settled"]),
+        )
+        for row in money_rows
+    }
+    late = Milestone.objects.filter(axis__contract_id__in=ids, due_date__lt=today).exclude(
+        status=MilestoneStatus.VALIDATED
+    )
+    if filters.axis_number:
+        late = late.filter(axis__number=filters.axis_number)
+    if filters.year:
+        late = late.filter(due_date__year=filters.year)
+    late_counts = dict(
+        late.values("axis__contract_id")
+        .annotate(count=Count("pk"))
+        .order_by()
+        .values_list("axis__contract_id", "count")
+    )
+    pending_counts = dict(
+        open_tasks(user, ids)
+        .values("process__contractprocess__contract_id")
+        .annotate(count=Count("pk"))
+        .order_by()
+        .values_list("process__contractprocess__contract_id", "count")
+    )
+    rows = [
+        OverviewRow(
+            contract=contract,
+            figures=money.get(contract.pk, MoneyFigures()),
+            late_count=late_counts.get(contract.pk, 0),
+            pending_count=pending_counts.get(contract.pk, 0),
+        )
+        for contract in contracts
+    ]
+    return sort_rows(rows, sort)
+
+
+# Deadline calendar ----------------------------------------------------------------------------
+
+
+class DeadlineKind:
+    MILESTONE = "MILESTONE"
+    CONSUMPTION = "CONSUMPTION"
+    CONTRACT_END = "CONTRACT_END"
+    DECISION = "DECISION"
+
+    LABELS = {
+        MILESTONE: _("Échéance de jalon"),
+        CONSUMPTION: _("Date limite de consommation"),
+        CONTRACT_END: _("Fin du contrat"),
+        DECISION: _("Décision en attente depuis"),
+    }
+
+
+@dataclass(frozen=True)
+class Deadline:
+    day: datetime.date
+    kind: str
+    uid: str
+    contract_id: int
+    contract_reference: str
+    title: str
+    detail: str
+    is_late: bool
+
+    @property
+    def kind_label(self) -> str:
+        return _kind_label(self.kind, translation.get_language())
+
+
+@functools.lru_cache(maxsize=64)
+def _kind_label(kind: str, language: str | None) -> str:
+    """Translate a kind once per language: a calendar has thousands of entries."""
+    with translation.override(language):
+        return str(DeadlineKind.LABELS[kind])
+
+
+def deadlines(user, *, today: datetime.date) -> list[Deadline]:
+    """Return every open contractual deadline in ``user``'s scope: late first, then upcoming.
+
+    Open means: a milestone not yet validated; a consumption deadline of a line whose
+    delegated credits are not all consumed or recovered; the end of a contract not closed;
+    a decision waiting in a workflow task (dated by the task's creation). Four queries.
+    """
+    contracts = visible_contracts(user)
+    entries: list[Deadline] = []
+    # Plain tuples rather than model instances: a region holds thousands of milestones.
+    milestone_detail = str(_("Axe %(number)s – %(indicator)s"))
+    milestones = (
+        Milestone.objects.filter(axis__contract__in=contracts)
+        .exclude(status=MilestoneStatus.VALIDATED)
+        .values_list(
+            "pk",
+            "title",
+            "due_date",
+            "indicator_label",
+            "axis__number",
+            "axis__contract_id",
+            "axis__contract__reference",
+        )
+    )
+    for pk, title, due_date, indicator, number, contract_id, reference in milestones:
+        entries.append(
+            Deadline(
+                day=due_date,
+                kind=DeadlineKind.MILESTONE,
+                uid=f"milestone-{pk}",
+                contract_id=contract_id,
+                contract_reference=reference,
+                title=title,
+                detail=milestone_detail % {"number": number, "indicator": indicator},
+                is_late=due_date < today,
+            )
+        )
+    consumption_detail = str(_("Crédits délégués non soldés"))
+    lines = (
+        FundingLine.objects.filter(
+            axis__contract__in=contracts, consumption_deadline_date__isnull=False
+        )
+        .annotate(
+            unsettled=_money_sum("allocations__delegated_amount")
+            - _money_sum(
+                Least(
+                    F("allocations__delegated_amount"),
+                    F("allocations__consumed_amount") + F("allocations__recovered_amount"),
+                )
+            )
+        )
+        .values_list(
+            "pk",
+            "code",
+            "label",
+            "consumption_deadline_date",
+            "unsettled",
+            "axis__contract_id",
+            "axis__contract__reference",
+        )
+    )
+    for pk, code, label, deadline_date, unsettled, contract_id, reference in lines:
+        if deadline_date < today and unsettled <= 0:
+            continue
+        entries.append(
+            Deadline(
+                day=deadline_date,
+                kind=DeadlineKind.CONSUMPTION,
+                uid=f"consumption-{pk}",
+                contract_id=contract_id,
+                contract_reference=reference,
+                title=f"{code} – {label}",
+                detail=consumption_detail,
+                is_late=deadline_date < today,
+            )
+        )
+    end_detail = str(_("Date de fin du contrat (incluse)"))
+    ends = contracts.exclude(status=ContractStatus.CLOSED).values_list(
+        "pk", "reference", "title", "end_date"
+    )
+    for pk, reference, title, end_date in ends:
+        entries.append(
+            Deadline(
+                day=end_date,
+                kind=DeadlineKind.CONTRACT_END,
+                uid=f"contract-end-{pk}",
+                contract_id=pk,
+                contract_reference=reference,
+                title=title,
+                detail=end_detail,
+                is_late=end_date < today,
+            )
+        )
+    tasks = (
+        open_tasks(user, contracts.values("pk"))
+        .select_related("process__contractprocess__contract")
+        .order_by("created", "pk")
+    )
+    for task in tasks:
+        contract = task.process.contractprocess.contract
+        created_date = timezone.localtime(task.created).date()
+        entries.append(
+            Deadline(
+                day=created_date,
+                kind=DeadlineKind.DECISION,
+                uid=f"task-{task.pk}",
+                contract_id=contract.pk,
+                contract_reference=contract.reference,
+                title=str(task.flow_task.task_title),
+                detail=process_label(task),
+                is_late=created_date < today,
+            )
+        )
+    return sort_deadlines(entries)
+
+
+def sort_deadlines(entries: Iterable[Deadline]) -> list[Deadline]:
+    """Return late deadlines first (oldest first), then upcoming ones (soonest first)."""
+    return sorted(entries, key=lambda entry: (not entry.is_late, entry.day, entry.uid))

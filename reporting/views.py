@@ -1,0 +1,245 @@
+"""Progress pages: thin views over ``selectors``, the chart builders and the file writers.
+
+Scope first (a contract outside the user's scope is a 404), then permission (403).
+The regional overview is for ARS staff and auditors: a GHT director gets a 403 there and
+follows their own contracts through the contract pages and the calendar.
+"""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView, View
+
+from contracts.selectors import visible_contracts
+
+from . import charts, ical, jobs, pdf, selectors, xlsx
+from .contract_charts import axis_money_chart, indicator_chart, timeline_chart
+from .forms import SORT_CHOICES, OverviewFilterForm
+from .models import ExportJob, ExportStatus
+
+VIEW_PERMISSION = "contracts.view_contract"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _attachment(content: bytes | str, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class ProgressMixin(LoginRequiredMixin):
+    """Refuse users without the right to read contracts."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not request.user.has_perm(VIEW_PERMISSION):
+            raise PermissionDenied(_("Vous n'avez pas le droit de consulter les contrats."))
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def today(self):
+        return timezone.localdate()
+
+
+class ScopedContractMixin(ProgressMixin):
+    """Load the contract of the URL among those the user may see, else answer 404."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.contract = get_object_or_404(
+                visible_contracts(request.user).select_related("hospital_group", "region"),
+                pk=kwargs["pk"],
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def progress(self) -> selectors.ContractProgress:
+        return selectors.contract_progress(self.contract, user=self.request.user, today=self.today)
+
+    def filename(self, extension: str) -> str:
+        return f"suivi-{slugify(self.contract.reference)}-{self.today:%Y-%m-%d}.{extension}"
+
+
+class IndexView(ProgressMixin, View):
+    """Send ARS staff and auditors to the overview, GHT directors to their calendar."""
+
+    def get(self, request):
+        if selectors.has_regional_view(request.user):
+            return redirect("progress:overview")
+        return redirect("progress:calendar")
+
+
+class ContractProgressView(ScopedContractMixin, TemplateView):
+    template_name = "reporting/contract.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        progress = self.progress()
+        context["contract"] = self.contract
+        context["progress"] = progress
+        context["timeline_svg"] = mark_safe(charts.render_svg(timeline_chart(progress)))  # noqa: S308
+        context["axes"] = [
+            {
+                "item": axis,
+                "money_svg": mark_safe(charts.render_svg(axis_money_chart(axis, progress))),  # noqa: S308
+                "indicator_svg": mark_safe(charts.render_svg(indicator_chart(axis))),  # noqa: S308
+            }
+            for axis in progress.axes
+        ]
+        return context
+
+
+class ContractProgressPdfView(ScopedContractMixin, View):
+    def get(self, request, pk):
+        content = pdf.contract_report(self.progress())
+        return _attachment(content, "application/pdf", self.filename("pdf"))
+
+
+class ContractProgressXlsxView(ScopedContractMixin, View):
+    def get(self, request, pk):
+        content = xlsx.contract_workbook(self.progress())
+        return _attachment(content, XLSX_CONTENT_TYPE, self.filename("xlsx"))
+
+
+class RegionalMixin(ProgressMixin):
+    """Reserve a page to users who see whole regions (ARS staff, auditors)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not selectors.has_regional_view(request.user):
+            raise PermissionDenied(
+                _("La vue régionale est réservée aux équipes de l'ARS et aux auditeurs.")
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+
+class OverviewView(RegionalMixin, TemplateView):
+    template_name = "reporting/overview.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = OverviewFilterForm(self.request.GET or None, user=self.request.user)
+        sort = form.sort()
+        rows = selectors.overview_rows(
+            self.request.user, today=self.today, filters=form.filters(), sort=sort
+        )
+        query = self.request.GET.copy()
+        query.pop("sort", None)
+        context.update(
+            form=form,
+            rows=rows,
+            sort=sort,
+            sort_choices=SORT_CHOICES,
+            filter_query=query.urlencode(),
+            today=self.today,
+            region_export_url=reverse("progress:region_export"),
+        )
+        return context
+
+
+class CalendarView(ProgressMixin, TemplateView):
+    """The deadlines, late first, a hundred per page (a region holds thousands)."""
+
+    template_name = "reporting/calendar.html"
+    paginate_by = 100
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        entries = selectors.deadlines(self.request.user, today=self.today)
+        page = Paginator(entries, self.paginate_by).get_page(self.request.GET.get("page"))
+        context.update(
+            page_obj=page,
+            late_total=sum(1 for entry in entries if entry.is_late),
+            upcoming_total=sum(1 for entry in entries if not entry.is_late),
+            late=[entry for entry in page if entry.is_late],
+            upcoming=[entry for entry in page if not entry.is_late],
+            today=self.today,
+            ics_url=reverse("progress:calendar_ics"),
+        )
+        return context
+
+
+class CalendarIcsView(ProgressMixin, View):
+    def get(self, request):
+        entries = selectors.deadlines(request.user, today=self.today)
+        content = ical.write_calendar(
+            [
+                ical.CalendarEvent(
+                    uid=entry.uid,
+                    day=entry.day,
+                    summary=f"{entry.contract_reference} – {entry.kind_label} : {entry.title}",
+                    description=entry.detail,
+                    categories=entry.kind_label,
+                )
+                for entry in entries
+            ],
+            name=_("Échéances des contrats d'attractivité"),
+            stamp=timezone.now(),
+        )
+        response = _attachment(
+            content.encode("utf-8"), "text/calendar; charset=utf-8", "echeances.ics"
+        )
+        return response
+
+
+class RegionExportView(RegionalMixin, TemplateView):
+    """Ask for the export of every contract in scope; it runs in the background."""
+
+    template_name = "reporting/region_export.html"
+
+    def post(self, request):
+        job = jobs.request_region_export(user=request.user, today=self.today)
+        return redirect("progress:region_export_status", token=job.token)
+
+
+class ExportJobMixin(RegionalMixin):
+    """Load the export job of the URL among the user's own, else answer 404."""
+
+    def get_job(self, *fields) -> ExportJob:
+        queryset = ExportJob.objects.filter(owner=self.request.user)
+        if fields:
+            queryset = queryset.only(*fields)
+        return get_object_or_404(queryset, token=self.kwargs["token"])
+
+
+class RegionExportStatusView(ExportJobMixin, TemplateView):
+    template_name = "reporting/region_export_status.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["job"] = self.get_job("token", "status", "done", "total", "error", "owner")
+        return context
+
+
+class RegionExportProgressView(ExportJobMixin, View):
+    """Answer the job's progress as JSON, polled by ``export_progress.js``."""
+
+    def get(self, request, token):
+        job = self.get_job("token", "status", "done", "total", "error", "owner")
+        return JsonResponse(
+            {
+                "status": job.status,
+                "status_label": str(job.get_status_display()),
+                "percent": job.percent,
+                "done": job.done,
+                "total": job.total,
+                "error": job.error,
+                "download_url": reverse("progress:region_export_download", args=[job.token])
+                if job.status == ExportStatus.DONE
+                else None,
+            }
+        )
+
+
+class RegionExportDownloadView(ExportJobMixin, View):
+    def get(self, request, token):
+        job = self.get_job()
+        if job.status != ExportStatus.DONE:
+            raise Http404(_("L'export n'est pas encore prêt."))
+        return _attachment(bytes(job.content), XLSX_CONTENT_TYPE, job.filename)
