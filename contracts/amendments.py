@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from .models import Amendment, FundingLine, Milestone
-from .services import AmendmentProposal
+from .services.amendments import AmendmentProposal
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ class TestAStepWhoseEventCannotBeWritten:
         def broken(**kwargs):
             raise RuntimeError("journal indisponible")
 
-        monkeypatch.setattr(services, "record_event", broken)
+        monkeypatch.setattr(services.contract, "record_event", broken)
         with pytest.raises(RuntimeError):
             complete(
                 client_for("validator"),

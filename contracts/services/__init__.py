@@ -1,0 +1,82 @@
+"""Write use cases of the contract domain, one module per aggregate: keyword-only, atomic, journaled.
+
+Every function checks its business rules, writes, and appends the audit event in the
+same transaction; a refused write raises a ``BusinessRuleError`` and changes nothing.
+Money invariants that one row can hold are also database constraints (see ``models``);
+the envelope, which spans rows, is checked under a lock on the contract row.
+
+Callers write ``from contracts import services`` and ``services.approve_contract(...)``:
+this package re-exports each use case from its aggregate's module.
+"""
+
+from ..credits import (
+    RecoveryFigures,
+    compute_recovery,
+    preview_recovery,
+    proposed_delegation_amounts,
+)
+from .amendments import AmendmentProposal, approve_amendment, draft_amendment, reject_amendment
+from .contract import (
+    AxisInput,
+    approve_contract,
+    change_contract,
+    create_contract,
+    record_signature,
+    return_contract,
+    submit_contract,
+    support_establishment,
+)
+from .delegations import (
+    approve_credit_delegation,
+    prepare_credit_delegation,
+    reject_credit_delegation,
+)
+from .lines import add_funding_line, change_funding_line
+from .milestones import (
+    add_milestone,
+    request_milestone_changes,
+    reschedule_milestone,
+    submit_milestone_progress,
+    validate_milestone,
+)
+from .recoveries import (
+    approve_recovery,
+    check_consumption_statement,
+    prepare_recovery,
+    reject_recovery,
+    submit_consumption_statement,
+)
+
+__all__ = [
+    "AmendmentProposal",
+    "AxisInput",
+    "RecoveryFigures",
+    "add_funding_line",
+    "add_milestone",
+    "approve_amendment",
+    "approve_contract",
+    "approve_credit_delegation",
+    "approve_recovery",
+    "change_contract",
+    "change_funding_line",
+    "check_consumption_statement",
+    "compute_recovery",
+    "create_contract",
+    "draft_amendment",
+    "prepare_credit_delegation",
+    "prepare_recovery",
+    "preview_recovery",
+    "proposed_delegation_amounts",
+    "record_signature",
+    "reject_amendment",
+    "reject_credit_delegation",
+    "reject_recovery",
+    "request_milestone_changes",
+    "reschedule_milestone",
+    "return_contract",
+    "submit_consumption_statement",
+    "submit_contract",
+    "submit_milestone_progress",
+    "support_establishment",
+    "validate_milestone",
+]

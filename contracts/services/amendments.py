@@ -1,0 +1,201 @@
+"""Amendments (avenants): drafted as a proposal, approved by another person, or sent back."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from audit.journal import AuditAction, diff_fields, record_event
+
+from .. import signals
+from ..exceptions import BusinessRuleError
+from ..models import (
+    Amendment,
+    Contract,
+    ContractStatus,
+    DecisionStatus,
+    FundingLine,
+    Milestone,
+)
+from ..money import round_cents
+from ._common import (
+    CONTRACT_AUDITED_FIELDS,
+    MILESTONE_AUDITED_FIELDS,
+    _lock_contract,
+    _require_other_person,
+    _require_status,
+    _send_back,
+    _values,
+)
+from .lines import _check_allocations_fit, _check_scheme_rules, _write_allocations
+
+# Amendments ------------------------------------------------------------------------------
+
+
+@dataclass
+class AmendmentProposal:
+    """The figures an amendment changes; anything not named stays as it is."""
+
+    envelope_amount: Decimal | None = None
+    end_date: date | None = None
+    # {line_id: {year: amount}}
+    allocations: dict[int, dict[int, Decimal]] = field(default_factory=dict)
+    # {milestone_id: {"due_date": date, "target_value": Decimal}}
+    milestones: dict[int, dict] = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return {
+            "envelope_amount": str(self.envelope_amount)
+            if self.envelope_amount is not None
+            else None,
+            "end_date": self.end_date.isoformat() if self.end_date else None,
+            "allocations": {
+                str(line): {str(year): str(amount) for year, amount in years.items()}
+                for line, years in self.allocations.items()
+            },
+            "milestones": {
+                str(pk): {key: str(value) for key, value in values.items()}
+                for pk, values in self.milestones.items()
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "AmendmentProposal":
+        return cls(
+            envelope_amount=Decimal(data["envelope_amount"])
+            if data.get("envelope_amount")
+            else None,
+            end_date=date.fromisoformat(data["end_date"]) if data.get("end_date") else None,
+            allocations={
+                int(line): {int(year): Decimal(amount) for year, amount in years.items()}
+                for line, years in data.get("allocations", {}).items()
+            },
+            milestones={
+                int(pk): {
+                    key: (date.fromisoformat(value) if key == "due_date" else Decimal(value))
+                    for key, value in values.items()
+                }
+                for pk, values in data.get("milestones", {}).items()
+            },
+        )
+
+
+@transaction.atomic
+def draft_amendment(
+    *, actor, contract: Contract, reason: str, proposal: AmendmentProposal
+) -> Amendment:
+    """Draft an amendment of a signed contract, as a proposed new version."""
+    if not reason.strip():
+        raise BusinessRuleError(_("L'objet de l'avenant est obligatoire."))
+    contract = _lock_contract(contract)
+    _require_status(contract, [ContractStatus.ACTIVE], _("rédiger un avenant"))
+    if contract.amendments.filter(status=DecisionStatus.PREPARED).exists():
+        raise BusinessRuleError(_("Un avenant est déjà en cours pour ce contrat."))
+    lines = set(FundingLine.objects.filter(axis__contract=contract).values_list("pk", flat=True))
+    milestones = set(Milestone.objects.filter(axis__contract=contract).values_list("pk", flat=True))
+    if not set(proposal.allocations) <= lines or not set(proposal.milestones) <= milestones:
+        raise BusinessRuleError(_("L'avenant vise une ligne ou un jalon d'un autre contrat."))
+    number = (contract.amendments.aggregate(n=Max("number"))["n"] or 0) + 1
+    amendment = Amendment.objects.create(
+        contract=contract,
+        number=number,
+        reason=reason,
+        base_version=contract.version,
+        proposed=proposal.as_json(),
+        prepared_by=actor,
+    )
+    record_event(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=amendment,
+        contract=contract,
+        summary=_("Avenant n° %(number)s rédigé") % {"number": number},
+        reason=reason,
+        changes={"proposed": {"before": None, "after": amendment.proposed}},
+    )
+    return amendment
+
+
+@transaction.atomic
+def approve_amendment(*, actor, amendment: Amendment) -> Contract:
+    """Apply an amendment: the contract's figures, dates and milestones follow.
+
+    Never by its author. The new figures must still hold every invariant (delegated
+    money cannot be cut under, allocations stay within the envelope).
+    """
+    amendment = Amendment.objects.select_for_update().get(pk=amendment.pk)
+    _require_status(amendment, [DecisionStatus.PREPARED], _("approuver l'avenant"))
+    _require_other_person(actor=actor, preparer=amendment.prepared_by, what=_("cet avenant"))
+    contract = _lock_contract(amendment.contract)
+    if contract.version != amendment.base_version:
+        raise BusinessRuleError(
+            _("Le contrat a changé depuis la rédaction de l'avenant : rédigez-le à nouveau.")
+        )
+    proposal = AmendmentProposal.from_json(amendment.proposed)
+    before = _values(contract, CONTRACT_AUDITED_FIELDS)
+    if proposal.envelope_amount is not None:
+        contract.envelope_amount = round_cents(proposal.envelope_amount)
+    if proposal.end_date is not None:
+        if proposal.end_date < contract.start_date:
+            raise BusinessRuleError(_("La date de fin doit suivre la date de début."))
+        contract.end_date = proposal.end_date
+    contract.version += 1
+    contract.save(update_fields=["envelope_amount", "end_date", "version", "updated_at"])
+    changes = diff_fields(before, _values(contract, CONTRACT_AUDITED_FIELDS))
+    for line in FundingLine.objects.filter(pk__in=proposal.allocations):
+        merged = {a.year: a.allocated_amount for a in line.allocations.all()}
+        merged.update(proposal.allocations[line.pk])
+        _check_scheme_rules(scheme=line.scheme, amounts_by_year=merged, details=line.details)
+        changes.update(_write_allocations(line, proposal.allocations[line.pk]))
+    _check_allocations_fit(contract)
+    rescheduled = []
+    for milestone in Milestone.objects.select_for_update().filter(pk__in=proposal.milestones):
+        values = proposal.milestones[milestone.pk]
+        milestone_before = _values(milestone, MILESTONE_AUDITED_FIELDS)
+        if "due_date" in values and values["due_date"] != milestone.due_date:
+            if not contract.start_date <= values["due_date"] <= contract.end_date:
+                raise BusinessRuleError(
+                    _("L'échéance d'un jalon doit tomber dans la période du contrat.")
+                )
+            milestone.due_date = values["due_date"]
+            rescheduled.append(milestone)
+        if "target_value" in values:
+            milestone.target_value = values["target_value"]
+        milestone.save(update_fields=["due_date", "target_value"])
+        for key, change in diff_fields(
+            milestone_before, _values(milestone, MILESTONE_AUDITED_FIELDS)
+        ).items():
+            changes[f"jalon {milestone.pk} {key}"] = change
+    amendment.status = DecisionStatus.APPROVED
+    amendment.approved_by = actor
+    amendment.save(update_fields=["status", "approved_by"])
+    record_event(
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        obj=amendment,
+        contract=contract,
+        summary=_("Avenant n° %(number)s approuvé : contrat en version %(version)s")
+        % {"number": amendment.number, "version": contract.version},
+        reason=amendment.reason,
+        changes=changes,
+    )
+    for milestone in rescheduled:
+        signals.milestone_rescheduled.send(sender=Milestone, milestone=milestone)
+    return contract
+
+
+@transaction.atomic
+def reject_amendment(*, actor, amendment: Amendment, reason: str) -> Amendment:
+    """Send an amendment back, with a mandatory reason; the contract does not change."""
+    return _send_back(
+        amendment,
+        actor=actor,
+        reason=reason,
+        action=_("renvoyer l'avenant"),
+        what=_("cet avenant"),
+        contract=lambda decision: decision.contract,
+        summary=_("Avenant n° %(number)s renvoyé") % {"number": amendment.number},
+    )

@@ -1,0 +1,213 @@
+"""The contract itself: creation, change of its fields, and its approval path (submit, approve, send back, sign)."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from audit.journal import AuditAction, diff_fields, record_event
+from territories.models import Establishment, HospitalGroup, MembershipRole
+
+from ..exceptions import BusinessRuleError
+from ..models import (
+    Contract,
+    ContractStatus,
+    StrategicAxis,
+)
+from ..money import round_cents
+from ._common import (
+    CONTRACT_AUDITED_FIELDS,
+    _lock_contract,
+    _require_other_person,
+    _require_status,
+    _values,
+)
+from .lines import _allocated_total, _check_allocations_fit
+
+# Contracts -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AxisInput:
+    number: int
+    title: str
+    description: str = ""
+
+
+def support_establishment(hospital_group: HospitalGroup) -> Establishment:
+    """Return the support establishment of ``hospital_group`` (the contract's legal party)."""
+    membership = (
+        hospital_group.memberships.filter(role=MembershipRole.SUPPORT, establishment__isnull=False)
+        .select_related("establishment")
+        .first()
+    )
+    if membership is None:
+        raise BusinessRuleError(
+            _("Le GHT « %(ght)s » n'a pas d'établissement support.") % {"ght": hospital_group}
+        )
+    return membership.establishment
+
+
+@transaction.atomic
+def create_contract(
+    *,
+    actor,
+    reference: str,
+    title: str,
+    hospital_group: HospitalGroup,
+    start_date: date,
+    end_date: date,
+    envelope_amount: Decimal,
+    axes: Sequence[AxisInput] = (),
+    carrier_establishment: Establishment | None = None,
+) -> Contract:
+    """Create a draft contract with its strategic axes."""
+    if end_date < start_date:
+        raise BusinessRuleError(_("La date de fin doit suivre la date de début."))
+    envelope_amount = round_cents(envelope_amount)
+    if envelope_amount <= 0:
+        raise BusinessRuleError(_("L'enveloppe du contrat doit être positive."))
+    contract = Contract.objects.create(
+        reference=reference,
+        title=title,
+        region=hospital_group.region,
+        hospital_group=hospital_group,
+        carrier_establishment=carrier_establishment or support_establishment(hospital_group),
+        start_date=start_date,
+        end_date=end_date,
+        envelope_amount=envelope_amount,
+    )
+    StrategicAxis.objects.bulk_create(
+        StrategicAxis(
+            contract=contract, number=axis.number, title=axis.title, description=axis.description
+        )
+        for axis in axes
+    )
+    record_event(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=contract,
+        summary=_("Contrat créé"),
+        changes=diff_fields({}, _values(contract, CONTRACT_AUDITED_FIELDS)),
+    )
+    return contract
+
+
+@transaction.atomic
+def change_contract(*, actor, contract: Contract, reason: str = "", **values) -> Contract:
+    """Change a draft contract's dates, envelope or wording (signed ones change by amendment)."""
+    contract = _lock_contract(contract)
+    _require_status(contract, [ContractStatus.DRAFT], _("modifier le contrat"))
+    before = _values(contract, CONTRACT_AUDITED_FIELDS)
+    allowed = {"title", "start_date", "end_date", "envelope_amount", "signatories"}
+    unknown = set(values) - allowed
+    if unknown:
+        raise BusinessRuleError(_("Champs non modifiables : %s") % ", ".join(sorted(unknown)))
+    for name, value in values.items():
+        setattr(contract, name, round_cents(value) if name == "envelope_amount" else value)
+    _check_allocations_fit(contract)
+    contract.save()
+    record_event(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        obj=contract,
+        summary=_("Contrat modifié"),
+        reason=reason,
+        changes=diff_fields(before, _values(contract, CONTRACT_AUDITED_FIELDS)),
+    )
+    return contract
+
+
+@transaction.atomic
+def submit_contract(*, actor, contract: Contract) -> Contract:
+    """Send a draft contract to a validator."""
+    contract = _lock_contract(contract)
+    _require_status(contract, [ContractStatus.DRAFT], _("soumettre le contrat"))
+    if not contract.axes.exists():
+        raise BusinessRuleError(_("Un contrat doit compter au moins un axe stratégique."))
+    if _allocated_total(contract) <= 0:
+        raise BusinessRuleError(_("Un contrat doit compter au moins une ligne financée."))
+    _check_allocations_fit(contract)
+    before = _values(contract, CONTRACT_AUDITED_FIELDS)
+    contract.status = ContractStatus.SUBMITTED
+    contract.submitted_by = actor
+    contract.approved_by = None
+    contract.save(update_fields=["status", "submitted_by", "approved_by", "updated_at"])
+    record_event(
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        obj=contract,
+        summary=_("Contrat soumis à validation"),
+        changes=diff_fields(before, _values(contract, CONTRACT_AUDITED_FIELDS)),
+    )
+    return contract
+
+
+@transaction.atomic
+def approve_contract(*, actor, contract: Contract, comment: str = "") -> Contract:
+    """Approve a submitted contract; never by the person who submitted it."""
+    contract = _lock_contract(contract)
+    _require_status(contract, [ContractStatus.SUBMITTED], _("approuver le contrat"))
+    _require_other_person(actor=actor, preparer=contract.submitted_by, what=_("ce contrat"))
+    before = _values(contract, CONTRACT_AUDITED_FIELDS)
+    contract.status = ContractStatus.APPROVED
+    contract.approved_by = actor
+    contract.save(update_fields=["status", "approved_by", "updated_at"])
+    record_event(
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        obj=contract,
+        summary=_("Contrat approuvé"),
+        reason=comment,
+        changes=diff_fields(before, _values(contract, CONTRACT_AUDITED_FIELDS)),
+    )
+    return contract
+
+
+@transaction.atomic
+def return_contract(*, actor, contract: Contract, reason: str) -> Contract:
+    """Send a submitted contract back to its author, with a mandatory reason."""
+    if not reason or not reason.strip():
+        raise BusinessRuleError(_("Le motif du renvoi est obligatoire."))
+    contract = _lock_contract(contract)
+    _require_status(contract, [ContractStatus.SUBMITTED], _("renvoyer le contrat"))
+    _require_other_person(actor=actor, preparer=contract.submitted_by, what=_("ce contrat"))
+    before = _values(contract, CONTRACT_AUDITED_FIELDS)
+    contract.status = ContractStatus.DRAFT
+    contract.save(update_fields=["status", "updated_at"])
+    record_event(
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        obj=contract,
+        summary=_("Contrat renvoyé pour correction"),
+        reason=reason,
+        changes=diff_fields(before, _values(contract, CONTRACT_AUDITED_FIELDS)),
+    )
+    return contract
+
+
+@transaction.atomic
+def record_signature(
+    *, actor, contract: Contract, signature_date: date, signatories: str
+) -> Contract:
+    """Record the signature of an approved contract, which puts it in force."""
+    contract = _lock_contract(contract)
+    _require_status(contract, [ContractStatus.APPROVED], _("enregistrer la signature"))
+    if not signatories.strip():
+        raise BusinessRuleError(_("Les signataires sont obligatoires."))
+    before = _values(contract, CONTRACT_AUDITED_FIELDS)
+    contract.status = ContractStatus.ACTIVE
+    contract.signature_date = signature_date
+    contract.signatories = signatories
+    contract.save(update_fields=["status", "signature_date", "signatories", "updated_at"])
+    record_event(
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        obj=contract,
+        summary=_("Signature enregistrée, contrat en vigueur"),
+        changes=diff_fields(before, _values(contract, CONTRACT_AUDITED_FIELDS)),
+    )
+    return contract

@@ -1,0 +1,172 @@
+"""Yearly credit delegations (FIR): prepared, approved by another person, or sent back."""
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from audit.journal import AuditAction, record_event
+
+from ..credits import proposed_delegation_amounts
+from ..exceptions import BusinessRuleError
+from ..models import (
+    Contract,
+    ContractStatus,
+    CreditDelegation,
+    CreditDelegationLine,
+    DecisionStatus,
+    YearlyAllocation,
+)
+from ..money import ZERO, format_euros, round_cents
+from ._common import _lock_contract, _require_other_person, _require_status, _send_back
+
+# Credit delegations ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def prepare_credit_delegation(
+    *,
+    actor,
+    contract: Contract,
+    year: int,
+    amounts: Mapping[int, Decimal] | None = None,
+) -> CreditDelegation:
+    """Prepare the year's delegation (default: what is left to delegate on each line)."""
+    contract = _lock_contract(contract)
+    _require_status(contract, [ContractStatus.ACTIVE], _("préparer une délégation"))
+    if year not in contract.years:
+        raise BusinessRuleError(
+            _("L'année %(year)s est hors de la période du contrat.") % {"year": year}
+        )
+    if CreditDelegation.objects.filter(
+        contract=contract, year=year, status=DecisionStatus.PREPARED
+    ).exists():
+        raise BusinessRuleError(
+            _("Une délégation %(year)s est déjà en préparation pour ce contrat.") % {"year": year}
+        )
+    proposal = proposed_delegation_amounts(contract, year)
+    chosen = {key: round_cents(value) for key, value in (amounts or proposal).items()}
+    unknown = set(chosen) - set(proposal)
+    if unknown:
+        raise BusinessRuleError(_("Allocation étrangère à ce contrat ou à cette année."))
+    allocations = YearlyAllocation.objects.in_bulk(list(chosen))
+    for allocation_id, amount in chosen.items():
+        allocation = allocations[allocation_id]
+        left = allocation.allocated_amount - allocation.delegated_amount
+        if amount < 0 or amount > left:
+            raise BusinessRuleError(
+                _(
+                    "Ligne %(line)s, année %(year)s : %(amount)s dépasse le reste à déléguer "
+                    "(%(left)s) — le délégué ne peut pas dépasser l'alloué."
+                )
+                % {
+                    "line": allocation.funding_line.code,
+                    "year": year,
+                    "amount": format_euros(amount),
+                    "left": format_euros(left),
+                }
+            )
+    total = sum(chosen.values(), ZERO)
+    if total <= 0:
+        raise BusinessRuleError(_("Rien à déléguer pour %(year)s.") % {"year": year})
+    delegation = CreditDelegation.objects.create(contract=contract, year=year, prepared_by=actor)
+    CreditDelegationLine.objects.bulk_create(
+        CreditDelegationLine(delegation=delegation, allocation_id=key, amount=value)
+        for key, value in chosen.items()
+        if value > 0
+    )
+    record_event(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=delegation,
+        contract=contract,
+        summary=_("Délégation %(year)s préparée : %(total)s")
+        % {"year": year, "total": format_euros(total)},
+        changes={"total": {"before": None, "after": total}},
+    )
+    return delegation
+
+
+@transaction.atomic
+def approve_credit_delegation(
+    *, actor, delegation: CreditDelegation, decision_reference: str, decision_date: date
+) -> CreditDelegation:
+    """Approve a prepared delegation and add its amounts to the allocations' delegated totals.
+
+    Never by the preparer. The allocations are locked, and the database refuses any
+    total that would exceed the allocated amount.
+    """
+    delegation = CreditDelegation.objects.select_for_update().get(pk=delegation.pk)
+    _require_status(delegation, [DecisionStatus.PREPARED], _("approuver la délégation"))
+    _require_other_person(actor=actor, preparer=delegation.prepared_by, what=_("cette délégation"))
+    if not decision_reference.strip():
+        raise BusinessRuleError(_("La référence de la décision est obligatoire."))
+    lines = list(delegation.lines.all())
+    allocations = YearlyAllocation.objects.select_for_update(of=("self",)).select_related(
+        "funding_line"
+    )
+    locked = allocations.in_bulk([line.allocation_id for line in lines])
+    changes = {}
+    for line in lines:
+        allocation = locked[line.allocation_id]
+        if allocation.delegated_amount + line.amount > allocation.allocated_amount:
+            raise BusinessRuleError(
+                _(
+                    "Ligne %(line)s, année %(year)s : délégué %(delegated)s + %(amount)s "
+                    "dépasserait l'alloué %(allocated)s."
+                )
+                % {
+                    "line": allocation.funding_line.code,
+                    "year": allocation.year,
+                    "delegated": format_euros(allocation.delegated_amount),
+                    "amount": format_euros(line.amount),
+                    "allocated": format_euros(allocation.allocated_amount),
+                }
+            )
+        changes[f"{allocation.funding_line.code} {allocation.year} délégué"] = {
+            "before": allocation.delegated_amount,
+            "after": allocation.delegated_amount + line.amount,
+        }
+        YearlyAllocation.objects.filter(pk=allocation.pk).update(
+            delegated_amount=F("delegated_amount") + line.amount
+        )
+    delegation.status = DecisionStatus.APPROVED
+    delegation.approved_by = actor
+    delegation.decision_reference = decision_reference
+    delegation.decision_date = decision_date
+    try:
+        with transaction.atomic():
+            delegation.save(
+                update_fields=["status", "approved_by", "decision_reference", "decision_date"]
+            )
+    except IntegrityError as error:
+        raise BusinessRuleError(
+            _("Une délégation est déjà approuvée pour ce contrat et cette année.")
+        ) from error
+    record_event(
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        obj=delegation,
+        contract=delegation.contract,
+        summary=_("Délégation %(year)s approuvée (décision %(ref)s)")
+        % {"year": delegation.year, "ref": decision_reference},
+        changes=changes,
+    )
+    return delegation
+
+
+@transaction.atomic
+def reject_credit_delegation(*, actor, delegation: CreditDelegation, reason: str):
+    """Send a prepared delegation back, with a mandatory reason; no money moves."""
+    return _send_back(
+        delegation,
+        actor=actor,
+        reason=reason,
+        action=_("renvoyer la délégation"),
+        what=_("cette délégation"),
+        contract=lambda decision: decision.contract,
+        summary=_("Délégation %(year)s renvoyée") % {"year": delegation.year},
+    )

@@ -1,0 +1,212 @@
+"""Funding lines and their yearly amounts, within the envelope and the scheme rules."""
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from audit.journal import AuditAction, diff_fields, record_event
+from territories.models import Establishment
+
+from .. import schemes
+from ..exceptions import BusinessRuleError
+from ..models import (
+    Contract,
+    ContractStatus,
+    FundingLine,
+    StrategicAxis,
+    YearlyAllocation,
+)
+from ..money import ZERO, format_euros, round_cents
+from ._common import _lock_contract, _require_status
+
+
+def _allocated_total(contract: Contract) -> Decimal:
+    total = YearlyAllocation.objects.filter(funding_line__axis__contract=contract).aggregate(
+        total=Sum("allocated_amount")
+    )["total"]
+    return total or ZERO
+
+
+def _check_allocations_fit(contract: Contract) -> None:
+    total = _allocated_total(contract)
+    if total > contract.envelope_amount:
+        raise BusinessRuleError(
+            _(
+                "Le total alloué (%(total)s) dépasserait l'enveloppe du contrat (%(envelope)s) : "
+                "les lignes ne peuvent pas dépasser l'enveloppe."
+            )
+            % {
+                "total": format_euros(total),
+                "envelope": format_euros(contract.envelope_amount),
+            }
+        )
+    out_of_period = YearlyAllocation.objects.filter(
+        funding_line__axis__contract=contract, allocated_amount__gt=0
+    ).exclude(year__in=contract.years)
+    if out_of_period.exists():
+        raise BusinessRuleError(
+            _("Des montants sont alloués hors de la période du contrat (%(start)s–%(end)s).")
+            % {"start": contract.start_date.year, "end": contract.end_date.year}
+        )
+
+
+def _check_scheme_rules(*, scheme: str, amounts_by_year: Mapping[int, Decimal], details) -> None:
+    total = sum((round_cents(amount) for amount in amounts_by_year.values()), ZERO)
+    try:
+        schemes.validate_funding_line(scheme=scheme, amount=total, details=details or {})
+    except schemes.RuleViolation as violation:
+        raise BusinessRuleError(violation.errors) from violation
+
+
+def _write_allocations(line: FundingLine, amounts_by_year: Mapping[int, Decimal]) -> dict:
+    """Set the line's allocation for each year given; return before/after per year."""
+    existing = {
+        allocation.year: allocation
+        for allocation in YearlyAllocation.objects.select_for_update().filter(funding_line=line)
+    }
+    changes = {}
+    for year, amount in sorted(amounts_by_year.items()):
+        amount = round_cents(amount)
+        if amount < 0:
+            raise BusinessRuleError(
+                _("Le montant %(year)s de la ligne %(line)s ne peut pas être négatif.")
+                % {"year": year, "line": line.code}
+            )
+        allocation = existing.get(year)
+        if allocation is None:
+            YearlyAllocation.objects.create(funding_line=line, year=year, allocated_amount=amount)
+            changes[f"{line.code} {year}"] = {"before": None, "after": amount}
+        elif allocation.allocated_amount != amount:
+            if amount < allocation.delegated_amount:
+                raise BusinessRuleError(
+                    _(
+                        "Ligne %(line)s, année %(year)s : le montant alloué (%(amount)s) ne peut "
+                        "pas descendre sous le montant déjà délégué (%(delegated)s)."
+                    )
+                    % {
+                        "line": line.code,
+                        "year": year,
+                        "amount": format_euros(amount),
+                        "delegated": format_euros(allocation.delegated_amount),
+                    }
+                )
+            changes[f"{line.code} {year}"] = {
+                "before": allocation.allocated_amount,
+                "after": amount,
+            }
+            allocation.allocated_amount = amount
+            allocation.save(update_fields=["allocated_amount"])
+    return changes
+
+
+@transaction.atomic
+def add_funding_line(
+    *,
+    actor,
+    axis: StrategicAxis,
+    code: str,
+    scheme: str,
+    label: str,
+    beneficiary: Establishment,
+    amounts_by_year: Mapping[int, Decimal],
+    details: dict | None = None,
+    consumption_deadline_date: date | None = None,
+    reason: str = "",
+    allow_signed: bool = False,
+) -> FundingLine:
+    """Add a funding line to a draft contract, checked against its scheme and the envelope."""
+    contract = _lock_contract(axis.contract)
+    if not allow_signed:
+        _require_status(contract, [ContractStatus.DRAFT], _("ajouter une ligne"))
+    _check_scheme_rules(scheme=scheme, amounts_by_year=amounts_by_year, details=details)
+    if FundingLine.objects.filter(axis=axis, code=code).exists():
+        raise BusinessRuleError(
+            _("La ligne %(code)s existe déjà sur l'axe %(axis)s.")
+            % {"code": code, "axis": axis.number}
+        )
+    line = FundingLine.objects.create(
+        axis=axis,
+        code=code,
+        scheme=scheme,
+        label=label,
+        beneficiary=beneficiary,
+        details=details or {},
+        consumption_deadline_date=consumption_deadline_date,
+    )
+    changes = _write_allocations(line, amounts_by_year)
+    _check_allocations_fit(contract)
+    record_event(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=line,
+        contract=contract,
+        summary=_("Ligne %(code)s ajoutée (%(scheme)s)")
+        % {"code": code, "scheme": line.get_scheme_display()},
+        reason=reason,
+        changes=changes,
+    )
+    return line
+
+
+@transaction.atomic
+def change_funding_line(
+    *,
+    actor,
+    line: FundingLine,
+    amounts_by_year: Mapping[int, Decimal] | None = None,
+    label: str | None = None,
+    details: dict | None = None,
+    beneficiary: Establishment | None = None,
+    consumption_deadline_date: date | None = None,
+    reason: str = "",
+    allow_signed: bool = False,
+) -> FundingLine:
+    """Change a line's amounts per year or wording; delegated money is never cut under."""
+    contract = _lock_contract(line.axis.contract)
+    if not allow_signed:
+        _require_status(contract, [ContractStatus.DRAFT], _("modifier une ligne"))
+    line = FundingLine.objects.select_for_update().get(pk=line.pk)
+    before = {
+        "label": line.label,
+        "details": line.details,
+        "beneficiary": str(line.beneficiary),
+        "consumption_deadline_date": line.consumption_deadline_date,
+    }
+    if label is not None:
+        line.label = label
+    if details is not None:
+        line.details = details
+    if beneficiary is not None:
+        line.beneficiary = beneficiary
+    if consumption_deadline_date is not None:
+        line.consumption_deadline_date = consumption_deadline_date
+    changes = {}
+    if amounts_by_year is not None or details is not None:
+        merged = {a.year: a.allocated_amount for a in line.allocations.all()}
+        merged.update(amounts_by_year or {})
+        _check_scheme_rules(scheme=line.scheme, amounts_by_year=merged, details=line.details)
+    if amounts_by_year is not None:
+        changes = _write_allocations(line, amounts_by_year)
+    line.save()
+    _check_allocations_fit(contract)
+    after = {
+        "label": line.label,
+        "details": line.details,
+        "beneficiary": str(line.beneficiary),
+        "consumption_deadline_date": line.consumption_deadline_date,
+    }
+    changes.update(diff_fields(before, after))
+    record_event(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        obj=line,
+        contract=contract,
+        summary=_("Ligne %(code)s modifiée") % {"code": line.code},
+        reason=reason,
+        changes=changes,
+    )
+    return line

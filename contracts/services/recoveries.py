@@ -1,0 +1,188 @@
+"""Consumption statements and the recovery of unused or non-compliant credits."""
+
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from audit.journal import AuditAction, record_event
+
+from ..credits import RecoveryFigures, compute_recovery, preview_recovery  # noqa: F401
+from ..exceptions import BusinessRuleError, FourEyesError
+from ..models import (
+    ConsumptionStatement,
+    DecisionStatus,
+    Recovery,
+    RecoveryMode,
+    YearlyAllocation,
+)
+from ..money import ZERO, format_euros, round_cents
+from ._common import _require_other_person, _require_status, _send_back
+
+# Consumption and recoveries --------------------------------------------------------------
+
+
+@transaction.atomic
+def submit_consumption_statement(
+    *,
+    actor,
+    allocation: YearlyAllocation,
+    consumed_amount: Decimal,
+    non_compliant_amount: Decimal = ZERO,
+    comment: str = "",
+) -> ConsumptionStatement:
+    """Record the GHT's consumption statement for one line and year."""
+    allocation = YearlyAllocation.objects.select_for_update().get(pk=allocation.pk)
+    consumed_amount = round_cents(consumed_amount)
+    non_compliant_amount = round_cents(non_compliant_amount)
+    if consumed_amount > allocation.delegated_amount:
+        raise BusinessRuleError(
+            _(
+                "Le montant consommé (%(consumed)s) dépasse le montant délégué (%(delegated)s) "
+                "pour %(allocation)s."
+            )
+            % {
+                "consumed": format_euros(consumed_amount),
+                "delegated": format_euros(allocation.delegated_amount),
+                "allocation": allocation,
+            }
+        )
+    if not ZERO <= non_compliant_amount <= consumed_amount:
+        raise BusinessRuleError(
+            _("Le montant non conforme doit être compris entre zéro et le montant consommé.")
+        )
+    statement = ConsumptionStatement.objects.create(
+        allocation=allocation,
+        consumed_amount=consumed_amount,
+        non_compliant_amount=non_compliant_amount,
+        submitted_by=actor,
+        comment=comment,
+    )
+    record_event(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=statement,
+        contract=allocation.funding_line.axis.contract,
+        summary=_("État récapitulatif déclaré : %(amount)s consommés")
+        % {"amount": format_euros(consumed_amount)},
+        reason=comment,
+        changes={"consumed_amount": {"before": None, "after": consumed_amount}},
+    )
+    return statement
+
+
+@transaction.atomic
+def check_consumption_statement(
+    *, actor, statement: ConsumptionStatement, comment: str = ""
+) -> ConsumptionStatement:
+    """Accept a statement: its consumption becomes the allocation's consumed total."""
+    statement = ConsumptionStatement.objects.select_for_update().get(pk=statement.pk)
+    _require_status(statement, [DecisionStatus.PREPARED], _("vérifier l'état récapitulatif"))
+    if actor.pk == statement.submitted_by_id:
+        raise FourEyesError(_("Le déclarant ne peut pas vérifier son propre état récapitulatif."))
+    allocation = YearlyAllocation.objects.select_for_update().get(pk=statement.allocation_id)
+    before = allocation.consumed_amount
+    allocation.consumed_amount = statement.consumed_amount
+    try:
+        with transaction.atomic():
+            allocation.save(update_fields=["consumed_amount"])
+    except IntegrityError as error:
+        raise BusinessRuleError(
+            _("Le montant consommé dépasse le montant délégué : état refusé.")
+        ) from error
+    statement.status = DecisionStatus.APPROVED
+    statement.checked_by = actor
+    statement.save(update_fields=["status", "checked_by"])
+    record_event(
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        obj=statement,
+        contract=allocation.funding_line.axis.contract,
+        summary=_("État récapitulatif vérifié"),
+        reason=comment,
+        changes={"consumed_amount": {"before": before, "after": allocation.consumed_amount}},
+    )
+    return statement
+
+
+@transaction.atomic
+def prepare_recovery(
+    *,
+    actor,
+    allocation: YearlyAllocation,
+    mode: str,
+    offset_year: int | None = None,
+) -> Recovery:
+    """Compute and record the recovery of an allocation, to be approved by someone else."""
+    allocation = YearlyAllocation.objects.select_for_update().get(pk=allocation.pk)
+    figures = preview_recovery(allocation)
+    if figures.amount <= 0:
+        raise BusinessRuleError(_("Aucun crédit à reprendre sur %(a)s.") % {"a": allocation})
+    if mode == RecoveryMode.OFFSET and offset_year is None:
+        offset_year = allocation.year + 1
+    recovery = Recovery.objects.create(
+        allocation=allocation,
+        unused_amount=figures.unused_amount,
+        non_compliant_amount=figures.non_compliant_amount,
+        amount=figures.amount,
+        mode=mode,
+        offset_year=offset_year if mode == RecoveryMode.OFFSET else None,
+        prepared_by=actor,
+    )
+    record_event(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=recovery,
+        contract=allocation.funding_line.axis.contract,
+        summary=_("Reprise calculée : %(amount)s") % {"amount": format_euros(figures.amount)},
+        changes={
+            "unused_amount": {"before": None, "after": figures.unused_amount},
+            "non_compliant_amount": {"before": None, "after": figures.non_compliant_amount},
+        },
+    )
+    return recovery
+
+
+@transaction.atomic
+def approve_recovery(*, actor, recovery: Recovery) -> Recovery:
+    """Approve a recovery: it adds to the allocation's recovered total. Never by the preparer."""
+    recovery = Recovery.objects.select_for_update().get(pk=recovery.pk)
+    _require_status(recovery, [DecisionStatus.PREPARED], _("approuver la reprise"))
+    _require_other_person(actor=actor, preparer=recovery.prepared_by, what=_("cette reprise"))
+    allocation = YearlyAllocation.objects.select_for_update().get(pk=recovery.allocation_id)
+    before = allocation.recovered_amount
+    allocation.recovered_amount = before + recovery.amount
+    try:
+        with transaction.atomic():
+            allocation.save(update_fields=["recovered_amount"])
+    except IntegrityError as error:
+        raise BusinessRuleError(
+            _("La reprise dépasserait le montant délégué de la ligne.")
+        ) from error
+    recovery.status = DecisionStatus.APPROVED
+    recovery.approved_by = actor
+    recovery.save(update_fields=["status", "approved_by"])
+    record_event(
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        obj=recovery,
+        contract=allocation.funding_line.axis.contract,
+        summary=_("Reprise approuvée : %(amount)s (%(mode)s)")
+        % {"amount": format_euros(recovery.amount), "mode": recovery.get_mode_display()},
+        changes={"recovered_amount": {"before": before, "after": allocation.recovered_amount}},
+    )
+    return recovery
+
+
+@transaction.atomic
+def reject_recovery(*, actor, recovery: Recovery, reason: str) -> Recovery:
+    """Send a prepared recovery back to its preparer, with a mandatory reason."""
+    return _send_back(
+        recovery,
+        actor=actor,
+        reason=reason,
+        action=_("renvoyer la reprise"),
+        what=_("cette reprise"),
+        contract=lambda decision: decision.allocation.funding_line.axis.contract,
+        summary=_("Reprise renvoyée"),
+    )
