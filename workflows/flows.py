@@ -84,7 +84,7 @@ class ContractApprovalFlow(ContractFlow):
             ),
         )
         .Permission("workflows.approve_contract")
-        .PreparedBy(lambda process: process.contract.submitted_by_id)
+        .Decides("contract")
         .Next(this.is_approved)
     )
 
@@ -152,7 +152,7 @@ class CreditDelegationFlow(ContractFlow):
             ),
         )
         .Permission("workflows.approve_delegation")
-        .PreparedBy(lambda process: process.delegation.prepared_by_id)
+        .Decides("delegation")
         .Next(this.is_approved)
     )
 
@@ -282,7 +282,7 @@ class MilestoneReviewFlow(ContractFlow):
             ),
         )
         .Permission("workflows.review_milestone")
-        .PreparedBy(lambda process: process.milestone.submitted_by_id)
+        .Decides("milestone")
         .Next(this.is_validated)
     )
 
@@ -356,7 +356,7 @@ class ConsumptionClosingFlow(ContractFlow):
             ),
         )
         .Permission("workflows.check_statement")
-        .PreparedBy(lambda process: process.statement.submitted_by_id)
+        .Decides("statement")
         .Next(this.has_recovery, task_data=prepared_by_owner)
     )
 
@@ -377,7 +377,7 @@ class ConsumptionClosingFlow(ContractFlow):
             ),
         )
         .Permission("workflows.approve_recovery")
-        .PreparedBy(lambda process: process.recovery.prepared_by_id)
+        .Decides("recovery")
         .Next(this.is_approved)
     )
 
@@ -433,7 +433,7 @@ class AmendmentFlow(ContractFlow):
             ),
         )
         .Permission("workflows.approve_amendment")
-        .PreparedBy(lambda process: process.amendment.prepared_by_id)
+        .Decides("amendment")
         .Next(this.is_approved)
     )
 

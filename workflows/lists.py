@@ -40,23 +40,20 @@ def prime_permission_cache(user) -> None:
 
 
 def _preparer_fields():
-    """Return, per decision node, the path from its process to the preparer (four-eyes)."""
-    from .flows import (
-        AmendmentFlow,
-        ConsumptionClosingFlow,
-        ContractApprovalFlow,
-        CreditDelegationFlow,
-        MilestoneReviewFlow,
-    )
+    """Return, per decision node, the path from its process to the preparer (four-eyes).
 
-    return {
-        ContractApprovalFlow.approve: "contract__submitted_by",
-        CreditDelegationFlow.approve: "delegation__prepared_by",
-        MilestoneReviewFlow.review: "milestone__submitted_by",
-        ConsumptionClosingFlow.check: "statement__submitted_by",
-        ConsumptionClosingFlow.approve_recovery: "recovery__prepared_by",
-        AmendmentFlow.approve: "amendment__prepared_by",
-    }
+    Read from the nodes' ``Decides(...)`` and the decisions' ``preparer_field``: the
+    queue, the task checks and the services cannot disagree on who prepared what.
+    """
+    from .flows import FLOWS
+
+    fields = {}
+    for flow_class in FLOWS:
+        for node in flow_class.instance.nodes():
+            path = getattr(node, "preparer_lookup", lambda: None)()
+            if path is not None:
+                fields[node] = path
+    return fields
 
 
 def prepared_by(user):

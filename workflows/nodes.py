@@ -12,6 +12,7 @@ from viewflow.workflow.nodes.view import ViewActivation
 
 from audit.journal import AuditAction, record_event
 
+from .models import ContractProcess
 from .selectors import can_see_workflows, process_in_scope
 
 REASON_FIELD = "reason"
@@ -144,9 +145,10 @@ class ScopedStart(flow.Start):
 class ScopedView(flow.View):
     """A human task with the role permission, the process scope and the four-eyes rule.
 
-    ``PreparedBy(getter)`` names the preparer of the decision this task takes, from the
-    artifact (``getter(process) -> user id``); the task data written by
-    ``prepared_by_owner`` is checked too. The preparer can neither take nor execute
+    ``Decides("delegation")`` names the process's artifact this task decides on; its
+    preparer is the field the artifact's model declares (``preparer_field``, see
+    ``contracts.models.four_eyes``), and the task data written by ``prepared_by_owner``
+    is checked too. The preparer can neither take nor execute
     the task, whatever roles they hold. The services check the same rule again.
     """
 
@@ -156,19 +158,27 @@ class ScopedView(flow.View):
     undo_view_class = JournaledUndoTaskView
     revive_view_class = JournaledReviveTaskView
 
-    _preparer_getter = None
+    decided_artifact = None
 
-    def PreparedBy(self, getter):
-        self._preparer_getter = getter
+    def Decides(self, artifact: str):
+        self.decided_artifact = artifact
         return self
+
+    def preparer_lookup(self) -> str | None:
+        """Return the ORM path from the process to the preparer, for the queue's SQL."""
+        if self.decided_artifact is None:
+            return None
+        model = ContractProcess._meta.get_field(self.decided_artifact).related_model
+        return f"{self.decided_artifact}__{model.preparer_field}"
 
     def preparer_ids(self, task) -> set[int]:
         """Return the ids of the people who prepared what ``task`` decides on."""
         ids = set()
         if task.data and task.data.get("prepared_by"):
             ids.add(task.data["prepared_by"])
-        if self._preparer_getter is not None:
-            preparer_id = self._preparer_getter(task.process.coerced)
+        if self.decided_artifact is not None:
+            artifact = getattr(task.process.coerced, self.decided_artifact)
+            preparer_id = getattr(artifact, f"{artifact.preparer_field}_id")
             if preparer_id:
                 ids.add(preparer_id)
         return ids

@@ -1,0 +1,40 @@
+"""A territorial attractiveness contract, its axes, funding lines, milestones and money.
+
+Money invariants that one row can state are database constraints on ``YearlyAllocation``
+(delegated ≤ allocated, consumed ≤ delegated, recovered ≤ delegated); since sums keep
+``≤``, they hold at every level (line, axis, contract, year). The one invariant that
+spans rows, allocated ≤ envelope, is checked by the services under a row lock.
+"""
+
+from .contract import Contract, ContractStatus, FundingLine, StrategicAxis, YearlyAllocation
+from .decisions import (
+    Amendment,
+    ConsumptionStatement,
+    CreditDelegation,
+    CreditDelegationLine,
+    Recovery,
+    RecoveryMode,
+)
+from .four_eyes import DecisionStatus, FourEyesDecision, four_eyes_constraint
+from .milestones import EvidenceDocument, Milestone, MilestoneStatus, evidence_upload_path
+
+__all__ = [
+    "Amendment",
+    "ConsumptionStatement",
+    "Contract",
+    "ContractStatus",
+    "CreditDelegation",
+    "CreditDelegationLine",
+    "DecisionStatus",
+    "EvidenceDocument",
+    "FourEyesDecision",
+    "FundingLine",
+    "Milestone",
+    "MilestoneStatus",
+    "Recovery",
+    "RecoveryMode",
+    "StrategicAxis",
+    "YearlyAllocation",
+    "evidence_upload_path",
+    "four_eyes_constraint",
+]

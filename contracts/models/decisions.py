@@ -1,0 +1,242 @@
+"""Decisions on a contract's money and figures, each on the four-eyes base."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from ..money import ZERO, MoneyField
+from .contract import Contract, YearlyAllocation
+from .four_eyes import DecisionStatus, FourEyesDecision, four_eyes_constraint
+
+
+class CreditDelegation(FourEyesDecision):
+    """A yearly delegation of credits (délégation de crédits) for a contract."""
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="delegations", verbose_name=_("contrat")
+    )
+    year = models.PositiveSmallIntegerField(_("année"))
+    decision_reference = models.CharField(_("référence de la décision"), max_length=60, blank=True)
+    decision_date = models.DateField(_("date de la décision"), null=True, blank=True)
+
+    class Meta(FourEyesDecision.Meta):
+        abstract = False
+        verbose_name = _("délégation de crédits")
+        verbose_name_plural = _("délégations de crédits")
+        ordering = ["contract", "year", "pk"]
+        constraints = [
+            four_eyes_constraint(
+                name="delegation_four_eyes",
+                preparer="prepared_by",
+                decider="approved_by",
+                message=_("La personne qui a préparé la délégation ne peut pas l'approuver."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="APPROVED")
+                | (
+                    Q(approved_by__isnull=False)
+                    & Q(decision_date__isnull=False)
+                    & ~Q(decision_reference="")
+                ),
+                name="approved_delegation_is_complete",
+                violation_error_message=_(
+                    "Une délégation approuvée porte un approbateur, une référence et une date."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["contract", "year"],
+                condition=Q(status="APPROVED"),
+                name="one_approved_delegation_per_contract_and_year",
+                violation_error_message=_("Une délégation est déjà approuvée pour cette année."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"Délégation {self.year} – {self.contract.reference}"
+
+
+class CreditDelegationLine(models.Model):
+    """The amount a delegation gives to one yearly allocation."""
+
+    delegation = models.ForeignKey(
+        CreditDelegation,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        verbose_name=_("délégation"),
+    )
+    allocation = models.ForeignKey(
+        YearlyAllocation,
+        on_delete=models.PROTECT,
+        related_name="delegation_lines",
+        verbose_name=_("allocation"),
+    )
+    amount = MoneyField(_("montant"))
+
+    class Meta:
+        verbose_name = _("ligne de délégation")
+        verbose_name_plural = _("lignes de délégation")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delegation", "allocation"], name="unique_allocation_per_delegation"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0),
+                name="delegation_line_not_negative",
+                violation_error_message=_("Un montant délégué ne peut pas être négatif."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.allocation}: {self.amount} €"
+
+
+class ConsumptionStatement(models.Model):
+    """A consumption statement (état récapitulatif) of one allocation."""
+
+    # Four-eyes: who prepared what is decided, and who decides (read by flows and lists).
+    preparer_field = "submitted_by"
+    decider_field = "checked_by"
+
+    allocation = models.ForeignKey(
+        YearlyAllocation,
+        on_delete=models.PROTECT,
+        related_name="statements",
+        verbose_name=_("allocation"),
+    )
+    consumed_amount = MoneyField(_("montant consommé"))
+    non_compliant_amount = MoneyField(_("dont montant non conforme"), default=ZERO)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=DecisionStatus.choices, default=DecisionStatus.PREPARED
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("déclaré par"),
+    )
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("vérifié par"),
+    )
+    comment = models.TextField(_("commentaire"), blank=True)
+    submitted_at = models.DateTimeField(_("déclaré le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("état récapitulatif")
+        verbose_name_plural = _("états récapitulatifs")
+        ordering = ["allocation", "submitted_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(consumed_amount__gte=0)
+                & Q(non_compliant_amount__gte=0)
+                & Q(non_compliant_amount__lte=F("consumed_amount")),
+                name="statement_amounts_consistent",
+                violation_error_message=_(
+                    "Le montant non conforme doit être compris entre zéro et le montant consommé."
+                ),
+            ),
+            four_eyes_constraint(
+                name="statement_four_eyes",
+                preparer="submitted_by",
+                decider="checked_by",
+                message=_("Le déclarant ne peut pas vérifier son propre état."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"État récapitulatif {self.allocation}"
+
+
+class RecoveryMode(models.TextChoices):
+    RECOVER = "RECOVER", _("Reprise des crédits (titre de recette)")
+    OFFSET = "OFFSET", _("Imputation sur la prochaine délégation")
+
+
+class Recovery(FourEyesDecision):
+    """Credits taken back from an allocation: unused or non-compliant (DOMAIN.md §5)."""
+
+    allocation = models.ForeignKey(
+        YearlyAllocation,
+        on_delete=models.PROTECT,
+        related_name="recoveries",
+        verbose_name=_("allocation"),
+    )
+    unused_amount = MoneyField(_("crédits non consommés"), default=ZERO)
+    non_compliant_amount = MoneyField(_("crédits non conformes"), default=ZERO)
+    amount = MoneyField(_("montant repris"))
+    mode = models.CharField(_("modalité"), max_length=10, choices=RecoveryMode.choices)
+    offset_year = models.PositiveSmallIntegerField(_("année d'imputation"), null=True, blank=True)
+
+    class Meta(FourEyesDecision.Meta):
+        abstract = False
+        verbose_name = _("reprise de crédits")
+        verbose_name_plural = _("reprises de crédits")
+        ordering = ["allocation", "created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount=F("unused_amount") + F("non_compliant_amount"))
+                & Q(unused_amount__gte=0)
+                & Q(non_compliant_amount__gte=0),
+                name="recovery_amount_is_the_sum",
+                violation_error_message=_(
+                    "Le montant repris est la somme des crédits non consommés et non conformes."
+                ),
+            ),
+            four_eyes_constraint(
+                name="recovery_four_eyes",
+                preparer="prepared_by",
+                decider="approved_by",
+                message=_("La personne qui a préparé la reprise ne peut pas l'approuver."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(mode="OFFSET") | Q(offset_year__isnull=False),
+                name="offset_recovery_has_year",
+                violation_error_message=_("Une imputation précise l'année de la délégation visée."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"Reprise {self.allocation}: {self.amount} €"
+
+
+class Amendment(FourEyesDecision):
+    """An amendment (avenant): a new version of the contract's figures and milestones.
+
+    ``proposed`` holds the whole proposed version (the shape of
+    ``selectors.contract_snapshot``); the diff against the current contract is derived.
+    """
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="amendments", verbose_name=_("contrat")
+    )
+    number = models.PositiveSmallIntegerField(_("numéro"))
+    reason = models.TextField(_("objet de l'avenant"))
+    base_version = models.PositiveIntegerField(_("version de départ"))
+    proposed = models.JSONField(_("version proposée"))
+
+    class Meta(FourEyesDecision.Meta):
+        abstract = False
+        verbose_name = _("avenant")
+        verbose_name_plural = _("avenants")
+        ordering = ["contract", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "number"],
+                name="unique_amendment_number_per_contract",
+                violation_error_message=_("Ce numéro d'avenant existe déjà."),
+            ),
+            four_eyes_constraint(
+                name="amendment_four_eyes",
+                preparer="prepared_by",
+                decider="approved_by",
+                message=_("La personne qui a préparé l'avenant ne peut pas l'approuver."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"Avenant n° {self.number} – {self.contract.reference}"
