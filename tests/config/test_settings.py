@@ -101,3 +101,13 @@ class TestLocale:
         assert settings.LANGUAGE_CODE == "fr-fr"
         assert settings.TIME_ZONE == "Europe/Paris"
         assert settings.USE_TZ is True
+
+
+class TestTheLanguage:
+    def test_is_french_whatever_the_browser_asks(self, client):
+        page = client.get(
+            "/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9"
+        ).content.decode()
+        assert '<html lang="fr-fr"' in page
+        assert "Mot de passe" in page
+        assert "Password" not in page

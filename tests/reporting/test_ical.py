@@ -11,24 +11,6 @@ def calendar(*events):
     return ical.write_calendar(events, name="Échéances des contrats", stamp=STAMP)
 
 
-class TestEscapeText:
-    def test_escape_what_rfc_5545_reserves(self):
-        assert ical.escape_text("a\\b;c,d\ne") == "a\\\\b\\;c\\,d\\ne"
-
-
-class TestFold:
-    def test_keep_every_line_within_75_octets_without_splitting_a_character(self):
-        line = "SUMMARY:" + "é" * 100 + "x" * 80
-        folded = ical.fold(line)
-        parts = folded.split("\r\n")
-        assert all(len(part.encode("utf-8")) <= 75 for part in parts)
-        assert all(part.startswith(" ") for part in parts[1:])
-        assert "".join(part[1:] if i else part for i, part in enumerate(parts)) == line
-
-    def test_leave_short_lines_alone(self):
-        assert ical.fold("VERSION:2.0") == "VERSION:2.0"
-
-
 class TestWriteCalendar:
     def test_is_read_back_by_the_icalendar_package(self):
         summary = (
@@ -56,7 +38,8 @@ class TestWriteCalendar:
 
     def test_end_every_line_with_crlf_and_fold_long_ones(self):
         text = calendar(ical.CalendarEvent("x-1", datetime.date(2026, 1, 1), "é" * 200))
-        assert text.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n")
+        assert text.startswith("BEGIN:VCALENDAR\r\n")
+        assert "VERSION:2.0\r\n" in text
         assert text.endswith("END:VCALENDAR\r\n")
         assert "\n" not in text.replace("\r\n", "")
         assert all(len(line.encode("utf-8")) <= 75 for line in text.split("\r\n"))
