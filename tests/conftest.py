@@ -1,9 +1,15 @@
-"""Fixtures shared by every test module."""
+"""Fixtures shared by every test module.
+
+One user per role, in the scope of the ``contract`` fixture that each folder defines.
+"""
 
 import os
 
 import pytest
 from django.db import connection
+
+from territories.access import Role
+from tests.contracts.factories import user_with_role
 
 
 def pytest_collection_modifyitems(config, items):
@@ -19,3 +25,30 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def manager(contract):
+    return user_with_role(Role.ARS_MANAGER, region=contract.region, username="claire")
+
+
+@pytest.fixture
+def manager2(contract):
+    return user_with_role(Role.ARS_MANAGER, region=contract.region, username="hugo")
+
+
+@pytest.fixture
+def validator(contract):
+    return user_with_role(Role.ARS_VALIDATOR, region=contract.region, username="paul")
+
+
+@pytest.fixture
+def director(contract):
+    return user_with_role(
+        Role.GHT_DIRECTOR, hospital_group=contract.hospital_group, username="sophie"
+    )
+
+
+@pytest.fixture
+def auditor(contract):
+    return user_with_role(Role.AUDITOR, national=True, username="nadia")

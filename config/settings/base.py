@@ -126,7 +126,7 @@ LOGOUT_REDIRECT_URL = "login"
 DEMO_PASSWORD = "demo-ars-2025"
 DEMO_ACCOUNTS_ALLOWED = True
 
-LANGUAGE_CODE = "fr-fr"
+LANGUAGE_CODE = "fr"
 # French only: the users are French public servants, the texts quote French law, and no
 # translation is maintained (strings still go through gettext, ready for one).
 LANGUAGES = [("fr", _("Français"))]

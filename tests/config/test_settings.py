@@ -98,7 +98,7 @@ class TestDatabaseSettings:
 
 class TestLocale:
     def test_french_is_the_default_language_in_paris_time(self):
-        assert settings.LANGUAGE_CODE == "fr-fr"
+        assert settings.LANGUAGE_CODE == "fr"
         assert settings.TIME_ZONE == "Europe/Paris"
         assert settings.USE_TZ is True
 
@@ -108,6 +108,6 @@ class TestTheLanguage:
         page = client.get(
             "/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9"
         ).content.decode()
-        assert '<html lang="fr-fr"' in page
+        assert '<html lang="fr"' in page
         assert "Mot de passe" in page
         assert "Password" not in page

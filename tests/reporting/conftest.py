@@ -7,12 +7,10 @@ import pytest
 
 import config.urls  # noqa: F401  (builds the flow URLs, so nodes can reverse)
 from contracts.models import Milestone, YearlyAllocation
-from territories.access import Role
 from tests.contracts.factories import (
     ContractFactory,
     MilestoneFactory,
     hospital_group_with_support,
-    user_with_role,
 )
 from workflows.flows import MilestoneReviewFlow
 
@@ -28,28 +26,6 @@ def contract(db):
 @pytest.fixture
 def region(contract):
     return contract.region
-
-
-@pytest.fixture
-def manager(contract):
-    return user_with_role(Role.ARS_MANAGER, region=contract.region, username="claire")
-
-
-@pytest.fixture
-def validator(contract):
-    return user_with_role(Role.ARS_VALIDATOR, region=contract.region, username="paul")
-
-
-@pytest.fixture
-def director(contract):
-    return user_with_role(
-        Role.GHT_DIRECTOR, hospital_group=contract.hospital_group, username="sophie"
-    )
-
-
-@pytest.fixture
-def auditor(contract):
-    return user_with_role(Role.AUDITOR, national=True, username="nadia")
 
 
 @pytest.fixture
