@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from django.db import connection
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from .journal import (
@@ -270,7 +271,7 @@ def verify_chain(
                             "%(day)s : la chaîne a été réécrite depuis."
                         ),
                         sequence=sequence,
-                        day=against.day.strftime("%d/%m/%Y"),
+                        day=date_format(against.day, "SHORT_DATE_FORMAT"),
                     ),
                 )
     last_sequence = expected_sequence - 1
@@ -284,7 +285,7 @@ def verify_chain(
                 "(supprimé)."
             ),
             sequence=against.last_sequence,
-            day=against.day.strftime("%d/%m/%Y"),
+            day=date_format(against.day, "SHORT_DATE_FORMAT"),
         )
     return ChainReport(checked, last_sequence, previous_hash, problem)
 

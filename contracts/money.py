@@ -3,11 +3,11 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
+from django.utils.formats import number_format
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 # French typography groups thousands with a narrow no-break space.
-THOUSANDS_SEPARATOR = "\u202f"
 
 
 def round_cents(amount: Decimal | int | str) -> Decimal:
@@ -34,13 +34,7 @@ def format_euros(amount: Decimal | None) -> str:
     """Return ``amount`` in the French display form, e.g. ``900 000,00 €``."""
     if amount is None:
         return "—"
-    sign = "-" if amount < 0 else ""
-    whole, _, cents = f"{abs(round_cents(amount)):.2f}".partition(".")
-    groups = []
-    while whole:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    return f"{sign}{THOUSANDS_SEPARATOR.join(groups)},{cents} €"
+    return f"{number_format(round_cents(amount), 2, force_grouping=True)} €"
 
 
 class MoneyField(models.DecimalField):

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from xml.sax.saxutils import escape, quoteattr
 
+from django.utils.formats import date_format, number_format
+
 from contracts.money import format_euros
 
 # Series fills, told apart by pattern as much as by shade.
@@ -49,10 +51,7 @@ def format_number(value: Decimal | None) -> str:
     """Return ``value`` in French form without useless decimals: ``12``, ``12,5``."""
     if value is None:
         return "—"
-    text = f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",")
+    return number_format(value.normalize() if value == value.to_integral() else value.normalize())
 
 
 def format_compact_euros(amount: Decimal) -> str:
@@ -68,7 +67,7 @@ def format_compact_euros(amount: Decimal) -> str:
 
 
 def short_date(day: datetime.date) -> str:
-    return day.strftime("%d/%m/%Y")
+    return date_format(day, "SHORT_DATE_FORMAT")
 
 
 # Layout primitives ------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Forms of the workflow steps: what each person types; the services decide."""
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import ContractStatus, RecoveryMode
@@ -217,7 +218,10 @@ class AmendmentForm(forms.Form):
                 name = f"milestone_{milestone.pk}"
                 self.fields[name] = forms.DateField(
                     label=_("Échéance « %(title)s » (actuelle : %(due)s)")
-                    % {"title": milestone.title, "due": milestone.due_date.strftime("%d/%m/%Y")},
+                    % {
+                        "title": milestone.title,
+                        "due": date_format(milestone.due_date, "SHORT_DATE_FORMAT"),
+                    },
                     required=False,
                     widget=forms.DateInput(attrs={"type": "date"}),
                 )

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from audit.journal import AuditAction, record_event
@@ -72,7 +73,7 @@ def notify_delegation(activation) -> None:
         "year": delegation.year,
         "total": format_euros(total),
         "ref": delegation.decision_reference,
-        "date": delegation.decision_date.strftime("%d/%m/%Y"),
+        "date": date_format(delegation.decision_date, "SHORT_DATE_FORMAT"),
     }
     recipients = _recipients(process, Role.GHT_DIRECTOR)
     record_event(
@@ -100,7 +101,8 @@ def remind_milestone(activation) -> None:
         summary=_("Relance envoyée avant l'échéance du jalon"),
     )
     _mail_on_commit(
-        _("Jalon à déclarer avant le %(due)s") % {"due": milestone.due_date.strftime("%d/%m/%Y")},
+        _("Jalon à déclarer avant le %(due)s")
+        % {"due": date_format(milestone.due_date, "SHORT_DATE_FORMAT")},
         _("Merci de déclarer l'avancement du jalon « %(title)s ».") % {"title": milestone.title},
         _recipients(process, Role.GHT_DIRECTOR),
     )
@@ -122,6 +124,6 @@ def escalate_milestone(activation) -> None:
     _mail_on_commit(
         _("Jalon en retard : %(title)s") % {"title": milestone.title},
         _("L'échéance du %(due)s est passée sans déclaration du GHT.")
-        % {"due": milestone.due_date.strftime("%d/%m/%Y")},
+        % {"due": date_format(milestone.due_date, "SHORT_DATE_FORMAT")},
         _recipients(process, Role.ARS_MANAGER),
     )

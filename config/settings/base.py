@@ -175,3 +175,6 @@ MILESTONE_REMINDER_DAYS = int(os.environ.get("MILESTONE_REMINDER_DAYS", "7"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ne-pas-repondre@ars.invalid")
+
+# Numbers, money and dates in the French display form (config/formats/fr/formats.py).
+FORMAT_MODULE_PATH = ["config.formats"]

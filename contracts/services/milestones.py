@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from audit.journal import AuditAction, diff_fields, record_event
@@ -52,7 +53,7 @@ def add_milestone(
     if not contract.start_date <= due_date <= contract.end_date:
         raise BusinessRuleError(
             _("L'échéance du jalon (%(due)s) doit tomber dans la période du contrat.")
-            % {"due": due_date.strftime("%d/%m/%Y")}
+            % {"due": date_format(due_date, "SHORT_DATE_FORMAT")}
         )
     milestone = Milestone.objects.create(
         axis=axis,

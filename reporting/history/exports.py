@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import tablib
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from audit.journal import AuditAction, record_event
@@ -42,7 +43,7 @@ def timeline_dataset(entries) -> tablib.Dataset:
     for entry in entries:
         dataset.append(
             [
-                timezone.localtime(entry.at).strftime("%d/%m/%Y %H:%M:%S"),
+                date_format(timezone.localtime(entry.at), "d/m/Y H:i:s"),
                 entry.source,
                 entry.entry_id,
                 entry.actor,
