@@ -7,7 +7,6 @@ from django.utils.formats import number_format
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
-# French typography groups thousands with a narrow no-break space.
 
 
 def round_cents(amount: Decimal | int | str) -> Decimal:
