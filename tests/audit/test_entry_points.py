@@ -10,9 +10,9 @@ from audit.verify import verify_chain
 from contracts import services
 from contracts.imports import export_contract_file
 from contracts.models import Contract, ContractStatus, Milestone
-from demo.loader import load_demo
 from tests.territories.factories import UserFactory
 from tests.workflows.helpers import client_for, complete, open_task, start
+from tests.workflows.world import build_world
 from workflows.flows import ContractApprovalFlow
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ def last_event() -> AuditEvent:
 
 @pytest.fixture
 def demo():
-    load_demo()
+    build_world()
     return Contract.objects.get()
 
 

@@ -5,9 +5,9 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from audit.journal import AuditAction, AuditEvent
-from demo.loader import load_demo
 from tests.territories.factories import UserFactory
 from tests.workflows.helpers import client_for, open_task, start
+from tests.workflows.world import build_world
 from workflows.flows import ContractApprovalFlow
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ sign = ContractApprovalFlow.sign
 @pytest.fixture
 def submitted():
     """Return the demo contract's approval process, waiting at ``approve``."""
-    load_demo()
+    build_world()
     _, process = start(
         client_for("manager"), ContractApprovalFlow.start, {"contract": _demo_contract_pk()}
     )

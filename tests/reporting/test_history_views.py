@@ -10,11 +10,11 @@ from django.urls import reverse
 
 from audit.journal import AuditAction, AuditEvent, record_event
 from contracts.models import Contract, Milestone
-from demo.loader import load_demo
 from territories.access import Role
 from tests.audit.builders import append_events
 from tests.contracts.factories import ContractFactory, user_with_role
 from tests.workflows.helpers import client_for, start
+from tests.workflows.world import build_world
 from workflows.flows import ContractApprovalFlow
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def demo_contract():
     """The demo contract, submitted through the approval flow (events and tasks)."""
-    load_demo()
+    build_world()
     contract = Contract.objects.get()
     start(client_for("manager"), ContractApprovalFlow.start, {"contract": contract.pk})
     return contract

@@ -11,7 +11,6 @@ from django.contrib.auth.models import Group
 
 from contracts import services
 from contracts.models import Contract, Milestone, YearlyAllocation
-from demo.loader import load_demo
 from territories.access import ROLE_GROUP_NAMES, Role
 from workflows.flows import (
     AmendmentFlow,
@@ -22,6 +21,7 @@ from workflows.flows import (
 )
 
 from .helpers import client_for, complete, start
+from .world import build_world
 
 User = get_user_model()
 
@@ -36,8 +36,7 @@ def give_role(username: str, role: Role) -> None:
 
 
 def demo_contract() -> Contract:
-    load_demo()
-    return Contract.objects.get(reference="CAT-GE-2025-AUBE-SEZANNAIS")
+    return build_world()["contract"]
 
 
 def active_demo_contract() -> Contract:

@@ -29,7 +29,7 @@ from contracts.models import (
     Recovery,
     YearlyAllocation,
 )
-from demo.loader import load_demo
+from tests.workflows.world import build_world
 from workflows.flows import (
     AmendmentFlow,
     ConsumptionClosingFlow,
@@ -96,7 +96,7 @@ def delegate(contract, year):
 class TestContractApprovalFlow:
     def test_takes_the_demo_contract_from_draft_to_signed_with_one_send_back(self):
         with time_machine.travel(at(2025, 8, 20, 8), tick=True):
-            load_demo()
+            build_world()
             contract = Contract.objects.get()
             manager, validator = client_for("manager"), client_for("validator")
 
@@ -157,7 +157,7 @@ class TestTheWholeLifeOfTheDemoContract:
     ):
         send_mails = django_capture_on_commit_callbacks
         with time_machine.travel(at(2025, 8, 20, 8), tick=True):
-            load_demo()
+            build_world()
             contract = Contract.objects.get()
             approve_contract(contract)
             contract.refresh_from_db()
@@ -191,7 +191,7 @@ class TestTheWholeLifeOfTheDemoContract:
             delegation = CreditDelegation.objects.get(contract=contract, year=2025)
             assert delegation.status == DecisionStatus.APPROVED
             assert delegation.decision_reference == "DEL-2025-044"
-            assert [message.to for message in mail.outbox] == [["director@demo.invalid"]]
+            assert [message.to for message in mail.outbox] == [["director@ars.invalid"]]
 
         # A milestone review opens 30 days ahead, reminds, then escalates.
         milestone = Milestone.objects.get(title="Assistant spécialiste en poste")
@@ -212,7 +212,7 @@ class TestTheWholeLifeOfTheDemoContract:
             review.refresh_from_db()
             assert review.reminded_at is not None
             assert review.escalated_at is None
-            assert [message.to for message in mail.outbox] == [["director@demo.invalid"]]
+            assert [message.to for message in mail.outbox] == [["director@ars.invalid"]]
         with time_machine.travel(at(2025, 12, 1, 8), tick=True):
             mail.outbox.clear()
             with send_mails(execute=True):
@@ -221,7 +221,7 @@ class TestTheWholeLifeOfTheDemoContract:
             assert review.escalated_at is not None
             assert open_task(review, MilestoneReviewFlow.follow_up)
             assert [message.to for message in mail.outbox] == [
-                ["manager2@demo.invalid", "manager@demo.invalid"]
+                ["manager2@ars.invalid", "manager@ars.invalid"]
             ]
             complete(
                 client_for("director"),

@@ -13,7 +13,7 @@ from viewflow.workflow.status import STATUS
 
 from contracts import services
 from contracts.models import Contract, ContractStatus
-from demo.loader import load_demo
+from tests.workflows.world import build_world
 from workflows.flows import ContractApprovalFlow, CreditDelegationFlow
 
 from .helpers import client_for, open_task, start
@@ -32,7 +32,7 @@ TASK_URL_NAMES = [
 
 def submitted_contracts(count=2):
     """Return ``count`` approval processes waiting at the ``approve`` node."""
-    load_demo()
+    build_world()
     first = Contract.objects.get()
     contracts = [first]
     for index in range(1, count):

@@ -12,10 +12,10 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from contracts.models import Contract, Milestone
-from demo.loader import GRAND_EST_CODE
 from territories.access import Role
 from territories.models import Region
 from tests.contracts.factories import ContractFactory, hospital_group_with_support, user_with_role
+from tests.workflows.world import REGION_CODE as GRAND_EST_CODE
 from workflows.flows import FLOWS, ContractApprovalFlow, MilestoneReviewFlow
 from workflows.models import ContractProcess
 
