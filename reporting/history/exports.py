@@ -26,6 +26,7 @@ HEADERS = [
     "objet",
     "resume",
     "motif",
+    "avant_apres",
 ]
 
 
@@ -53,6 +54,7 @@ def timeline_dataset(entries) -> tablib.Dataset:
                 entry.object_label,
                 entry.summary,
                 entry.reason,
+                "; ".join(f"{c.field} : {c.before} → {c.after}" for c in entry.changes),
             ]
         )
     return neutralise_dataset(dataset)

@@ -6,10 +6,21 @@ contract's processes (viewflow keeps their dates, status and owner, not what hap
 """
 
 import datetime
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 
-from django.db.models import CharField, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    CharField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -63,6 +74,7 @@ COLUMNS = [
     "e_reason",
     "e_contract",
     "e_contract_ref",
+    "e_changes",
 ]
 
 
@@ -91,6 +103,39 @@ class TimelineEntry:
     reason: str
     contract_id: int | None
     contract_reference: str
+    changes: tuple["FieldChange", ...] = ()
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field's value before and after a journaled change, as the auditor reads it."""
+
+    field: str
+    before: str
+    after: str
+
+
+def _display(value) -> str:
+    if value is None or value == "":
+        return "—"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def parse_changes(text: str | None) -> tuple[FieldChange, ...]:
+    """Return the journaled ``{field: {"before", "after"}}`` as rows, fields in order."""
+    if not text:
+        return ()
+    changes = json.loads(text) if isinstance(text, str) else text
+    rows = []
+    for field_name in sorted(changes):
+        value = changes[field_name]
+        if isinstance(value, dict) and ("before" in value or "after" in value):
+            rows.append(
+                FieldChange(field_name, _display(value.get("before")), _display(value.get("after")))
+            )
+        else:
+            rows.append(FieldChange(field_name, "—", _display(value)))
+    return tuple(rows)
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:
@@ -144,6 +189,7 @@ def _event_columns(events: QuerySet) -> QuerySet:
         e_contract_ref=Subquery(
             Contract.objects.filter(pk=OuterRef("contract_id")).values("reference")[:1]
         ),
+        e_changes=Cast("changes", output_field=TextField()),
     ).values(*COLUMNS)
 
 
@@ -163,6 +209,7 @@ def _contract_tasks(contract, filters: TimelineFilters) -> QuerySet:
         e_reason=Value("", output_field=CharField()),
         e_contract=Value(contract.pk, output_field=IntegerField()),
         e_contract_ref=Value(contract.reference, output_field=CharField()),
+        e_changes=Value("", output_field=TextField()),
     )
     if filters.action not in ("", TASK_ACTION) or filters.object_type not in (
         "",
@@ -233,6 +280,7 @@ def as_entries(rows) -> list[TimelineEntry]:
                 reason=row["e_reason"] or "",
                 contract_id=row["e_contract"],
                 contract_reference=row["e_contract_ref"] or "",
+                changes=() if is_task else parse_changes(row["e_changes"]),
             )
         )
     return entries

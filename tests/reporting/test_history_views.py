@@ -224,3 +224,25 @@ class TestAnAuditor:
         assert [r.status_code for r in responses][:2] == [403, 403]
         assert responses[2].status_code in (302, 403)  # not staff: sent to the admin login
         assert (Milestone.objects.values_list("due_date", "title").get(pk=milestone.pk),) == before
+
+
+class TestTheBeforeAndAfterValues:
+    def test_are_shown_to_the_auditor_for_each_changed_field(self, demo_contract):
+        append_events(1, contract=demo_contract)
+        response = client_for("auditor").get(timeline_url(demo_contract, action="CHANGE"))
+        (entry,) = response.context["entries"]
+        assert [(c.field, c.before, c.after) for c in entry.changes] == [("amount", "1.00", "2.00")]
+        page = response.content.decode()
+        assert '<th scope="row">amount</th><td>1.00</td><td>2.00</td>' in page
+
+    def test_are_exported_in_their_own_column(self, demo_contract):
+        append_events(1, contract=demo_contract)
+        response = client_for("auditor").get(export_url(demo_contract, "csv", "?action=CHANGE"))
+        text = response.content.decode("utf-8-sig")
+        assert "avant_apres" in text.splitlines()[0]
+        assert "amount : 1.00 → 2.00" in text
+
+    def test_of_a_workflow_task_are_empty(self, demo_contract):
+        response = client_for("auditor").get(timeline_url(demo_contract, action="TASK"))
+        assert response.context["entries"]
+        assert all(entry.changes == () for entry in response.context["entries"])
