@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, fields, replace
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from django.db import models
+from django.utils.translation import gettext as _
 
 from contracts.money import ZERO, format_euros, round_cents, split_evenly
 
@@ -274,7 +275,9 @@ class SchemeParameters:
         changes = {}
         for name, text in values.items():
             if name not in known:
-                raise RuleViolation(f"« {name} » n'est pas un paramètre de dispositif connu.")
+                raise RuleViolation(
+                    _("« %(name)s » n'est pas un paramètre de dispositif connu.") % {"name": name}
+                )
             changes[name] = parse_parameter(known[name].metadata["kind"], name, text)
         return replace(self, **changes)
 
@@ -534,9 +537,15 @@ def check_clact_start(
     deadline = clact_start_deadline(agreed_on, params)
     if starts_on > deadline:
         raise RuleViolation(
-            f"L'action CLACT débute le {starts_on:%d/%m/%Y}, après le {deadline:%d/%m/%Y} : "
-            "les projets doivent débuter dans l'année suivant l'accord de financement "
-            f"({_CLACT_SOURCE})."
+            _(
+                "L'action CLACT débute le %(start)s, après le %(deadline)s : les projets "
+                "doivent débuter dans l'année suivant l'accord de financement (%(source)s)."
+            )
+            % {
+                "start": f"{starts_on:%d/%m/%Y}",
+                "deadline": f"{deadline:%d/%m/%Y}",
+                "source": _CLACT_SOURCE,
+            }
         )
 
 
@@ -684,14 +693,20 @@ def check_pet_eligibility(
     errors: list[str] = []
     if not is_public_hospital_practitioner:
         errors.append(
-            "La prime d'exercice territorial s'adresse aux praticiens et assistants des "
-            f"hôpitaux publics ({_PET_SEED_SOURCE})."
+            _(
+                "La prime d'exercice territorial s'adresse aux praticiens et assistants des "
+                "hôpitaux publics (%(source)s)."
+            )
+            % {"source": _PET_SEED_SOURCE}
         )
     if not has_tripartite_convention:
         errors.append(
-            "La prime d'exercice territorial exige une convention tripartite entre "
-            "l'établissement d'origine, l'établissement d'accueil et le praticien "
-            f"({_PET_SEED_SOURCE})."
+            _(
+                "La prime d'exercice territorial exige une convention tripartite entre "
+                "l'établissement d'origine, l'établissement d'accueil et le praticien "
+                "(%(source)s)."
+            )
+            % {"source": _PET_SEED_SOURCE}
         )
     if errors:
         raise RuleViolation(errors)
@@ -723,7 +738,7 @@ def astp_campaign_period(
     """
     if params.astp_campaign_start is None:
         raise RuleViolation(
-            "La date de début de la campagne ASTP n'est pas paramétrée pour cette campagne."
+            _("La date de début de la campagne ASTP n'est pas paramétrée pour cette campagne.")
         )
     return astp_convention_period(params.astp_campaign_start, params)
 
@@ -823,13 +838,16 @@ def check_cae_yearly_amount(amount: Decimal, params: SchemeParameters = DEFAULT_
     amount = _to_decimal(amount, "Le montant annuel du CAE")
     if amount <= ZERO:
         raise RuleViolation(
-            f"Le montant annuel du CAE doit être positif (reçu : {format_euros(amount)})."
+            _("Le montant annuel du CAE doit être positif (reçu : %(amount)s).")
+            % {"amount": format_euros(amount)}
         )
     ceiling = params.cae_max_yearly_amount
     if ceiling is not None and amount > ceiling:
         raise RuleViolation(
-            f"Le montant annuel du CAE de {format_euros(amount)} dépasse le plafond de la "
-            f"campagne ({format_euros(ceiling)})."
+            _(
+                "Le montant annuel du CAE de %(amount)s dépasse le plafond de la campagne (%(ceiling)s)."
+            )
+            % {"amount": format_euros(amount), "ceiling": format_euros(ceiling)}
         )
 
 
@@ -954,7 +972,7 @@ def _validate_clact_line(
             agreed_on = datetime.date.fromisoformat(str(details["agreement_date"]))
             starts_on = datetime.date.fromisoformat(str(details["start_date"]))
         except ValueError:
-            errors.append("Les dates d'accord et de début doivent être au format AAAA-MM-JJ.")
+            errors.append(_("Les dates d'accord et de début doivent être au format AAAA-MM-JJ."))
         else:
             _collect(
                 errors, check_clact_start, agreed_on=agreed_on, starts_on=starts_on, params=params
@@ -1053,7 +1071,7 @@ def _validate_astp_line(
                 errors,
                 amount,
                 round_cents((salary + pet) * assistants),
-                "le financement ASTP (coût moyen de la campagne et PET)",
+                _("le financement ASTP (coût moyen de la campagne et PET)"),
             )
     if "sites" in details:
         _collect(errors, check_astp_sites, details["sites"], params)
@@ -1099,8 +1117,11 @@ def _validate_cae_line(
         else:
             if committed < required:
                 errors.append(
-                    f"L'étudiant doit s'engager à travailler {required} mois, le double de la "
-                    f"durée financée (reçu : {committed} mois) ({_CAE_SOURCE})."
+                    _(
+                        "L'étudiant doit s'engager à travailler %(required)s mois, le double de "
+                        "la durée financée (reçu : %(committed)s mois) (%(source)s)."
+                    )
+                    % {"required": required, "committed": committed, "source": _CAE_SOURCE}
                 )
     if "profession" in details:
         _collect(
@@ -1165,7 +1186,8 @@ REQUIRED_DETAILS: dict[str, tuple[tuple[str, str], ...]] = {
 def missing_details(scheme: str, details: Mapping[str, object]) -> list[str]:
     """Return a French message for each detail ``scheme`` requires that ``details`` lacks."""
     return [
-        f"Dispositif {scheme} : le détail « {key} » ({description}) est obligatoire."
+        _("Dispositif %(scheme)s : le détail « %(key)s » (%(description)s) est obligatoire.")
+        % {"scheme": scheme, "key": key, "description": _(description)}
         for key, description in REQUIRED_DETAILS.get(scheme, ())
         if details.get(key) in (None, "")
     ]
