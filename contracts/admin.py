@@ -252,6 +252,13 @@ class SchemeParameterSetAdmin(admin.ModelAdmin):
         before = _parameter_set_state(SchemeParameterSet.objects.get(pk=obj.pk)) if change else {}
         super().save_model(request, obj, form, change)
         after = _parameter_set_state(obj)
+        changes = {
+            name: {"before": before.get(name), "after": after[name]}
+            for name in _PARAMETER_SET_FIELDS
+            if before.get(name) != after[name]
+        }
+        if change and not changes:
+            return
         # The admin's change view runs in one transaction: the event commits with it.
         record_event(
             actor=request.user,
@@ -259,11 +266,7 @@ class SchemeParameterSetAdmin(admin.ModelAdmin):
             obj=obj,
             summary=_("Paramètres du dispositif %(scheme)s modifiés depuis l'administration")
             % {"scheme": obj.scheme},
-            changes={
-                name: {"before": before.get(name), "after": after[name]}
-                for name in _PARAMETER_SET_FIELDS
-                if before.get(name) != after[name]
-            },
+            changes=changes,
         )
 
     def delete_model(self, request, obj):
