@@ -8,7 +8,7 @@ contract object is added or deleted here; the journal cannot be changed at all.
 
 from django.contrib import admin
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,9 +23,11 @@ from .models import (
     FundingLine,
     Milestone,
     Recovery,
+    SchemeParameterSet,
     StrategicAxis,
     YearlyAllocation,
 )
+from .schemes import scheme_parameter_defaults
 
 
 def _all_fields(model) -> list[str]:
@@ -184,3 +186,97 @@ class AmendmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["contract", "number", "status", "created_at"]
     list_filter = ["status"]
     list_select_related = ["contract"]
+
+
+_PARAMETER_SET_FIELDS = ("scheme", "region", "effective_date", "values", "note")
+
+
+def _parameter_set_state(obj: SchemeParameterSet) -> dict:
+    return {
+        "scheme": obj.scheme,
+        "region": str(obj.region) if obj.region_id else None,
+        "effective_date": obj.effective_date,
+        "values": obj.values,
+        "note": obj.note,
+    }
+
+
+@admin.register(SchemeParameterSet)
+class SchemeParameterSetAdmin(admin.ModelAdmin):
+    """Scheme figures per region and campaign, each change journaled with before/after.
+
+    A set that a signed contract may hold (a contract of its region signed on or after its
+    effective date) is read-only: the new figures of a campaign go in a new set with its
+    own effective date, so a contract keeps the figures it was signed under.
+    """
+
+    list_display = ["scheme", "region", "effective_date"]
+    list_filter = ["scheme", "region"]
+    list_select_related = ["region"]
+    readonly_fields = ["figures_in_code"]
+    actions = None
+
+    @admin.display(description=gettext_lazy("Valeurs par défaut (code) et sources"))
+    def figures_in_code(self, obj):
+        if obj is None or not obj.scheme:
+            return "—"
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li><code>{}</code> = {} — {}</li>",
+                (
+                    (name, spec["value"] if spec["value"] is not None else "—", spec["source"])
+                    for name, spec in scheme_parameter_defaults(obj.scheme).items()
+                ),
+            ),
+        )
+
+    def is_in_use(self, obj) -> bool:
+        if obj is None or obj.pk is None:
+            return False
+        contracts = Contract.objects.filter(signature_date__gte=obj.effective_date)
+        if obj.region_id:
+            contracts = contracts.filter(region_id=obj.region_id)
+        return contracts.exists()
+
+    def get_readonly_fields(self, request, obj=None):
+        if self.is_in_use(obj):
+            return [*_PARAMETER_SET_FIELDS, "figures_in_code"]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self.is_in_use(obj)
+
+    def save_model(self, request, obj, form, change):
+        before = _parameter_set_state(SchemeParameterSet.objects.get(pk=obj.pk)) if change else {}
+        super().save_model(request, obj, form, change)
+        after = _parameter_set_state(obj)
+        changes = {
+            name: {"before": before.get(name), "after": after[name]}
+            for name in _PARAMETER_SET_FIELDS
+            if before.get(name) != after[name]
+        }
+        if change and not changes:
+            return
+        # The admin's change view runs in one transaction: the event commits with it.
+        record_event(
+            actor=request.user,
+            action=AuditAction.CHANGE if change else AuditAction.CREATE,
+            obj=obj,
+            summary=_("Paramètres du dispositif %(scheme)s modifiés depuis l'administration")
+            % {"scheme": obj.scheme},
+            changes=changes,
+        )
+
+    def delete_model(self, request, obj):
+        before = _parameter_set_state(obj)
+        record_event(
+            actor=request.user,
+            action=AuditAction.DELETE,
+            obj=obj,
+            summary=_("Paramètres du dispositif %(scheme)s supprimés depuis l'administration")
+            % {"scheme": obj.scheme},
+            changes={name: {"before": before[name], "after": None} for name in before},
+        )
+        super().delete_model(request, obj)

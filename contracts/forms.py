@@ -4,13 +4,14 @@ import json
 from decimal import Decimal
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from territories.models import Establishment
 
 from .imports import KINDS, InvalidValue, parse_amount
 from .models import Contract, FundingLine, StrategicAxis
-from .schemes import SchemeCode
+from .schemes import REQUIRED_DETAILS, SchemeCode
 from .selectors import eligible_beneficiaries
 
 
@@ -67,7 +68,15 @@ class FundingLineForm(forms.Form):
         label=_("Paramètres du dispositif (JSON)"),
         required=False,
         initial=dict,
-        help_text=_('Par exemple {"students": 2} pour une ligne IPA.'),
+        help_text=format_lazy(
+            "{} {} {}.",
+            _('Par exemple {"students": 2} pour une ligne IPA.'),
+            _("Obligatoires :"),
+            " ; ".join(
+                f"{scheme} {', '.join(key for key, _label in keys)}"
+                for scheme, keys in REQUIRED_DETAILS.items()
+            ),
+        ),
     )
     consumption_deadline_date = forms.DateField(
         label=_("Date limite de consommation"),

@@ -1,21 +1,24 @@
 """Scheme rules (IPA, CLACT, PET, ASTP, PECH, CAE, tutoring) as pure functions.
 
-Every figure lives in ``SchemeParameters`` with the value of the source documents as
-default, so a region or a campaign can store its own figures as data and pass them in.
-Nothing here reads the database or the clock: dates are passed in.
+Every figure lives in ``SchemeParameters``, whose defaults carry only what a source gives
+(each field names its source); a region or a campaign stores its own figures as data
+(``contracts.models.SchemeParameterSet``) and the services pass them in. Nothing here reads
+the database, a file or the clock: dates are passed in.
 
-Sources (``/work/shared/seeds/``): 000 = ARS Grand Est 2025 calls (IPA, CLACT, CAE);
-001 = CLACT 2024 specification; 002 = Pays de la Loire plan (tutoring amounts);
-004 = Grand Est medical attractiveness plan (ASTP, PECH, PET).
+Sources are the public documents the product is built from (the "seeds", cited by number
+in ``docs/SCHEME_RULES.md``): 000 = ARS Grand Est 2025 calls (IPA, CLACT, CAE); 001 = CLACT
+2024 specification; 002 = Pays de la Loire plan (IPA internship support); 004 = Grand Est
+medical attractiveness plan (ASTP, PECH, PET); and legal texts named where they are used.
 """
 
 import calendar
 import datetime
 from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass, field, fields, replace
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from django.db import models
+from django.utils.translation import gettext as _
 
 from contracts.money import ZERO, format_euros, round_cents, split_evenly
 
@@ -92,50 +95,154 @@ class CaeProfession(models.TextChoices):
     MIDWIFE = "MIDWIFE", "Sage-femme"
 
 
+def _param(scheme: str, kind: str, default, source: str):
+    """Declare one configurable figure: its scheme, its kind, its default and its source.
+
+    ``kind`` says how an administrator's text is read: ``decimal``, ``int``, ``date`` or
+    ``grid`` (``{"months": "amount"}``). A ``None`` default means no seed or legal text gives
+    the figure: the rule that needs it applies only once a campaign stores it.
+    """
+    return field(default=default, metadata={"scheme": scheme, "kind": kind, "source": source})
+
+
+_SEED_000 = "seeds/000 (ARS Grand Est, appels à candidatures 2025)"
+_SEED_001 = "seeds/001 (ARS Grand Est, cahier des charges CLACT 2024)"
+_SEED_002 = "seeds/002 (ARS Pays de la Loire, PlaM 2022)"
+_SEED_004 = "seeds/004 (ARS Grand Est, plan d'attractivité médicale 2020-2023)"
+_ARRETE_2017 = "arrêté du 14 mars 2017 modifié (PET : annexe ; PECH)"
+_DGOS_TUTORS = (
+    "instruction n° DGOS/RH1/2016/330 du 4 novembre 2016 relative à la formation des tuteurs "
+    "de stages paramédicaux, cahier des charges annexé"
+)
+
+
 @dataclass(frozen=True, kw_only=True)
 class SchemeParameters:
-    """Configurable figures of every scheme, defaulting to the source documents' values."""
+    """Configurable figures of every scheme; the defaults are the sources' own figures.
 
-    # seeds/000: "jusqu'à 70 000 € par étudiant".
-    ipa_cap_per_student: Decimal = Decimal("70000.00")
+    Each field's ``metadata`` names its scheme, its kind and its source; a stored
+    ``SchemeParameterSet`` overrides them for a region and a campaign (``with_values``).
+    """
 
-    # seeds/001: FIR subsidy of 50 %, at most 5 actions, CLACT 2024 credits consumed by
-    # 31/12/2026, projects carried out within the 24 months following the grant.
-    clact_fir_share: Decimal = Decimal("0.50")
-    clact_max_actions: int = 5
-    clact_consumption_deadline: datetime.date = datetime.date(2026, 12, 31)
-    clact_start_within_months: int = 24
+    ipa_cap_per_student: Decimal = _param(
+        "IPA", "decimal", Decimal("70000.00"), f"{_SEED_000} : « Jusqu'à 70 000 € par étudiant »"
+    )
 
-    # Arrêté of 14 March 2017 as amended on 28 Dec 2020 (annex XVI), echoed by seeds/004.
-    pet_min_half_days: Decimal = Decimal(1)
-    pet_base_amount: Decimal = Decimal("250.00")
-    pet_middle_max_half_days: Decimal = Decimal(3)
-    pet_middle_amount: Decimal = Decimal("450.00")
-    pet_high_max_half_days: Decimal = Decimal(4)
-    pet_high_amount: Decimal = Decimal("700.00")
-    pet_top_amount: Decimal = Decimal("1000.00")
-    pet_top_min_other_sites: int = 2
-    pet_min_distance_km: Decimal = Decimal(20)
+    clact_fir_share: Decimal = _param(
+        "CLACT",
+        "decimal",
+        Decimal("0.50"),
+        f"{_SEED_001}, §3 Financement : « subvention du FIR à hauteur de 50 % du projet "
+        "soumis » ; « cofinancement des projets à hauteur de 50% au minimum »",
+    )
+    clact_max_actions: int = _param(
+        "CLACT",
+        "int",
+        5,
+        f"{_SEED_001}, §2 : « Tout dossier reçu ayant un nombre d'actions supérieur à 5 sera "
+        "déclaré irrecevable »",
+    )
+    clact_consumption_deadline: datetime.date = _param(
+        "CLACT",
+        "date",
+        datetime.date(2026, 12, 31),
+        f"{_SEED_001}, §3 : « La consommation de la subvention financière déléguée au titre du "
+        "CLACT 2024 doit être réalisée au plus tard le 31/12/2026 »",
+    )
+    clact_start_within_months: int = _param(
+        "CLACT",
+        "int",
+        12,
+        f"{_SEED_001}, §3 : « des projets […] débutant dans l'année suivant l'accord de "
+        "financement »",
+    )
 
-    # seeds/004: two-year convention between at least two sites; Grand Est campaigns start
-    # on 1 November; the yearly ARS share is set per campaign.
-    astp_duration_years: int = 2
-    astp_yearly_ars_amount: Decimal = Decimal("63000.00")
-    astp_campaign_start_month: int = 11
-    astp_campaign_start_day: int = 1
-    astp_min_sites: int = 2
+    pet_ars_share: Decimal = _param(
+        "PET",
+        "decimal",
+        Decimal("1"),
+        f"{_SEED_004} : « L'ARS Grand Est finance 100% de la prime d'exercice territorial »",
+    )
+    pet_min_half_days: Decimal = _param(
+        "PET", "decimal", Decimal(1), f"{_ARRETE_2017} ; {_SEED_004} : « d'une demi-journée »"
+    )
+    pet_base_amount: Decimal = _param(
+        "PET", "decimal", Decimal("250.00"), f"{_ARRETE_2017} ; {_SEED_004} : « de 250 € »"
+    )
+    pet_middle_max_half_days: Decimal = _param("PET", "decimal", Decimal(3), _ARRETE_2017)
+    pet_middle_amount: Decimal = _param("PET", "decimal", Decimal("450.00"), _ARRETE_2017)
+    pet_high_max_half_days: Decimal = _param("PET", "decimal", Decimal(4), _ARRETE_2017)
+    pet_high_amount: Decimal = _param("PET", "decimal", Decimal("700.00"), _ARRETE_2017)
+    pet_top_amount: Decimal = _param(
+        "PET", "decimal", Decimal("1000.00"), f"{_ARRETE_2017} ; {_SEED_004} : « à 1000 € »"
+    )
+    pet_top_min_other_sites: int = _param("PET", "int", 2, _ARRETE_2017)
+    pet_min_distance_km: Decimal = _param(
+        "PET",
+        "decimal",
+        Decimal(20),
+        f"{_SEED_004} : « un autre établissement distant d'au moins 20km de son site "
+        "d'exercice principal »",
+    )
 
-    # Arrêté of 14 March 2017, articles 3 to 5: 20,000 for a locally scarce specialty,
-    # 10,000 for a nationally scarce one, cumulative.
-    pech_locally_scarce_amount: Decimal = Decimal("20000.00")
-    pech_nationally_scarce_amount: Decimal = Decimal("10000.00")
-    pech_cap: Decimal = Decimal("30000.00")
+    astp_ars_share: Decimal = _param(
+        "ASTP",
+        "decimal",
+        Decimal("1"),
+        f"{_SEED_004} : « 100% du traitement du médecin, sur la base d'un coût moyen ; 100% "
+        "des coûts afférents aux primes d'exercice territorial dues aux ASTP »",
+    )
+    astp_duration_years: int = _param(
+        "ASTP", "int", 2, f"{_SEED_004} : « la signature d'une convention de deux ans »"
+    )
+    astp_min_sites: int = _param(
+        "ASTP",
+        "int",
+        2,
+        f"{_SEED_004} : « des postes partagés entre deux établissements hospitaliers »",
+    )
+    # seeds/004 gives no yearly amount (120 posts for 5.3 M EUR in 2020 is a budget, not a
+    # cap): the average cost is set by each campaign, and no ceiling applies until then.
+    astp_average_yearly_cost: Decimal | None = _param(
+        "ASTP", "decimal", None, f"{_SEED_004} : « sur la base d'un coût moyen » (non chiffré)"
+    )
+    # No seed gives the campaign's first day: set per campaign.
+    astp_campaign_start: datetime.date | None = _param(
+        "ASTP", "date", None, "aucune source : à fixer par campagne"
+    )
 
-    # seeds/000: 6,000 to 8,000 EUR a year, commitment of twice the funded duration.
-    cae_min_yearly_amount: Decimal = Decimal("6000.00")
-    cae_max_yearly_amount: Decimal = Decimal("8000.00")
-    cae_commitment_multiplier: int = 2
+    pech_ars_share: Decimal = _param(
+        "PECH",
+        "decimal",
+        Decimal("1"),
+        f"{_SEED_004} : « L'ARS Grand Est finance 100% de la prime d'engagement dans la "
+        "carrière hospitalière »",
+    )
+    pech_locally_scarce_amount: Decimal = _param(
+        "PECH", "decimal", Decimal("20000.00"), _ARRETE_2017
+    )
+    pech_nationally_scarce_amount: Decimal = _param(
+        "PECH", "decimal", Decimal("10000.00"), _ARRETE_2017
+    )
+    pech_cap: Decimal = _param(
+        "PECH",
+        "decimal",
+        Decimal("30000.00"),
+        f"{_ARRETE_2017} ; {_SEED_004} : « entre 10 000 € et 30 000 € brut »",
+    )
+
+    # seeds/000 gives no CAE amount: a campaign may set a yearly ceiling.
+    cae_max_yearly_amount: Decimal | None = _param(
+        "CAE", "decimal", None, f"{_SEED_000} : aucun montant (à fixer par campagne)"
+    )
+    cae_commitment_multiplier: int = _param(
+        "CAE",
+        "int",
+        2,
+        f"{_SEED_000} : « pour une durée équivalente au double de la durée financée »",
+    )
     # seeds/000: eligible study years per profession; ``None`` means the whole training.
+    # Kept in code: a list of professions, not a figure an administrator edits.
     cae_eligible_years: tuple[tuple[str, frozenset[int] | None], ...] = field(
         default=(
             (CaeProfession.NURSING_ASSISTANT, None),
@@ -148,14 +255,99 @@ class SchemeParameters:
         )
     )
 
-    # Instruction DGOS of 4 Nov 2016: tutor training of at least 4 days (28 hours).
-    tutor_training_min_days: Decimal = Decimal(4)
-    tutor_training_min_hours: Decimal = Decimal(28)
-    # seeds/002: 1,000 EUR per team hosting an IPA intern for 2 months, 1,500 for 4 months.
-    ipa_internship_support: tuple[tuple[int, Decimal], ...] = (
-        (2, Decimal("1000.00")),
-        (4, Decimal("1500.00")),
+    tutor_training_min_days: Decimal = _param(
+        "TUTORING", "decimal", Decimal(4), f"{_DGOS_TUTORS} : « durée minimale de 4 jours »"
     )
+    tutor_training_min_hours: Decimal = _param(
+        "TUTORING", "decimal", Decimal(28), f"{_DGOS_TUTORS} : « soit 28 heures »"
+    )
+    ipa_internship_support: tuple[tuple[int, Decimal], ...] = _param(
+        "TUTORING",
+        "grid",
+        ((2, Decimal("1000.00")), (4, Decimal("1500.00"))),
+        f"{_SEED_002}, fiche 3-4 : « 1000 € par équipe pluri-professionnelle accueillant un "
+        "IPA deux mois en stage – 1500€ pour 4 mois »",
+    )
+
+    def with_values(self, values: Mapping[str, object]) -> "SchemeParameters":
+        """Return a copy with ``values`` (name -> text, as stored) read into their kinds."""
+        known = {f.name: f for f in fields(self) if "kind" in f.metadata}
+        changes = {}
+        for name, text in values.items():
+            if name not in known:
+                raise RuleViolation(
+                    _("« %(name)s » n'est pas un paramètre de dispositif connu.") % {"name": name}
+                )
+            changes[name] = parse_parameter(known[name].metadata["kind"], name, text)
+        return replace(self, **changes)
+
+
+def parse_parameter(kind: str, name: str, text: object):
+    """Return the stored ``text`` of parameter ``name`` as a value of ``kind``."""
+    if text is None or text == "":
+        return None
+    try:
+        if kind == "decimal":
+            value = _to_decimal(text, f"Le paramètre « {name} »")
+            if value < 0:
+                raise RuleViolation(f"Le paramètre « {name} » ne peut pas être négatif.")
+            return value
+        if kind == "int":
+            return _to_int(text, f"Le paramètre « {name} »")
+        if kind == "date":
+            return datetime.date.fromisoformat(str(text))
+        if kind == "grid" and isinstance(text, Mapping):
+            return tuple(
+                sorted(
+                    (_to_int(key, f"Le paramètre « {name} »"), round_cents(_to_decimal(v, name)))
+                    for key, v in text.items()
+                )
+            )
+    except (TypeError, ValueError) as error:
+        if isinstance(error, RuleViolation):
+            raise
+        raise RuleViolation(f"Le paramètre « {name} » n'est pas valide : « {text} ».") from None
+    raise RuleViolation(f"Le paramètre « {name} » n'est pas valide : « {text} ».")
+
+
+def format_parameter(value) -> object:
+    """Return ``value`` in its stored form: text, or ``{"months": "amount"}`` for a grid."""
+    if value is None:
+        return None
+    if isinstance(value, tuple):
+        return {str(key): str(amount) for key, amount in value}
+    return value.isoformat() if isinstance(value, datetime.date) else str(value)
+
+
+def scheme_parameter_defaults(scheme: str) -> dict[str, dict[str, object]]:
+    """Return ``{name: {"value": ..., "source": ...}}`` for every figure of ``scheme``."""
+    defaults = SchemeParameters()
+    return {
+        f.name: {
+            "value": format_parameter(getattr(defaults, f.name)),
+            "source": f.metadata["source"],
+        }
+        for f in fields(SchemeParameters)
+        if f.metadata.get("scheme") == scheme
+    }
+
+
+_ARS_SHARE_PARAMETER = {
+    SchemeCode.CLACT: "clact_fir_share",
+    SchemeCode.PET: "pet_ars_share",
+    SchemeCode.ASTP: "astp_ars_share",
+    SchemeCode.PECH: "pech_ars_share",
+}
+
+
+def ars_share(scheme: str, params: "SchemeParameters | None" = None) -> Decimal | None:
+    """Return the share of a line the ARS funds through the FIR, or ``None`` if no source says.
+
+    CLACT: at most 50 % (seeds/001); PET, ASTP and PECH: 100 % (seeds/004). IPA, CAE and
+    tutoring: the seeds give amounts, not a share.
+    """
+    name = _ARS_SHARE_PARAMETER.get(scheme)
+    return getattr(params or DEFAULT_PARAMETERS, name) if name else None
 
 
 DEFAULT_PARAMETERS = SchemeParameters()
@@ -164,9 +356,10 @@ _IPA_SOURCE = "appel à candidatures IPA 2025"
 _CLACT_SOURCE = "cahier des charges CLACT 2024"
 _PET_SOURCE = "arrêté du 14 mars 2017 modifié"
 _ASTP_SOURCE = "plan d'attractivité médicale de l'ARS Grand Est"
+_PET_SEED_SOURCE = "plan d'attractivité médicale de l'ARS Grand Est"
 _PECH_SOURCE = "arrêté du 14 mars 2017"
 _CAE_SOURCE = "appel à candidatures CAE 2025"
-_TUTORING_SOURCE = "instruction DGOS du 4 novembre 2016"
+_TUTORING_SOURCE = "instruction n° DGOS/RH1/2016/330 du 4 novembre 2016"
 _IPA_INTERNSHIP_SOURCE = "plan régional Pays de la Loire"
 
 
@@ -301,13 +494,18 @@ class ClactAction:
 def clact_fir_subsidy(
     project_cost: Decimal, params: SchemeParameters = DEFAULT_PARAMETERS
 ) -> Decimal:
-    """Return the FIR subsidy for a CLACT project: its cost × the FIR share, half-up to the cent."""
+    """Return the largest FIR subsidy for a CLACT project: cost × FIR share, rounded down.
+
+    seeds/001: the ARS pays « à hauteur de 50 % » and the establishment co-finances « à
+    hauteur de 50% au minimum »: rounding down keeps the establishment's share at least
+    half (100.01 € -> ARS 50.00 €, establishment 50.01 €).
+    """
     cost = _to_decimal(project_cost, "Le coût du projet CLACT")
     if cost <= ZERO:
         raise RuleViolation(
             f"Le coût du projet CLACT doit être positif (reçu : {format_euros(cost)})."
         )
-    return round_cents(cost * params.clact_fir_share)
+    return (cost * params.clact_fir_share).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
 def clact_consumption_deadline(
@@ -318,15 +516,37 @@ def clact_consumption_deadline(
 
 
 def clact_start_deadline(
-    notified_on: datetime.date, params: SchemeParameters = DEFAULT_PARAMETERS
+    agreed_on: datetime.date, params: SchemeParameters = DEFAULT_PARAMETERS
 ) -> datetime.date:
     """Return the last day on which a funded CLACT action may start.
 
-    seeds/001: "au maximum dans les 24 mois qui suivent l'octroi de la subvention". The
-    deadline is the same day 24 months later; a grant notified on 29 Feb gets the last day
-    of February, as for any period counted in months.
+    seeds/001: projects « débutant dans l'année suivant l'accord de financement ». The
+    deadline is the same day a year later; an agreement of 29 Feb gets 28 Feb. (The « 24
+    mois » of seeds/001 is a selection priority on *completion*, not a start deadline.)
     """
-    return _add_months(notified_on, params.clact_start_within_months)
+    return _add_months(agreed_on, params.clact_start_within_months)
+
+
+def check_clact_start(
+    *,
+    agreed_on: datetime.date,
+    starts_on: datetime.date,
+    params: SchemeParameters = DEFAULT_PARAMETERS,
+) -> None:
+    """Raise ``RuleViolation`` when a CLACT action starts after the year following agreement."""
+    deadline = clact_start_deadline(agreed_on, params)
+    if starts_on > deadline:
+        raise RuleViolation(
+            _(
+                "L'action CLACT débute le %(start)s, après le %(deadline)s : les projets "
+                "doivent débuter dans l'année suivant l'accord de financement (%(source)s)."
+            )
+            % {
+                "start": f"{starts_on:%d/%m/%Y}",
+                "deadline": f"{deadline:%d/%m/%Y}",
+                "source": _CLACT_SOURCE,
+            }
+        )
 
 
 def _percent(share: Decimal) -> str:
@@ -462,23 +682,31 @@ def check_pet_site_distance(
 
 
 def check_pet_eligibility(
-    *, is_hospital_clinician: bool, has_tripartite_convention: bool = True
+    *, is_public_hospital_practitioner: bool = True, has_tripartite_convention: bool = True
 ) -> None:
     """Raise ``RuleViolation`` when the practitioner cannot receive the PET.
 
-    *Cliniciens hospitaliers* are excluded, and the PET rests on a tripartite convention
-    between the home establishment, the host establishment and the practitioner (seeds/004).
+    seeds/004: the PET « s'adresse aux praticiens et assistants dans les hôpitaux publics »
+    under « une convention tripartite conclue entre l'établissement d'origine,
+    l'établissement d'accueil et le praticien ».
     """
     errors: list[str] = []
-    if is_hospital_clinician:
+    if not is_public_hospital_practitioner:
         errors.append(
-            f"Les cliniciens hospitaliers sont exclus de la prime d'exercice territorial "
-            f"({_PET_SOURCE})."
+            _(
+                "La prime d'exercice territorial s'adresse aux praticiens et assistants des "
+                "hôpitaux publics (%(source)s)."
+            )
+            % {"source": _PET_SEED_SOURCE}
         )
     if not has_tripartite_convention:
         errors.append(
-            "La prime d'exercice territorial exige une convention tripartite entre "
-            "l'établissement d'origine, l'établissement d'accueil et le praticien."
+            _(
+                "La prime d'exercice territorial exige une convention tripartite entre "
+                "l'établissement d'origine, l'établissement d'accueil et le praticien "
+                "(%(source)s)."
+            )
+            % {"source": _PET_SEED_SOURCE}
         )
     if errors:
         raise RuleViolation(errors)
@@ -502,26 +730,37 @@ def astp_convention_period(
 
 
 def astp_campaign_period(
-    campaign_year: int, params: SchemeParameters = DEFAULT_PARAMETERS
+    params: SchemeParameters = DEFAULT_PARAMETERS,
 ) -> tuple[datetime.date, datetime.date]:
-    """Return the convention period of the ASTP campaign opening in ``campaign_year``."""
-    start = datetime.date(
-        campaign_year, params.astp_campaign_start_month, params.astp_campaign_start_day
-    )
-    return astp_convention_period(start, params)
+    """Return the convention period of the campaign's ASTP, from its stored first day.
+
+    No seed gives the first day of a campaign: until a campaign stores it, there is none.
+    """
+    if params.astp_campaign_start is None:
+        raise RuleViolation(
+            _("La date de début de la campagne ASTP n'est pas paramétrée pour cette campagne.")
+        )
+    return astp_convention_period(params.astp_campaign_start, params)
 
 
 def astp_funding(
     years: int | None = None, params: SchemeParameters = DEFAULT_PARAMETERS
-) -> Decimal:
-    """Return the ARS funding of one ASTP for ``years`` years (default: the whole convention)."""
+) -> Decimal | None:
+    """Return the salary funding of one ASTP for ``years`` years (default: whole convention).
+
+    seeds/004: the ARS funds 100 % of the salary « sur la base d'un coût moyen » set by
+    each campaign (the PET the assistant earns comes on top); ``None`` while the campaign
+    has not stored that average cost: no ceiling applies then.
+    """
     years = params.astp_duration_years if years is None else _to_int(years, "La durée ASTP")
     if not 1 <= years <= params.astp_duration_years:
         raise RuleViolation(
             f"Une convention ASTP dure {params.astp_duration_years} ans : la durée financée "
             f"doit être comprise entre 1 et {params.astp_duration_years} ans (reçu : {years})."
         )
-    return round_cents(params.astp_yearly_ars_amount * years)
+    if params.astp_average_yearly_cost is None:
+        return None
+    return round_cents(params.astp_average_yearly_cost * years)
 
 
 def check_astp_sites(site_count: int, params: SchemeParameters = DEFAULT_PARAMETERS) -> None:
@@ -592,13 +831,23 @@ def cae_commitment_months(funded_months: int, params: SchemeParameters = DEFAULT
 
 
 def check_cae_yearly_amount(amount: Decimal, params: SchemeParameters = DEFAULT_PARAMETERS) -> None:
-    """Raise ``RuleViolation`` unless the yearly allowance is within the CAE range."""
+    """Raise ``RuleViolation`` unless the yearly allowance is positive and within the ceiling.
+
+    seeds/000 gives no amount: the ceiling applies only once a campaign stores one.
+    """
     amount = _to_decimal(amount, "Le montant annuel du CAE")
-    if not params.cae_min_yearly_amount <= amount <= params.cae_max_yearly_amount:
+    if amount <= ZERO:
         raise RuleViolation(
-            f"Le montant annuel du CAE de {format_euros(amount)} doit être compris entre "
-            f"{format_euros(params.cae_min_yearly_amount)} et "
-            f"{format_euros(params.cae_max_yearly_amount)} ({_CAE_SOURCE})."
+            _("Le montant annuel du CAE doit être positif (reçu : %(amount)s).")
+            % {"amount": format_euros(amount)}
+        )
+    ceiling = params.cae_max_yearly_amount
+    if ceiling is not None and amount > ceiling:
+        raise RuleViolation(
+            _(
+                "Le montant annuel du CAE de %(amount)s dépasse le plafond de la campagne (%(ceiling)s)."
+            )
+            % {"amount": format_euros(amount), "ceiling": format_euros(ceiling)}
         )
 
 
@@ -718,6 +967,16 @@ def _validate_clact_line(
     amount: Decimal, details: Mapping[str, object], params: SchemeParameters
 ) -> list[str]:
     errors: list[str] = []
+    if "agreement_date" in details and "start_date" in details:
+        try:
+            agreed_on = datetime.date.fromisoformat(str(details["agreement_date"]))
+            starts_on = datetime.date.fromisoformat(str(details["start_date"]))
+        except ValueError:
+            errors.append(_("Les dates d'accord et de début doivent être au format AAAA-MM-JJ."))
+        else:
+            _collect(
+                errors, check_clact_start, agreed_on=agreed_on, starts_on=starts_on, params=params
+            )
     if "actions" in details:
         actions = details["actions"]
         count = (
@@ -776,11 +1035,12 @@ def _validate_pet_line(
             details.get("derogation"),
             params,
         )
-    if "is_hospital_clinician" in details:
+    if "tripartite_convention" in details or "public_hospital_practitioner" in details:
         _collect(
             errors,
             check_pet_eligibility,
-            is_hospital_clinician=bool(details["is_hospital_clinician"]),
+            is_public_hospital_practitioner=bool(details.get("public_hospital_practitioner", True)),
+            has_tripartite_convention=bool(details.get("tripartite_convention", True)),
         )
     return errors
 
@@ -791,11 +1051,28 @@ def _validate_astp_line(
     errors: list[str] = []
     assistants = _to_int(details.get("assistants", 1), "Le nombre d'assistants")
     try:
-        ceiling = round_cents(astp_funding(details.get("years"), params) * assistants)
+        salary = astp_funding(details.get("years"), params)
+        years = _to_int(details.get("years", params.astp_duration_years), "La durée ASTP")
+        pet = ZERO
+        if "pet_half_days" in details:
+            # seeds/004: the ARS also funds 100 % of the PET the assistant earns.
+            months = _to_int(details.get("pet_months", years * 12), "Le nombre de mois de PET")
+            pet = (
+                pet_monthly_amount(
+                    details["pet_half_days"], details.get("pet_other_sites", 1), params
+                )
+                * months
+            )
     except RuleViolation as violation:
         errors.extend(violation.errors)
     else:
-        _check_at_most(errors, amount, ceiling, "le financement ASTP prévu")
+        if salary is not None:
+            _check_at_most(
+                errors,
+                amount,
+                round_cents((salary + pet) * assistants),
+                _("le financement ASTP (coût moyen de la campagne et PET)"),
+            )
     if "sites" in details:
         _collect(errors, check_astp_sites, details["sites"], params)
     return errors
@@ -829,18 +1106,32 @@ def _validate_cae_line(
     allowances = students * years
     if allowances < 1:
         return ["Le nombre d'étudiants et d'années financées doit être d'au moins 1."]
-    low = round_cents(params.cae_min_yearly_amount * allowances)
-    high = round_cents(params.cae_max_yearly_amount * allowances)
-    if not low <= amount <= high:
-        message = (
-            f"Pour {students} étudiant(s) sur {years} an(s), le montant CAE doit être compris "
-            f"entre {format_euros(low)} et {format_euros(high)} "
-            f"({format_euros(params.cae_min_yearly_amount)} à "
-            f"{format_euros(params.cae_max_yearly_amount)} par an et par étudiant) "
-            f"({_CAE_SOURCE})."
+    errors: list[str] = []
+    _collect(errors, check_cae_yearly_amount, round_cents(amount / allowances), params)
+    if "funded_months" in details and "commitment_months" in details:
+        try:
+            required = cae_commitment_months(details["funded_months"], params)
+            committed = _to_int(details["commitment_months"], "La durée d'engagement")
+        except RuleViolation as violation:
+            errors.extend(violation.errors)
+        else:
+            if committed < required:
+                errors.append(
+                    _(
+                        "L'étudiant doit s'engager à travailler %(required)s mois, le double de "
+                        "la durée financée (reçu : %(committed)s mois) (%(source)s)."
+                    )
+                    % {"required": required, "committed": committed, "source": _CAE_SOURCE}
+                )
+    if "profession" in details:
+        _collect(
+            errors,
+            check_cae_eligibility,
+            profession=details["profession"],
+            study_year=details.get("study_year", 1),
+            params=params,
         )
-        return [message]
-    return []
+    return errors
 
 
 def _validate_tutoring_line(
@@ -871,6 +1162,37 @@ def _validate_tutoring_line(
     return errors
 
 
+# The details a line of each scheme must carry for its rules to be checked at all.
+REQUIRED_DETAILS: dict[str, tuple[tuple[str, str], ...]] = {
+    SchemeCode.IPA: (("students", "nombre d'étudiants"),),
+    SchemeCode.CLACT: (
+        ("actions", "nombre d'actions"),
+        ("project_cost", "coût total du projet"),
+    ),
+    SchemeCode.PET: (
+        ("half_days", "nombre moyen de demi-journées hebdomadaires hors site principal"),
+        ("months", "nombre de mois"),
+        ("distance_km", "distance entre les sites (km)"),
+    ),
+    SchemeCode.ASTP: (
+        ("years", "durée financée (années)"),
+        ("sites", "nombre de sites"),
+    ),
+    SchemeCode.PECH: (("practitioners", "nombre de praticiens"),),
+    SchemeCode.CAE: (("students", "nombre d'étudiants"), ("years", "nombre d'années")),
+}
+
+
+def missing_details(scheme: str, details: Mapping[str, object]) -> list[str]:
+    """Return a French message for each detail ``scheme`` requires that ``details`` lacks."""
+    return [
+        _("Dispositif %(scheme)s : le détail « %(key)s » (%(description)s) est obligatoire.")
+        % {"scheme": scheme, "key": key, "description": _(description)}
+        for key, description in REQUIRED_DETAILS.get(scheme, ())
+        if details.get(key) in (None, "")
+    ]
+
+
 _LINE_VALIDATORS = {
     SchemeCode.IPA: _validate_ipa_line,
     SchemeCode.CLACT: _validate_clact_line,
@@ -891,23 +1213,27 @@ def validate_funding_line(
 ) -> None:
     """Raise one ``RuleViolation`` listing every scheme rule a funding line breaks.
 
-    ``amount`` must be positive for every scheme. The ``details`` keys read, per scheme
-    (any other key is ignored; counts are ``int``, figures ``Decimal``, ``int`` or ``str``):
+    ``amount`` must be positive for every scheme, and the details of ``REQUIRED_DETAILS``
+    present. The ``details`` keys read, per scheme (any other key is ignored; counts are
+    ``int``, figures ``Decimal``, ``int`` or ``str``, dates ISO text):
 
-    - IPA: ``students`` (default 1): amount <= cap per student × students;
-      ``beneficiary_kind`` and ``has_doctors_commitment``: beneficiary eligibility.
+    - IPA: ``students``: amount <= cap per student × students; ``beneficiary_kind`` and
+      ``has_doctors_commitment``: beneficiary eligibility.
     - CLACT: ``actions`` (a count or a sequence): at most 5; ``project_cost``: amount <=
-      50 % of it.
-    - PET: ``half_days``, ``other_sites`` (default 1) and ``months`` (default 1): amount <=
-      grid amount × months; ``distance_km`` and ``derogation``: the 20 km rule;
-      ``is_hospital_clinician``: exclusion.
-    - ASTP: ``years`` (default: whole convention) and ``assistants`` (default 1): amount <=
-      yearly ARS share × years × assistants; ``sites``: at least 2.
-    - PECH: ``practitioners`` (default 1): amount <= cap × practitioners; when
-      ``locally_scarce`` or ``nationally_scarce`` is given (with ``working_time_ratio``,
-      default 1), amount <= the computed PECH × practitioners.
-    - CAE: ``students`` and ``years`` (default 1 each): amount within the yearly range ×
-      students × years.
+      50 % of it, rounded down; ``agreement_date`` and ``start_date``: start within the
+      year following the funding agreement.
+    - PET: ``half_days``, ``other_sites`` (default 1) and ``months``: amount <= grid amount
+      × months; ``distance_km`` and ``derogation``: the 20 km rule;
+      ``tripartite_convention`` / ``public_hospital_practitioner``: eligibility.
+    - ASTP: ``years``, ``assistants`` (default 1) and ``sites`` (at least 2); once the
+      campaign stores an average cost, amount <= (average cost × years + the PET given by
+      ``pet_half_days``, ``pet_other_sites``, ``pet_months``) × assistants.
+    - PECH: ``practitioners``: amount <= cap × practitioners; when ``locally_scarce`` or
+      ``nationally_scarce`` is given (with ``working_time_ratio``, default 1), amount <= the
+      computed PECH × practitioners.
+    - CAE: ``students`` and ``years``: amount positive and, once the campaign stores a
+      ceiling, within it × students × years; ``funded_months`` and ``commitment_months``:
+      twice the funded duration; ``profession`` and ``study_year``: eligibility.
     - TUTORING: ``internship_months`` and ``teams`` (default 1): amount <= IPA internship
       support × teams; ``training_days`` / ``training_hours``: tutor training length.
     - OTHER: no scheme rule beyond a positive amount.
@@ -920,7 +1246,11 @@ def validate_funding_line(
             f"Le montant d'une ligne de financement doit être positif "
             f"(reçu : {format_euros(amount)})."
         )
+    details = details or {}
+    errors = missing_details(scheme, details)
+    if errors:
+        raise RuleViolation(errors)
     validator = _LINE_VALIDATORS.get(SchemeCode(scheme))
-    errors = validator(amount, details or {}, params) if validator else []
+    errors = validator(amount, details, params) if validator else []
     if errors:
         raise RuleViolation(errors)

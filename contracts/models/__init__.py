@@ -17,6 +17,7 @@ from .decisions import (
 )
 from .four_eyes import DecisionStatus, FourEyesDecision, four_eyes_constraint
 from .milestones import EvidenceDocument, Milestone, MilestoneStatus, evidence_upload_path
+from .schemes import SchemeParameterSet, scheme_parameters_on
 
 __all__ = [
     "Amendment",
@@ -33,8 +34,10 @@ __all__ = [
     "MilestoneStatus",
     "Recovery",
     "RecoveryMode",
+    "SchemeParameterSet",
     "StrategicAxis",
     "YearlyAllocation",
     "evidence_upload_path",
     "four_eyes_constraint",
+    "scheme_parameters_on",
 ]

@@ -98,6 +98,14 @@ def draft_amendment(
     milestones = set(Milestone.objects.filter(axis__contract=contract).values_list("pk", flat=True))
     if not set(proposal.allocations) <= lines or not set(proposal.milestones) <= milestones:
         raise BusinessRuleError(_("L'avenant vise une ligne ou un jalon d'un autre contrat."))
+    # Refused when drafted, not only when approved: the validator sees only amendments
+    # that hold the scheme rules (checked again at approval, against the same figures).
+    for line in FundingLine.objects.filter(pk__in=proposal.allocations):
+        merged = {a.year: a.allocated_amount for a in line.allocations.all()}
+        merged.update(proposal.allocations[line.pk])
+        _check_scheme_rules(
+            contract=contract, scheme=line.scheme, amounts_by_year=merged, details=line.details
+        )
     number = (contract.amendments.aggregate(n=Max("number"))["n"] or 0) + 1
     amendment = Amendment.objects.create(
         contract=contract,
@@ -148,7 +156,9 @@ def approve_amendment(*, actor, amendment: Amendment) -> Contract:
     for line in FundingLine.objects.filter(pk__in=proposal.allocations):
         merged = {a.year: a.allocated_amount for a in line.allocations.all()}
         merged.update(proposal.allocations[line.pk])
-        _check_scheme_rules(scheme=line.scheme, amounts_by_year=merged, details=line.details)
+        _check_scheme_rules(
+            contract=contract, scheme=line.scheme, amounts_by_year=merged, details=line.details
+        )
         changes.update(_write_allocations(line, proposal.allocations[line.pk]))
     _check_allocations_fit(contract)
     rescheduled = []

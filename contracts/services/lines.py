@@ -19,6 +19,7 @@ from ..models import (
     FundingLine,
     StrategicAxis,
     YearlyAllocation,
+    scheme_parameters_on,
 )
 from ..money import ZERO, format_euros, round_cents
 from ._common import _lock_contract, _require_status
@@ -54,12 +55,42 @@ def _check_allocations_fit(contract: Contract) -> None:
         )
 
 
-def _check_scheme_rules(*, scheme: str, amounts_by_year: Mapping[int, Decimal], details) -> None:
+def scheme_parameters_for(contract: Contract, scheme: str) -> schemes.SchemeParameters:
+    """Return the figures ``contract`` is held to for ``scheme``.
+
+    The parameter sets in force at its signature date, or at its start while unsigned: a
+    contract keeps the figures it was signed under when a later campaign changes them.
+    """
+    return scheme_parameters_on(
+        scheme=scheme,
+        region=contract.region,
+        on=contract.signature_date or contract.start_date,
+    )
+
+
+def _check_scheme_rules(
+    *, contract: Contract, scheme: str, amounts_by_year: Mapping[int, Decimal], details
+) -> schemes.SchemeParameters:
+    """Refuse a line that breaks its scheme's rules; return the figures it was checked with."""
     total = sum((round_cents(amount) for amount in amounts_by_year.values()), ZERO)
+    params = scheme_parameters_for(contract, scheme)
     try:
-        schemes.validate_funding_line(scheme=scheme, amount=total, details=details or {})
+        schemes.validate_funding_line(
+            scheme=scheme, amount=total, details=details or {}, params=params
+        )
     except schemes.RuleViolation as violation:
         raise BusinessRuleError(violation.errors) from violation
+    return params
+
+
+def _default_consumption_deadline(scheme: str, params: schemes.SchemeParameters) -> date | None:
+    """Return the consumption deadline a line of ``scheme`` gets when none is given.
+
+    CLACT: the campaign's deadline (seeds/001: « au plus tard le 31/12/2026 » for 2024).
+    """
+    if scheme == schemes.SchemeCode.CLACT:
+        return schemes.clact_consumption_deadline(params)
+    return None
 
 
 def _write_allocations(line: FundingLine, amounts_by_year: Mapping[int, Decimal]) -> dict:
@@ -122,7 +153,11 @@ def add_funding_line(
     contract = _lock_contract(axis.contract)
     if not allow_signed:
         _require_status(contract, [ContractStatus.DRAFT], _("ajouter une ligne"))
-    _check_scheme_rules(scheme=scheme, amounts_by_year=amounts_by_year, details=details)
+    params = _check_scheme_rules(
+        contract=contract, scheme=scheme, amounts_by_year=amounts_by_year, details=details
+    )
+    if consumption_deadline_date is None:
+        consumption_deadline_date = _default_consumption_deadline(scheme, params)
     if FundingLine.objects.filter(axis=axis, code=code).exists():
         raise BusinessRuleError(
             _("La ligne %(code)s existe déjà sur l'axe %(axis)s.")
@@ -185,10 +220,13 @@ def change_funding_line(
     if consumption_deadline_date is not None:
         line.consumption_deadline_date = consumption_deadline_date
     changes = {}
-    if amounts_by_year is not None or details is not None:
-        merged = {a.year: a.allocated_amount for a in line.allocations.all()}
-        merged.update(amounts_by_year or {})
-        _check_scheme_rules(scheme=line.scheme, amounts_by_year=merged, details=line.details)
+    # Every change is checked, even of the wording: a line stored before a rule (or a
+    # required detail) existed is brought into line at its next change.
+    merged = {a.year: a.allocated_amount for a in line.allocations.all()}
+    merged.update(amounts_by_year or {})
+    _check_scheme_rules(
+        contract=contract, scheme=line.scheme, amounts_by_year=merged, details=line.details
+    )
     if amounts_by_year is not None:
         changes = _write_allocations(line, amounts_by_year)
     line.save()

@@ -161,7 +161,11 @@ class TestBadRows:
                 "70",
             ),
             (
-                {"dispositif": "CLACT", "parametres": '{"actions": 6}', "montant_2025": "100"},
+                {
+                    "dispositif": "CLACT",
+                    "parametres": '{"actions": 6, "project_cost": "1000"}',
+                    "montant_2025": "100",
+                },
                 "6 actions",
             ),
             ({"montant_2025": "200 000,00"}, "enveloppe"),

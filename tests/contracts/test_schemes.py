@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from contracts.schemes import (
     DEFAULT_PARAMETERS,
+    REQUIRED_DETAILS,
     CaeProfession,
     ClactAction,
     ClactDocument,
@@ -16,6 +17,7 @@ from contracts.schemes import (
     RuleViolation,
     SchemeCode,
     SchemeParameters,
+    ars_share,
     astp_campaign_period,
     astp_convention_period,
     astp_funding,
@@ -24,6 +26,7 @@ from contracts.schemes import (
     check_cae_eligibility,
     check_cae_yearly_amount,
     check_clact_dossier,
+    check_clact_start,
     check_ipa_amount,
     check_ipa_beneficiary,
     check_pet_eligibility,
@@ -37,6 +40,7 @@ from contracts.schemes import (
     pech_amount,
     pech_instalments,
     pet_monthly_amount,
+    scheme_parameter_defaults,
     validate_funding_line,
 )
 
@@ -80,9 +84,50 @@ class TestSchemeParameters:
         assert DEFAULT_PARAMETERS.clact_fir_share == Decimal("0.5")
         assert DEFAULT_PARAMETERS.clact_max_actions == 5
         assert DEFAULT_PARAMETERS.pet_min_distance_km == Decimal("20")
-        assert DEFAULT_PARAMETERS.astp_yearly_ars_amount == Decimal("63000")
         assert DEFAULT_PARAMETERS.pech_cap == Decimal("30000")
         assert DEFAULT_PARAMETERS.cae_commitment_multiplier == 2
+
+    def test_carry_no_figure_that_no_source_gives(self):
+        # seeds/004 gives no ASTP average cost, seeds/000 no CAE amount, no seed a campaign day.
+        assert DEFAULT_PARAMETERS.astp_average_yearly_cost is None
+        assert DEFAULT_PARAMETERS.cae_max_yearly_amount is None
+        assert DEFAULT_PARAMETERS.astp_campaign_start is None
+
+    def test_name_a_source_for_every_configurable_figure(self):
+        for scheme in SchemeCode.values:
+            for name, spec in scheme_parameter_defaults(scheme).items():
+                assert spec["source"], name
+
+    def test_record_the_ars_share_of_each_scheme(self):
+        # seeds/001: FIR « à hauteur de 50 % » ; seeds/004: « finance 100% » (PET, ASTP, PECH).
+        assert ars_share(SchemeCode.CLACT) == Decimal("0.50")
+        assert ars_share(SchemeCode.PET) == Decimal("1")
+        assert ars_share(SchemeCode.ASTP) == Decimal("1")
+        assert ars_share(SchemeCode.PECH) == Decimal("1")
+        assert ars_share(SchemeCode.CAE) is None
+
+    def test_read_stored_values_into_their_kinds(self):
+        params = DEFAULT_PARAMETERS.with_values(
+            {
+                "clact_consumption_deadline": "2027-12-31",
+                "clact_max_actions": "4",
+                "astp_average_yearly_cost": "44166.67",
+                "ipa_internship_support": {"2": "1100", "4": "1600"},
+            }
+        )
+
+        assert params.clact_consumption_deadline == datetime.date(2027, 12, 31)
+        assert params.clact_max_actions == 4
+        assert params.astp_average_yearly_cost == Decimal("44166.67")
+        assert params.ipa_internship_support == ((2, Decimal("1100.00")), (4, Decimal("1600.00")))
+
+    @pytest.mark.parametrize(
+        "values",
+        [{"colour": "1"}, {"clact_fir_share": "moitié"}, {"clact_fir_share": "-0.5"}],
+    )
+    def test_refuse_unknown_or_malformed_values(self, values):
+        with pytest.raises(RuleViolation):
+            DEFAULT_PARAMETERS.with_values(values)
 
     def test_are_immutable(self):
         with pytest.raises(AttributeError):
@@ -186,22 +231,31 @@ class TestCheckPetSiteDistance:
 
 
 class TestCheckPetEligibility:
-    def test_accepts_a_practitioner_under_tripartite_convention(self):
-        check_pet_eligibility(is_hospital_clinician=False)
+    """seeds/004: « praticiens et assistants dans les hôpitaux publics », convention tripartite."""
 
-    def test_excludes_hospital_clinicians(self):
-        with pytest.raises(RuleViolation, match="cliniciens hospitaliers"):
-            check_pet_eligibility(is_hospital_clinician=True)
+    def test_accepts_a_public_hospital_practitioner_under_tripartite_convention(self):
+        check_pet_eligibility()
+
+    def test_refuses_a_practitioner_outside_public_hospitals(self):
+        with pytest.raises(RuleViolation, match="hôpitaux publics"):
+            check_pet_eligibility(is_public_hospital_practitioner=False)
 
     def test_requires_a_tripartite_convention(self):
         with pytest.raises(RuleViolation, match="convention tripartite"):
-            check_pet_eligibility(is_hospital_clinician=False, has_tripartite_convention=False)
+            check_pet_eligibility(has_tripartite_convention=False)
 
     def test_lists_both_problems_at_once(self):
         with pytest.raises(RuleViolation) as raised:
-            check_pet_eligibility(is_hospital_clinician=True, has_tripartite_convention=False)
+            check_pet_eligibility(
+                is_public_hospital_practitioner=False, has_tripartite_convention=False
+            )
 
         assert len(raised.value.errors) == 2
+
+    def test_has_no_exclusion_of_hospital_clinicians(self):
+        # No seed contains « cliniciens hospitaliers »: no rule may rest on it.
+        with pytest.raises(TypeError):
+            check_pet_eligibility(is_hospital_clinician=True)  # type: ignore[call-arg]
 
 
 class TestCheckIpaAmount:
@@ -276,14 +330,23 @@ class TestClactFirSubsidy:
         ("cost", "expected"),
         [
             ("1000.00", "500.00"),
-            ("1000.01", "500.01"),
-            ("1000.03", "500.02"),
-            ("0.01", "0.01"),
-            ("0.03", "0.02"),
+            ("100.01", "50.00"),
+            ("1000.01", "500.00"),
+            ("1000.03", "500.01"),
+            ("0.01", "0.00"),
+            ("0.03", "0.01"),
         ],
     )
-    def test_is_half_the_cost_rounded_half_up(self, cost, expected):
+    def test_is_half_the_cost_rounded_down(self, cost, expected):
         assert clact_fir_subsidy(Decimal(cost)) == Decimal(expected)
+
+    @pytest.mark.parametrize("cost", ["100.01", "0.01", "0.03", "120000.00", "999999.99"])
+    def test_leaves_the_establishment_at_least_half(self, cost):
+        # seeds/001: « cofinancement des projets à hauteur de 50% au minimum ».
+        cost = Decimal(cost)
+        establishment_share = cost - clact_fir_subsidy(cost)
+
+        assert establishment_share * 2 >= cost
 
     def test_refuses_a_zero_cost(self):
         with pytest.raises(RuleViolation):
@@ -330,8 +393,15 @@ class TestCheckClactDossier:
         with pytest.raises(RuleViolation, match="dépense exclue"):
             check_dossier(actions=[action])
 
-    def test_accepts_an_ars_share_of_exactly_half(self):
-        check_dossier(actions=[make_action(cost=Decimal("1000.01"), ars_amount=Decimal("500.01"))])
+    def test_accepts_an_ars_share_of_half_rounded_down(self):
+        check_dossier(actions=[make_action(cost=Decimal("100.01"), ars_amount=Decimal("50.00"))])
+
+    def test_refuses_an_ars_share_of_half_rounded_up(self):
+        # seeds/001: the establishment co-finances « à hauteur de 50% au minimum ».
+        with pytest.raises(RuleViolation, match="maximum 50,00"):
+            check_dossier(
+                actions=[make_action(cost=Decimal("100.01"), ars_amount=Decimal("50.01"))]
+            )
 
     def test_refuses_an_ars_share_above_half_the_cost(self):
         action = make_action(cost=Decimal("1000.00"), ars_amount=Decimal("500.01"))
@@ -370,11 +440,28 @@ class TestClactDeadlines:
 
         assert clact_consumption_deadline(params) == datetime.date(2027, 12, 31)
 
-    def test_start_deadline_is_24_months_after_notification(self):
-        assert clact_start_deadline(datetime.date(2024, 10, 9)) == datetime.date(2026, 10, 9)
+    def test_start_deadline_is_one_year_after_the_funding_agreement(self):
+        # seeds/001: « débutant dans l'année suivant l'accord de financement »; the 2024
+        # campaign's conventions start « à compter du 11 octobre 2024 ».
+        assert clact_start_deadline(datetime.date(2024, 10, 11)) == datetime.date(2025, 10, 11)
+
+    def test_start_deadline_is_not_24_months(self):
+        # « 24 mois » in seeds/001 is a selection priority on completion, not a start deadline.
+        assert clact_start_deadline(datetime.date(2024, 10, 11)) < datetime.date(2026, 10, 11)
 
     def test_start_deadline_from_29_february_is_28_february(self):
-        assert clact_start_deadline(datetime.date(2024, 2, 29)) == datetime.date(2026, 2, 28)
+        assert clact_start_deadline(datetime.date(2024, 2, 29)) == datetime.date(2025, 2, 28)
+
+    def test_an_action_starting_on_the_deadline_is_accepted(self):
+        check_clact_start(
+            agreed_on=datetime.date(2024, 10, 11), starts_on=datetime.date(2025, 10, 11)
+        )
+
+    def test_an_action_starting_13_months_after_the_agreement_is_refused(self):
+        with pytest.raises(RuleViolation, match="dans l'année suivant l'accord de financement"):
+            check_clact_start(
+                agreed_on=datetime.date(2024, 10, 11), starts_on=datetime.date(2025, 11, 11)
+            )
 
     def test_start_deadline_crosses_31_december(self):
         params = SchemeParameters(clact_start_within_months=1)
@@ -400,22 +487,28 @@ class TestAstp:
     def test_convention_from_1_march_ends_on_29_february_of_a_leap_year(self):
         assert astp_convention_period(datetime.date(2026, 3, 1))[1] == datetime.date(2028, 2, 29)
 
-    def test_campaign_starts_on_1_november(self):
-        assert astp_campaign_period(2025) == (
+    def test_campaign_period_runs_from_the_stored_first_day(self):
+        params = SchemeParameters(astp_campaign_start=datetime.date(2025, 11, 1))
+
+        assert astp_campaign_period(params) == (
             datetime.date(2025, 11, 1),
             datetime.date(2027, 10, 31),
         )
 
-    def test_funding_covers_two_years_by_default(self):
-        assert astp_funding() == Decimal("126000.00")
+    def test_campaign_period_needs_a_stored_first_day(self):
+        with pytest.raises(RuleViolation, match="n'est pas paramétrée"):
+            astp_campaign_period()
 
-    def test_funding_for_one_year(self):
-        assert astp_funding(1) == Decimal("63000.00")
+    def test_funding_has_no_ceiling_by_default(self):
+        # seeds/004: « 120 postes financés à 100 % en 2020 […] pour 5.3 millions d'€ » is a
+        # budget, not a ceiling: no average cost is given.
+        assert astp_funding() is None
 
-    def test_funding_uses_the_campaign_share(self):
-        params = SchemeParameters(astp_yearly_ars_amount=Decimal("65000"))
+    def test_funding_uses_the_campaign_average_cost(self):
+        params = SchemeParameters(astp_average_yearly_cost=Decimal("44166.67"))
 
-        assert astp_funding(2, params) == Decimal("130000.00")
+        assert astp_funding(1, params) == Decimal("44166.67")
+        assert astp_funding(2, params) == Decimal("88333.34")
 
     @pytest.mark.parametrize("years", [0, 3])
     def test_funding_refuses_years_outside_the_convention(self, years):
@@ -512,14 +605,21 @@ class TestCae:
         with pytest.raises(RuleViolation):
             cae_commitment_months(0)
 
-    @pytest.mark.parametrize("amount", ["6000", "7000", "8000"])
-    def test_yearly_amount_accepts_the_range_bounds(self, amount):
+    @pytest.mark.parametrize("amount", ["5000", "5999.99", "8000.01", "12000"])
+    def test_yearly_amount_has_no_range_by_default(self, amount):
+        # seeds/000 gives no CAE amount.
         check_cae_yearly_amount(Decimal(amount))
 
-    @pytest.mark.parametrize("amount", ["5999.99", "8000.01"])
-    def test_yearly_amount_refuses_outside_the_range(self, amount):
-        with pytest.raises(RuleViolation, match="compris entre"):
-            check_cae_yearly_amount(Decimal(amount))
+    def test_yearly_amount_refuses_zero(self):
+        with pytest.raises(RuleViolation, match="positif"):
+            check_cae_yearly_amount(Decimal("0"))
+
+    def test_yearly_amount_respects_a_campaign_ceiling(self):
+        params = SchemeParameters(cae_max_yearly_amount=Decimal("7000"))
+
+        check_cae_yearly_amount(Decimal("7000"), params)
+        with pytest.raises(RuleViolation, match="plafond de la campagne"):
+            check_cae_yearly_amount(Decimal("7000.01"), params)
 
     @pytest.mark.parametrize(
         ("profession", "study_year"),
@@ -612,6 +712,22 @@ class TestTutoring:
             ipa_internship_support(months)
 
 
+# The smallest details that let each scheme's rules run (REQUIRED_DETAILS).
+BASE_DETAILS = {
+    SchemeCode.IPA: {"students": 1},
+    SchemeCode.CLACT: {"actions": 1, "project_cost": "1000000000"},
+    SchemeCode.PET: {"half_days": "5", "months": 1000, "distance_km": "20"},
+    SchemeCode.ASTP: {"years": 2, "sites": 2},
+    SchemeCode.PECH: {"practitioners": 1000},
+    SchemeCode.CAE: {"students": 1, "years": 1},
+}
+
+
+def check_line(scheme, amount, params=DEFAULT_PARAMETERS, **details):
+    merged = {**BASE_DETAILS.get(scheme, {}), **details}
+    validate_funding_line(scheme=scheme, amount=Decimal(amount), details=merged, params=params)
+
+
 class TestValidateFundingLine:
     @pytest.mark.parametrize("scheme", SchemeCode.values)
     @pytest.mark.parametrize("amount", ["0", "-1"])
@@ -625,9 +741,7 @@ class TestValidateFundingLine:
 
     def test_refuses_a_float_detail(self):
         with pytest.raises(TypeError):
-            validate_funding_line(
-                scheme=SchemeCode.CLACT, amount=Decimal("100"), details={"project_cost": 1000.0}
-            )
+            check_line(SchemeCode.CLACT, "100", project_cost=1000.0)
 
     def test_refuses_an_unknown_scheme(self):
         with pytest.raises(RuleViolation, match="dispositif connu"):
@@ -637,176 +751,165 @@ class TestValidateFundingLine:
         validate_funding_line(scheme=SchemeCode.OTHER, amount=Decimal("45000"), details={})
 
     def test_ignores_unknown_detail_keys(self):
-        validate_funding_line(
-            scheme=SchemeCode.IPA, amount=Decimal("70000"), details={"colour": "blue"}
-        )
+        check_line(SchemeCode.IPA, "70000", colour="blue")
+
+    def test_refuses_a_1_000_000_euro_clact_line_without_details(self):
+        with pytest.raises(RuleViolation) as raised:
+            validate_funding_line(scheme=SchemeCode.CLACT, amount=Decimal("1000000.00"), details={})
+
+        assert raised.value.errors == [
+            "Dispositif CLACT : le détail « actions » (nombre d'actions) est obligatoire.",
+            "Dispositif CLACT : le détail « project_cost » (coût total du projet) est obligatoire.",
+        ]
+
+    @pytest.mark.parametrize("scheme", sorted(REQUIRED_DETAILS))
+    def test_requires_each_required_detail(self, scheme):
+        for key, _label in REQUIRED_DETAILS[scheme]:
+            details = {k: v for k, v in BASE_DETAILS[scheme].items() if k != key}
+            with pytest.raises(RuleViolation, match=f"« {key} » .* est obligatoire"):
+                validate_funding_line(scheme=scheme, amount=Decimal("1"), details=details)
 
     def test_ipa_accepts_the_cap_times_the_students(self):
-        validate_funding_line(
-            scheme=SchemeCode.IPA, amount=Decimal("140000"), details={"students": 2}
-        )
+        check_line(SchemeCode.IPA, "140000", students=2)
 
-    def test_ipa_refuses_more_than_the_cap_for_one_student_by_default(self):
+    def test_ipa_refuses_more_than_the_cap_for_one_student(self):
         with pytest.raises(RuleViolation, match="plafond"):
-            validate_funding_line(scheme=SchemeCode.IPA, amount=Decimal("70000.01"), details={})
+            check_line(SchemeCode.IPA, "70000.01")
 
     def test_ipa_checks_the_beneficiary_when_given(self):
         with pytest.raises(RuleViolation, match="infirmier libéral"):
-            validate_funding_line(
-                scheme=SchemeCode.IPA,
-                amount=Decimal("70000"),
-                details={"beneficiary_kind": IpaBeneficiaryKind.SELF_EMPLOYED_NURSE},
+            check_line(
+                SchemeCode.IPA, "70000", beneficiary_kind=IpaBeneficiaryKind.SELF_EMPLOYED_NURSE
             )
 
     def test_pet_accepts_twelve_months_of_the_grid(self):
-        validate_funding_line(
-            scheme=SchemeCode.PET,
-            amount=Decimal("5400"),
-            details={"half_days": Decimal("2"), "other_sites": 1, "months": 12},
-        )
+        check_line(SchemeCode.PET, "5400", half_days=Decimal("2"), other_sites=1, months=12)
 
     def test_pet_refuses_more_than_the_grid(self):
         with pytest.raises(RuleViolation, match="grille"):
-            validate_funding_line(
-                scheme=SchemeCode.PET,
-                amount=Decimal("250.01"),
-                details={"half_days": Decimal("1"), "other_sites": 1},
-            )
+            check_line(SchemeCode.PET, "250.01", half_days=Decimal("1"), months=1)
 
     def test_pet_refuses_less_than_one_half_day(self):
         with pytest.raises(RuleViolation, match="pas due"):
-            validate_funding_line(
-                scheme=SchemeCode.PET,
-                amount=Decimal("100"),
-                details={"half_days": Decimal("0.5"), "other_sites": 1},
-            )
+            check_line(SchemeCode.PET, "100", half_days=Decimal("0.5"))
 
-    def test_pet_checks_the_distance_and_the_status_together(self):
+    def test_pet_checks_the_distance_and_the_convention_together(self):
         with pytest.raises(RuleViolation) as raised:
-            validate_funding_line(
-                scheme=SchemeCode.PET,
-                amount=Decimal("250"),
-                details={"distance_km": Decimal("10"), "is_hospital_clinician": True},
+            check_line(
+                SchemeCode.PET, "250", distance_km=Decimal("10"), tripartite_convention=False
             )
 
         assert len(raised.value.errors) == 2
 
     def test_pet_accepts_a_short_distance_with_a_derogation(self):
-        validate_funding_line(
-            scheme=SchemeCode.PET,
-            amount=Decimal("250"),
-            details={"distance_km": Decimal("5"), "derogation": PetDerogation.PRISON_HEALTH},
+        check_line(
+            SchemeCode.PET,
+            "250",
+            distance_km=Decimal("5"),
+            derogation=PetDerogation.PRISON_HEALTH,
         )
 
     def test_clact_refuses_more_than_5_actions(self):
         with pytest.raises(RuleViolation, match="irrecevable"):
-            validate_funding_line(
-                scheme=SchemeCode.CLACT, amount=Decimal("1000"), details={"actions": 6}
-            )
+            check_line(SchemeCode.CLACT, "1000", actions=6)
 
     def test_clact_counts_a_sequence_of_actions(self):
-        validate_funding_line(
-            scheme=SchemeCode.CLACT,
-            amount=Decimal("1000"),
-            details={"actions": [make_action() for _ in range(5)]},
-        )
+        check_line(SchemeCode.CLACT, "1000", actions=[make_action() for _ in range(5)])
 
-    def test_clact_accepts_half_the_project_cost(self):
-        validate_funding_line(
-            scheme=SchemeCode.CLACT,
-            amount=Decimal("500.01"),
-            details={"project_cost": Decimal("1000.01")},
-        )
+    def test_clact_accepts_half_the_project_cost_rounded_down(self):
+        check_line(SchemeCode.CLACT, "50.00", project_cost=Decimal("100.01"))
 
-    def test_clact_refuses_more_than_half_the_project_cost(self):
+    def test_clact_refuses_half_the_project_cost_rounded_up(self):
+        # seeds/001: ARS « à hauteur de 50 % », establishment « 50% au minimum ».
         with pytest.raises(RuleViolation, match="50 %"):
-            validate_funding_line(
-                scheme=SchemeCode.CLACT,
-                amount=Decimal("500.02"),
-                details={"project_cost": Decimal("1000.01")},
+            check_line(SchemeCode.CLACT, "50.01", project_cost=Decimal("100.01"))
+
+    def test_clact_accepts_a_start_within_the_year_after_the_agreement(self):
+        check_line(SchemeCode.CLACT, "1000", agreement_date="2024-10-11", start_date="2025-10-11")
+
+    def test_clact_refuses_a_start_more_than_a_year_after_the_agreement(self):
+        with pytest.raises(RuleViolation, match="dans l'année suivant"):
+            check_line(
+                SchemeCode.CLACT, "1000", agreement_date="2024-10-11", start_date="2025-10-12"
             )
+
+    def test_astp_with_its_pet_is_accepted_without_a_campaign_cost(self):
+        # seeds/004 funds 100 % of the salary (average cost, not given) + 100 % of the PET.
+        check_line(SchemeCode.ASTP, "136800", pet_half_days="2", pet_months=24)
+
+    def test_astp_with_its_pet_fits_a_campaign_average_cost(self):
+        params = SchemeParameters(astp_average_yearly_cost=Decimal("63000"))
+
+        check_line(SchemeCode.ASTP, "136800", params, pet_half_days="2", pet_months=24)
+        with pytest.raises(RuleViolation, match="coût moyen de la campagne"):
+            check_line(SchemeCode.ASTP, "136800.01", params, pet_half_days="2", pet_months=24)
 
     def test_astp_accepts_two_years_for_two_assistants(self):
-        validate_funding_line(
-            scheme=SchemeCode.ASTP, amount=Decimal("252000"), details={"assistants": 2}
-        )
-
-    def test_astp_refuses_more_than_the_yearly_share(self):
-        with pytest.raises(RuleViolation, match="ASTP"):
-            validate_funding_line(
-                scheme=SchemeCode.ASTP, amount=Decimal("63000.01"), details={"years": 1}
-            )
+        check_line(SchemeCode.ASTP, "252000", assistants=2)
 
     def test_astp_refuses_a_single_site(self):
         with pytest.raises(RuleViolation, match="au moins 2 sites"):
-            validate_funding_line(
-                scheme=SchemeCode.ASTP, amount=Decimal("63000"), details={"sites": 1}
-            )
+            check_line(SchemeCode.ASTP, "63000", sites=1)
 
     def test_pech_accepts_the_cap(self):
-        validate_funding_line(scheme=SchemeCode.PECH, amount=Decimal("30000"), details={})
+        check_line(SchemeCode.PECH, "30000", practitioners=1)
 
     def test_pech_refuses_more_than_the_cap(self):
         with pytest.raises(RuleViolation, match="plafonnée"):
-            validate_funding_line(scheme=SchemeCode.PECH, amount=Decimal("30000.01"), details={})
+            check_line(SchemeCode.PECH, "30000.01", practitioners=1)
 
     def test_pech_refuses_more_than_the_part_time_amount(self):
         with pytest.raises(RuleViolation, match="15\u202f000,00 €"):
-            validate_funding_line(
-                scheme=SchemeCode.PECH,
-                amount=Decimal("20000"),
-                details={
-                    "locally_scarce": True,
-                    "nationally_scarce": True,
-                    "working_time_ratio": Decimal("0.5"),
-                },
+            check_line(
+                SchemeCode.PECH,
+                "20000",
+                practitioners=1,
+                locally_scarce=True,
+                nationally_scarce=True,
+                working_time_ratio=Decimal("0.5"),
             )
 
-    def test_cae_accepts_the_yearly_range_per_student(self):
-        validate_funding_line(
-            scheme=SchemeCode.CAE, amount=Decimal("24000"), details={"students": 3}
-        )
+    def test_cae_accepts_5000_euros(self):
+        # seeds/000 gives no CAE amount: no 6,000-8,000 range.
+        check_line(SchemeCode.CAE, "5000")
 
-    @pytest.mark.parametrize("amount", ["17999.99", "24000.01"])
-    def test_cae_refuses_outside_the_range_per_student(self, amount):
-        with pytest.raises(RuleViolation, match="compris entre"):
-            validate_funding_line(
-                scheme=SchemeCode.CAE, amount=Decimal(amount), details={"students": 3}
-            )
+    def test_cae_respects_a_campaign_ceiling_per_student_and_year(self):
+        params = SchemeParameters(cae_max_yearly_amount=Decimal("8000"))
 
-    def test_cae_refuses_below_the_range_for_one_student_by_default(self):
-        with pytest.raises(RuleViolation, match="compris entre"):
-            validate_funding_line(scheme=SchemeCode.CAE, amount=Decimal("5000"), details={})
+        check_line(SchemeCode.CAE, "48000", params, students=3, years=2)
+        with pytest.raises(RuleViolation, match="plafond de la campagne"):
+            check_line(SchemeCode.CAE, "48000.06", params, students=3, years=2)
+
+    def test_cae_requires_twice_the_funded_duration(self):
+        # seeds/000: « une durée équivalente au double de la durée financée ».
+        check_line(SchemeCode.CAE, "5000", funded_months=12, commitment_months=24)
+        with pytest.raises(RuleViolation, match="24 mois"):
+            check_line(SchemeCode.CAE, "5000", funded_months=12, commitment_months=23)
+
+    def test_cae_checks_the_profession_and_study_year(self):
+        with pytest.raises(RuleViolation, match="2e et 3e"):
+            check_line(SchemeCode.CAE, "5000", profession=CaeProfession.NURSE, study_year=1)
 
     def test_tutoring_accepts_the_internship_support_per_team(self):
-        validate_funding_line(
-            scheme=SchemeCode.TUTORING,
-            amount=Decimal("3000"),
-            details={"internship_months": 4, "teams": 2},
-        )
+        check_line(SchemeCode.TUTORING, "3000", internship_months=4, teams=2)
 
     def test_tutoring_refuses_more_than_the_internship_support(self):
         with pytest.raises(RuleViolation, match="stagiaires IPA"):
-            validate_funding_line(
-                scheme=SchemeCode.TUTORING,
-                amount=Decimal("1000.01"),
-                details={"internship_months": 2},
-            )
+            check_line(SchemeCode.TUTORING, "1000.01", internship_months=2)
 
     def test_tutoring_checks_the_training_length(self):
         with pytest.raises(RuleViolation, match="formation des tuteurs"):
-            validate_funding_line(
-                scheme=SchemeCode.TUTORING,
-                amount=Decimal("5000"),
-                details={"training_days": Decimal("3"), "training_hours": Decimal("21")},
+            check_line(
+                SchemeCode.TUTORING,
+                "5000",
+                training_days=Decimal("3"),
+                training_hours=Decimal("21"),
             )
 
     def test_uses_the_given_parameters(self):
         params = SchemeParameters(ipa_cap_per_student=Decimal("80000"))
 
-        validate_funding_line(
-            scheme=SchemeCode.IPA, amount=Decimal("80000"), details={}, params=params
-        )
+        check_line(SchemeCode.IPA, "80000", params)
 
 
 class TestDetailsTypedByUsers:
@@ -817,7 +920,7 @@ class TestDetailsTypedByUsers:
         [
             (SchemeCode.IPA, {"students": "deux"}),
             (SchemeCode.PECH, {"practitioners": "1,5"}),
-            (SchemeCode.CAE, {"students": "1.5"}),
+            (SchemeCode.CAE, {"students": "1.5", "years": 1}),
         ],
     )
     def test_a_count_that_is_not_a_whole_number_is_a_rule_violation(self, scheme, details):

@@ -325,7 +325,7 @@ class TestSchemeRules:
                 contract,
                 scheme=SchemeCode.PET,
                 amount=D("100.00"),
-                details={"half_days": "2", "distance_km": "12"},
+                details={"half_days": "2", "months": 1, "distance_km": "12"},
             ),
             contract,
             match="20",

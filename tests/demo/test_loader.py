@@ -11,7 +11,10 @@ from demo.loader import load_demo
 
 pytestmark = pytest.mark.django_db
 
-SEED = next(Path("/work/shared/seeds").glob("003*"))
+# Seed 003 (ARS Grand Est, contract with the GHT Aube et Sézannais signed 29 Aug 2025),
+# copied verbatim from the shared seeds (003_86c97243105a53c6.txt): tests read nothing
+# outside the repository.
+SEED = Path(__file__).parent / "sources" / "seed_003_contrat_aube_sezannais_2025.txt"
 NEW_MEASURES = [
     "maison des internes",
     "kits de bienvenue",
