@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, fields, replace
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from django.db import models
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from contracts.money import ZERO, format_euros, round_cents, split_evenly
@@ -409,7 +410,7 @@ def _to_int(value: object, label: str) -> int:
 
 def _format_number(value: Decimal) -> str:
     """Return ``value`` with a French decimal comma and no trailing zeros, e.g. ``19,9``."""
-    return format(value.normalize(), "f").replace(".", ",")
+    return number_format(value.normalize())
 
 
 def _add_months(day: datetime.date, months: int) -> datetime.date:
