@@ -500,6 +500,8 @@ def _perms(actions: list[str], models: list[str]) -> list[str]:
 
 
 PROCESS_MODELS = ["workflows.contractprocess"]
+# Asking for a region export writes a job and runs it: ARS staff who act, not read-only roles.
+REGION_EXPORT_PERMISSION = "reporting.add_exportjob"
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.ARS_MANAGER: [
@@ -511,6 +513,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "workflows.review_milestone",
         "workflows.check_statement",
         "workflows.draft_amendment",
+        REGION_EXPORT_PERMISSION,
     ],
     Role.ARS_VALIDATOR: [
         *_perms(["view"], TERRITORY_MODELS + CONTRACT_MODELS + JOURNAL_MODELS + PROCESS_MODELS),
@@ -518,6 +521,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "workflows.approve_delegation",
         "workflows.approve_recovery",
         "workflows.approve_amendment",
+        REGION_EXPORT_PERMISSION,
     ],
     Role.GHT_DIRECTOR: [
         *_perms(["view"], TERRITORY_MODELS + CONTRACT_MODELS + PROCESS_MODELS),

@@ -13,6 +13,7 @@ from django.http import Http404, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from viewflow.fsm import TransitionNotAllowed
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.status import STATUS
 
@@ -23,6 +24,7 @@ CONFLICT_STATUS = 409
 LOCK_FAILED_STATUS = CONFLICT_STATUS
 RETRY_AFTER_SECONDS = 5
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
 
 def _task_node(request):
@@ -133,32 +135,41 @@ class FlowLockFailedMiddleware:
                 retry=True,
             )
         if isinstance(exception, PermissionDenied) and "task_pk" in kwargs:
-            return self._task_handled_by_someone_else(request, kwargs)
+            return self._task_handled_by_someone_else(request, exception, kwargs)
         return None
 
-    def _task_handled_by_someone_else(self, request, kwargs):
-        """Return the 409 when the refusal comes from another person's action on the task."""
+    def _task_handled_by_someone_else(self, request, exception, kwargs):
+        """Return the 409 when the refusal comes from another person's action on the task.
+
+        Two refusals are: viewflow's "no transition" (it wraps ``TransitionNotAllowed``
+        into ``PermissionDenied``: the task left the state this request started from) and
+        taking a task someone allowed on it has just taken. Any other refusal stays a 403.
+        """
         node = _task_node(request)
         if node is None:
             return None
         task = (
             node.flow_class.task_class._default_manager.filter(pk=kwargs["task_pk"])
-            .only("status", "owner_id", "process_id")
+            .only("status", "owner_id", "owner_permission", "process_id")
             .first()
         )
         if task is None:
             return None
-        if task.status in (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED):
-            taken_by_another = (
-                request.method == "POST"
-                and task.status == STATUS.ASSIGNED
-                and task.owner_id not in (None, request.user.pk)
-            )
-            if not taken_by_another:
-                return None
+        if isinstance(exception.__context__, TransitionNotAllowed):
+            if task.status in OPEN_STATUSES:
+                message = _("Cette tâche vient de changer d'état : rechargez la page.")
+            else:
+                message = _("Cette tâche vient d'être traitée par une autre personne.")
+        elif (
+            request.method == "POST"
+            and task.status == STATUS.ASSIGNED
+            and task.owner_id not in (None, request.user.pk)
+            and task.owner_permission
+            and request.user.has_perm(task.owner_permission)
+        ):
             message = _("Cette tâche vient d'être prise en charge par une autre personne.")
         else:
-            message = _("Cette tâche vient d'être traitée par une autre personne.")
+            return None
         return conflict_response(
             request,
             title=_("Tâche déjà traitée"),
