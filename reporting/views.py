@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from contracts.selectors import visible_contracts
+from territories.access import REGION_EXPORT_PERMISSION
 
 from . import charts, ical, jobs, pdf, selectors, xlsx
 from .contract_charts import axis_money_chart, indicator_chart, timeline_chart
@@ -193,7 +194,16 @@ class RegionExportView(RegionalMixin, TemplateView):
 
     template_name = "reporting/region_export.html"
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_export"] = self.request.user.has_perm(REGION_EXPORT_PERMISSION)
+        return context
+
     def post(self, request):
+        if not request.user.has_perm(REGION_EXPORT_PERMISSION):
+            raise PermissionDenied(
+                _("Votre rôle est en lecture seule : il ne permet pas de lancer un export.")
+            )
         job = jobs.request_region_export(user=request.user, today=self.today)
         return redirect("progress:region_export_status", token=job.token)
 

@@ -8,13 +8,25 @@
   ``visible_hospital_groups``; every other layer filters its lists through these two.
 - Four-eyes (who prepared a decision never decides it) is a property of the decision:
   ``contracts.decisions.FourEyesDecision``.
+- Rights are changed by someone (``acting_as``): an administrator manages other people's
+  roles and scopes, never their own; only a superuser grants superuser or staff status,
+  raw permissions or the administrator role. The guards and the journal hang on the
+  model signals, so the admin, the services and any other entry point obey them alike.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, get_objects_for_user
+
+from audit.journal import AuditAction, record_event
 
 from .models import HospitalGroup, Region
 
@@ -96,37 +108,361 @@ def visible_hospital_groups(user) -> QuerySet[HospitalGroup]:
 
 
 @transaction.atomic
-def grant_region_scope(*, user, region: Region) -> Group:
+def grant_region_scope(*, user, region: Region, actor=None) -> Group:
     """Give ``user`` sight of every GHT and contract of ``region``, through its scope group.
 
     Object permissions go to one group per region rather than to each user, so the
-    permission checks stay one query whatever the number of users.
+    permission checks stay one query whatever the number of users. ``actor`` is whoever
+    grants it (``None``: a command or the demo loader).
     """
-    group, _ = Group.objects.get_or_create(name=region_scope_group_name(region))
-    assign_perm(REGION_SCOPE_PERMISSION, group, region)
-    user.groups.add(group)
+    with acting_as(actor):
+        group, _ = Group.objects.get_or_create(name=region_scope_group_name(region))
+        assign_perm(REGION_SCOPE_PERMISSION, group, region)
+        user.groups.add(group)
     return group
 
 
 @transaction.atomic
-def grant_hospital_group_scope(*, user, hospital_group: HospitalGroup) -> Group:
+def grant_hospital_group_scope(*, user, hospital_group: HospitalGroup, actor=None) -> Group:
     """Give ``user`` sight of ``hospital_group`` and its contracts, through its scope group."""
-    group, _ = Group.objects.get_or_create(name=hospital_group_scope_group_name(hospital_group))
-    assign_perm(HOSPITAL_GROUP_SCOPE_PERMISSION, group, hospital_group)
-    user.groups.add(group)
+    with acting_as(actor):
+        group, _ = Group.objects.get_or_create(name=hospital_group_scope_group_name(hospital_group))
+        assign_perm(HOSPITAL_GROUP_SCOPE_PERMISSION, group, hospital_group)
+        user.groups.add(group)
     return group
 
 
 @transaction.atomic
-def grant_national_scope(*, user) -> Group:
+def grant_national_scope(*, user, actor=None) -> Group:
     """Give ``user`` sight of every region (a global permission, for national auditors)."""
-    group, _ = Group.objects.get_or_create(name=NATIONAL_SCOPE_GROUP_NAME)
-    app_label, codename = REGION_SCOPE_PERMISSION.split(".")
-    group.permissions.add(
-        Permission.objects.get(content_type__app_label=app_label, codename=codename)
-    )
-    user.groups.add(group)
+    with acting_as(actor):
+        group, _ = Group.objects.get_or_create(name=NATIONAL_SCOPE_GROUP_NAME)
+        app_label, codename = REGION_SCOPE_PERMISSION.split(".")
+        group.permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+        user.groups.add(group)
     return group
+
+
+@transaction.atomic
+def revoke_scope(*, actor, user, group: Group) -> None:
+    """Take the scope group ``group`` (region, GHT or national) away from ``user``."""
+    with acting_as(actor):
+        user.groups.remove(group)
+
+
+# Who changes rights: guards and journal --------------------------------------------------
+
+
+class RightsChangeRefused(PermissionDenied):
+    """A change of roles, scopes or account flags its actor may not make."""
+
+
+_actor: ContextVar = ContextVar("rights_actor", default=None)
+
+MANAGE_USERS_PERMISSION = "auth.change_user"
+
+
+@contextmanager
+def acting_as(actor):
+    """Make ``actor`` the author of the rights changes made inside the block.
+
+    ``None`` keeps the current actor (set by ``RightsActorMiddleware`` for a request):
+    a service called from a page still knows who is acting.
+    """
+    if actor is None:
+        yield
+        return
+    token = _actor.set(actor)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+def current_actor():
+    """Return who is changing rights now (``None``: code run outside any request)."""
+    actor = _actor.get()
+    if actor is None or not actor.is_authenticated:
+        return None
+    return actor
+
+
+def _refuse(message: str):
+    raise RightsChangeRefused(message)
+
+
+def check_can_manage_user(actor, user) -> None:
+    """Refuse unless ``actor`` may change the roles and scopes of ``user``."""
+    if actor is None or actor.is_superuser:
+        return
+    if not actor.is_active or not actor.has_perm(MANAGE_USERS_PERMISSION):
+        _refuse(gettext("Vous n'avez pas le droit de gérer les rôles des utilisateurs."))
+    if actor.pk == user.pk:
+        _refuse(
+            gettext(
+                "Un administrateur ne peut pas modifier ses propres rôles ni son propre "
+                "périmètre : demandez-le à un autre administrateur."
+            )
+        )
+    if user.is_superuser or user.is_staff:
+        _refuse(gettext("Seul un superutilisateur gère les comptes d'administration."))
+
+
+def check_can_grant_group(actor, group: Group) -> None:
+    """Refuse unless ``actor`` may give or take ``group``: the administrator role and
+    groups holding raw permissions of the admin are a superuser's to give."""
+    if actor is None or actor.is_superuser:
+        return
+    if (
+        group.name == ROLE_GROUP_NAMES[Role.ADMINISTRATOR]
+        or group.permissions.filter(content_type__app_label="auth").exists()
+    ):
+        _refuse(gettext("Seul un superutilisateur peut attribuer le rôle Administrateur."))
+
+
+def check_superuser_only(actor) -> None:
+    """Refuse unless ``actor`` is a superuser (or code outside any request)."""
+    if actor is not None and not actor.is_superuser:
+        _refuse(
+            gettext(
+                "Seul un superutilisateur peut accorder le statut superutilisateur ou "
+                "équipe, ou des permissions individuelles."
+            )
+        )
+
+
+def grantable_groups(actor) -> QuerySet[Group]:
+    """Return the groups ``actor`` may give or take (every group for a superuser)."""
+    if actor.is_superuser:
+        return Group.objects.all()
+    return Group.objects.exclude(name=ROLE_GROUP_NAMES[Role.ADMINISTRATOR]).exclude(
+        permissions__content_type__app_label="auth"
+    )
+
+
+@transaction.atomic
+def assign_role(*, actor, user, role: Role) -> Group:
+    """Give ``role`` to ``user``; ``actor`` may not be ``user`` (unless a superuser)."""
+    group = Group.objects.get(name=ROLE_GROUP_NAMES[role])
+    with acting_as(actor):
+        user.groups.add(group)
+    return group
+
+
+@transaction.atomic
+def remove_role(*, actor, user, role: Role) -> None:
+    """Take ``role`` away from ``user``, under the same rules as ``assign_role``."""
+    group = Group.objects.get(name=ROLE_GROUP_NAMES[role])
+    with acting_as(actor):
+        user.groups.remove(group)
+
+
+@transaction.atomic
+def set_account_flags(*, actor, user, is_staff: bool | None = None, is_superuser=None) -> None:
+    """Change the staff or superuser status of ``user``: a superuser's decision only."""
+    with acting_as(actor):
+        if is_staff is not None:
+            user.is_staff = is_staff
+        if is_superuser is not None:
+            user.is_superuser = is_superuser
+        user.save(update_fields=["is_staff", "is_superuser"])
+
+
+def _journal_rights(user, summary: str, changes: dict) -> None:
+    actor = current_actor()
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action=AuditAction.CHANGE,
+            obj=user,
+            object_type="auth.User",
+            object_label=user.get_username(),
+            summary=summary % {"user": user.get_username()},
+            changes=changes,
+        )
+
+
+def _group_names(pks) -> list[str]:
+    return sorted(Group.objects.filter(pk__in=pks).values_list("name", flat=True))
+
+
+def on_user_groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """Guard and journal every change of group membership (roles and scopes)."""
+    user_model = get_user_model()
+    if reverse:  # group.user_set.add(users): one change per user
+        group = instance
+        if action == "pre_clear":
+            pk_set = set(group.user_set.values_list("pk", flat=True))
+            instance._rights_cleared = pk_set
+        elif action == "post_clear":
+            pk_set = getattr(instance, "_rights_cleared", set())
+        users = list(user_model.objects.filter(pk__in=pk_set or ()))
+        for user in users:
+            _on_membership(user, action, {group.pk})
+        return
+    if action == "pre_clear":
+        pk_set = set(instance.groups.values_list("pk", flat=True))
+        instance._rights_cleared = pk_set
+    elif action == "post_clear":
+        pk_set = getattr(instance, "_rights_cleared", set())
+    _on_membership(instance, action, set(pk_set or ()))
+
+
+def _on_membership(user, action: str, group_pks: set[int]) -> None:
+    if not group_pks:
+        return
+    actor = current_actor()
+    if action.startswith("pre_"):
+        check_can_manage_user(actor, user)
+        for group in Group.objects.filter(pk__in=group_pks):
+            check_can_grant_group(actor, group)
+        return
+    after = set(user.groups.values_list("pk", flat=True))
+    before = after - group_pks if action == "post_add" else after | group_pks
+    _journal_rights(
+        user,
+        gettext("Rôles et périmètres de %(user)s modifiés"),
+        {"groups": {"before": _group_names(before), "after": _group_names(after)}},
+    )
+
+
+def on_user_permissions_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """Only a superuser gives raw permissions to a user; every change is journaled."""
+    if action.startswith("pre_"):
+        check_superuser_only(current_actor())
+        return
+    users = list(get_user_model().objects.filter(pk__in=pk_set or ())) if reverse else [instance]
+    for user in users:
+        _journal_rights(
+            user,
+            gettext("Permissions individuelles de %(user)s modifiées"),
+            {
+                "user_permissions": {
+                    "action": action.removeprefix("post_"),
+                    "after": sorted(user.user_permissions.values_list("codename", flat=True)),
+                }
+            },
+        )
+
+
+def on_group_permissions_changed(sender, instance, action, **kwargs):
+    """A role's permissions are the code's (``sync_roles``) or a superuser's to change."""
+    if action.startswith("pre_"):
+        check_superuser_only(current_actor())
+
+
+ACCOUNT_FLAGS = ("is_superuser", "is_staff")
+
+
+def on_user_pre_save(sender, instance, update_fields=None, **kwargs):
+    """Refuse a flag change by anyone but a superuser; remember the flags for the journal."""
+    if update_fields is not None and not set(update_fields) & set(ACCOUNT_FLAGS):
+        instance._rights_flags_before = None
+        return
+    before = (
+        sender._default_manager.filter(pk=instance.pk).values(*ACCOUNT_FLAGS).first()
+        if instance.pk
+        else None
+    ) or dict.fromkeys(ACCOUNT_FLAGS, False)
+    after = {flag: getattr(instance, flag) for flag in ACCOUNT_FLAGS}
+    instance._rights_flags_before = before if before != after else None
+    if instance._rights_flags_before is not None:
+        check_superuser_only(current_actor())
+
+
+def on_user_post_save(sender, instance, **kwargs):
+    before = getattr(instance, "_rights_flags_before", None)
+    if before is None:
+        return
+    instance._rights_flags_before = None
+    _journal_rights(
+        instance,
+        gettext("Statut du compte %(user)s modifié"),
+        {
+            flag: {"before": before[flag], "after": getattr(instance, flag)}
+            for flag in ACCOUNT_FLAGS
+            if before[flag] != getattr(instance, flag)
+        },
+    )
+
+
+def _object_permission_holder_is_actor(actor, instance) -> bool:
+    if getattr(instance, "user_id", None) is not None:
+        return instance.user_id == actor.pk
+    return actor.groups.filter(pk=instance.group_id).exists()
+
+
+def on_object_permission_changed(sender, instance, **kwargs):
+    """Guard an object permission (a scope) given or taken outside the services."""
+    actor = current_actor()
+    if actor is None or actor.is_superuser:
+        return
+    if _object_permission_holder_is_actor(actor, instance):
+        _refuse(
+            gettext(
+                "Un administrateur ne peut pas modifier ses propres rôles ni son propre "
+                "périmètre : demandez-le à un autre administrateur."
+            )
+        )
+
+
+def on_object_permission_saved(sender, instance, created=False, **kwargs):
+    _journal_object_permission(instance, "granted" if created else "changed")
+
+
+def on_object_permission_deleted(sender, instance, **kwargs):
+    _journal_object_permission(instance, "revoked")
+
+
+def _journal_object_permission(instance, what: str) -> None:
+    holder = instance.user if getattr(instance, "user_id", None) else instance.group
+    with transaction.atomic():
+        record_event(
+            actor=current_actor(),
+            action=AuditAction.CHANGE,
+            object_type=instance._meta.label,
+            object_id=str(instance.pk or ""),
+            object_label=str(holder)[:255],
+            summary=gettext("Permission d'objet modifiée pour %(holder)s") % {"holder": holder},
+            changes={
+                "object_permission": {
+                    "what": what,
+                    "permission": instance.permission.codename,
+                    "object": f"{instance.content_type.model}:{instance.object_pk}",
+                }
+            },
+        )
+
+
+def connect_rights_signals() -> None:
+    """Hang the guards and the journal on the models that hold rights (app ready)."""
+    from django.db.models.signals import (
+        m2m_changed,
+        post_delete,
+        post_save,
+        pre_delete,
+        pre_save,
+    )
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    user_model = get_user_model()
+    uid = "territories.access"
+    m2m_changed.connect(on_user_groups_changed, sender=user_model.groups.through, dispatch_uid=uid)
+    m2m_changed.connect(
+        on_user_permissions_changed, sender=user_model.user_permissions.through, dispatch_uid=uid
+    )
+    m2m_changed.connect(
+        on_group_permissions_changed, sender=Group.permissions.through, dispatch_uid=uid
+    )
+    pre_save.connect(on_user_pre_save, sender=user_model, dispatch_uid=uid)
+    post_save.connect(on_user_post_save, sender=user_model, dispatch_uid=uid)
+    for model in (UserObjectPermission, GroupObjectPermission):
+        pre_save.connect(on_object_permission_changed, sender=model, dispatch_uid=uid)
+        pre_delete.connect(on_object_permission_changed, sender=model, dispatch_uid=uid)
+        post_save.connect(on_object_permission_saved, sender=model, dispatch_uid=uid)
+        post_delete.connect(on_object_permission_deleted, sender=model, dispatch_uid=uid)
 
 
 # What each role may do -------------------------------------------------------------------
@@ -164,6 +500,8 @@ def _perms(actions: list[str], models: list[str]) -> list[str]:
 
 
 PROCESS_MODELS = ["workflows.contractprocess"]
+# Asking for a region export writes a job and runs it: ARS staff who act, not read-only roles.
+REGION_EXPORT_PERMISSION = "reporting.add_exportjob"
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.ARS_MANAGER: [
@@ -175,6 +513,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "workflows.review_milestone",
         "workflows.check_statement",
         "workflows.draft_amendment",
+        REGION_EXPORT_PERMISSION,
     ],
     Role.ARS_VALIDATOR: [
         *_perms(["view"], TERRITORY_MODELS + CONTRACT_MODELS + JOURNAL_MODELS + PROCESS_MODELS),
@@ -182,6 +521,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "workflows.approve_delegation",
         "workflows.approve_recovery",
         "workflows.approve_amendment",
+        REGION_EXPORT_PERMISSION,
     ],
     Role.GHT_DIRECTOR: [
         *_perms(["view"], TERRITORY_MODELS + CONTRACT_MODELS + PROCESS_MODELS),

@@ -1,19 +1,46 @@
-"""Two guards every flow relies on (VIEWFLOW_NOTES.md, traps 2 and 3)."""
+"""The guards every flow relies on (VIEWFLOW_NOTES.md, traps 2 and 3, and the existence oracle).
 
+- A task or process URL answers 404 unless its ids match and the process is in the
+  user's scope: out-of-scope and missing objects answer alike, so no id can be probed.
+- Losing a race answers 409 in French with a link to where the file stands: while the
+  lock is held (``FlowLockFailed``) with ``Retry-After``; once the other person's action
+  has gone through (viewflow's "no transition" ``PermissionDenied``) without it, since
+  retrying would change nothing. JSON clients get RFC 9457 problem details.
+"""
+
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from viewflow.fsm import TransitionNotAllowed
 from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.status import STATUS
 
-LOCK_FAILED_STATUS = 409
+from .models import ContractProcess
+from .selectors import scoped_processes
+
+CONFLICT_STATUS = 409
+LOCK_FAILED_STATUS = CONFLICT_STATUS
+RETRY_AFTER_SECONDS = 5
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+
+
+def _task_node(request):
+    match = request.resolver_match
+    return getattr(getattr(match, "url_name", None), "extra", {}).get("node")
 
 
 class TaskUrlGuardMiddleware:
-    """Answer 404 on a task URL unless its task id, process id and node all match.
+    """Answer 404 on a process or task URL unless it names a process in the user's scope
+    and, for a task, the task id, process id and node all match.
 
     Viewflow loads a task by its id alone and checks only its flow: without this guard,
     a user allowed on one node could act on another node's task (or lock another
-    process) through the first node's URLs, which defeats four-eyes.
+    process) through the first node's URLs, which defeats four-eyes. Its permission
+    checks then answer 403 or a redirect for an existing task out of scope and 404 for a
+    missing one: the scope check here makes both the same 404.
     """
 
     def __init__(self, get_response):
@@ -23,25 +50,70 @@ class TaskUrlGuardMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if "task_pk" not in view_kwargs:
+        if "process_pk" not in view_kwargs or not request.user.is_authenticated:
             return None
-        match = request.resolver_match
-        node = getattr(getattr(match, "url_name", None), "extra", {}).get("node")
-        if node is None:
-            return None
-        task_class = node.flow_class.task_class
-        matches = task_class._default_manager.filter(
-            pk=view_kwargs["task_pk"],
-            process_id=view_kwargs.get("process_pk"),
-            flow_task=node,
-        ).exists()
-        if not matches:
-            raise Http404(_("Aucune tâche ne correspond à cette adresse."))
+        processes = scoped_processes(
+            request.user, ContractProcess.objects.filter(pk=view_kwargs["process_pk"])
+        )
+        if "task_pk" in view_kwargs:
+            node = _task_node(request)
+            if node is None:
+                return None
+            task_class = node.flow_class.task_class
+            found = task_class._default_manager.filter(
+                pk=view_kwargs["task_pk"],
+                process__in=processes.values("pk"),
+                flow_task=node,
+            ).exists()
+            if not found:
+                raise Http404(_("Aucune tâche ne correspond à cette adresse."))
+        elif not processes.exists():
+            raise Http404(_("Aucun processus ne correspond à cette adresse."))
         return None
 
 
+def where_it_stands(process_pk) -> str | None:
+    """Return the contract page of the process (or its own page) for the 409 link."""
+    process = ContractProcess.objects.filter(pk=process_pk).first()
+    if process is None:
+        return None
+    if process.contract_id:
+        return reverse("contracts:contract_detail", args=[process.contract_id])
+    return process.flow_class.instance.reverse("process_detail", args=[process.pk])
+
+
+def conflict_response(request, *, title: str, message: str, link: str | None, retry: bool):
+    """Return the 409 answer: RFC 9457 problem details for JSON clients, else a page."""
+    if "json" in request.headers.get("Accept", ""):
+        problem = {
+            "type": "about:blank",
+            "title": title,
+            "status": CONFLICT_STATUS,
+            "detail": message,
+            "instance": request.get_full_path(),
+        }
+        if link:
+            problem["where_it_stands"] = link
+        response = JsonResponse(problem, status=CONFLICT_STATUS, content_type=PROBLEM_CONTENT_TYPE)
+    else:
+        response = TemplateResponse(
+            request,
+            "workflows/lock_failed.html",
+            {
+                "title": title,
+                "message": message,
+                "retry_url": request.get_full_path() if retry else None,
+                "link": link,
+            },
+            status=CONFLICT_STATUS,
+        )
+    if retry:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 class FlowLockFailedMiddleware:
-    """Turn a held process lock into a 409 "retry" answer instead of a 500."""
+    """Turn a lost race on a task into a 409 in French instead of a 500 or a 403."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -50,19 +122,58 @@ class FlowLockFailedMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, FlowLockFailed):
+        kwargs = request.resolver_match.kwargs if request.resolver_match else {}
+        if isinstance(exception, FlowLockFailed):
+            return conflict_response(
+                request,
+                title=_("Dossier occupé"),
+                message=_(
+                    "Quelqu'un d'autre agit en ce moment sur ce dossier. "
+                    "Rien n'a été enregistré : réessayez dans quelques instants."
+                ),
+                link=where_it_stands(kwargs.get("process_pk")),
+                retry=True,
+            )
+        if isinstance(exception, PermissionDenied) and "task_pk" in kwargs:
+            return self._task_handled_by_someone_else(request, exception, kwargs)
+        return None
+
+    def _task_handled_by_someone_else(self, request, exception, kwargs):
+        """Return the 409 when the refusal comes from another person's action on the task.
+
+        Two refusals are: viewflow's "no transition" (it wraps ``TransitionNotAllowed``
+        into ``PermissionDenied``: the task left the state this request started from) and
+        taking a task someone allowed on it has just taken. Any other refusal stays a 403.
+        """
+        node = _task_node(request)
+        if node is None:
             return None
-        message = _(
-            "Quelqu'un d'autre agit en ce moment sur ce dossier. "
-            "Rien n'a été enregistré : réessayez dans quelques instants."
+        task = (
+            node.flow_class.task_class._default_manager.filter(pk=kwargs["task_pk"])
+            .only("status", "owner_id", "owner_permission", "process_id")
+            .first()
         )
-        if "application/json" in request.headers.get("Accept", ""):
-            return JsonResponse({"detail": message}, status=LOCK_FAILED_STATUS)
-        response = TemplateResponse(
+        if task is None:
+            return None
+        if isinstance(exception.__context__, TransitionNotAllowed):
+            if task.status in OPEN_STATUSES:
+                message = _("Cette tâche vient de changer d'état : rechargez la page.")
+            else:
+                message = _("Cette tâche vient d'être traitée par une autre personne.")
+        elif (
+            request.method == "POST"
+            and task.status == STATUS.ASSIGNED
+            and task.owner_id not in (None, request.user.pk)
+            and task.owner_permission
+            and request.user.has_perm(task.owner_permission)
+        ):
+            message = _("Cette tâche vient d'être prise en charge par une autre personne.")
+        else:
+            return None
+        return conflict_response(
             request,
-            "workflows/lock_failed.html",
-            {"message": message, "retry_url": request.get_full_path()},
-            status=LOCK_FAILED_STATUS,
+            title=_("Tâche déjà traitée"),
+            message=message,
+            link=where_it_stands(task.process_id),
+            retry=False,
         )
-        response["Retry-After"] = "5"
-        return response

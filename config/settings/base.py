@@ -1,6 +1,7 @@
 """Settings shared by every environment; what varies is read from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "viewflow",
     "viewflow.workflow",
+    "axes",
     # The layers, lowest first (docs/ARCHITECTURE.md).
     "audit",
     "territories",
@@ -60,12 +62,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "territories.middleware.RightsActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "viewflow.middleware.SiteMiddleware",
     "viewflow.middleware.HotwireTurboMiddleware",
     "workflows.middleware.TaskUrlGuardMiddleware",
     "workflows.middleware.FlowLockFailedMiddleware",
+    # Last: turns a locked-out login into the French lockout page (config/login_throttling.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -109,6 +114,8 @@ DATABASES = {"default": database_from_env()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses any login attempt on a locked account or address before checking it.
+    "axes.backends.AxesStandaloneBackend",
     "config.auth_backends.DemoGuardModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -118,6 +125,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login throttling (django-axes): failures counted per account and address, and per
+# address whatever the account; both locks last AXES_COOLOFF_TIME after the last failure.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+LOGIN_FAILURE_LIMITS = [
+    int(os.environ.get("LOGIN_FAILURE_LIMIT_PER_ACCOUNT", "5")),
+    int(os.environ.get("LOGIN_FAILURE_LIMIT_PER_ADDRESS", "30")),
+]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMITS[0]
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_HANDLER = "config.login_throttling.PerParameterLimitHandler"
+AXES_LOCKOUT_CALLABLE = "config.login_throttling.lockout_response"
+# Behind a proxy, set how many proxies to trust so the address is the client's.
+AXES_IPWARE_PROXY_COUNT = (
+    int(os.environ["AXES_PROXY_COUNT"]) if "AXES_PROXY_COUNT" in os.environ else None
+)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"

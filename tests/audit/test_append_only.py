@@ -51,7 +51,7 @@ class TestTheModelLayer:
         user = user_with_role(Role.ARS_MANAGER)
         (event,) = append_events(1, actor=user)
         get_user_model().objects.filter(pk=user.pk).delete()
-        kept = AuditEvent.objects.values_list("actor_id", "actor_name", "hash").get()
+        kept = AuditEvent.objects.values_list("actor_id", "actor_name", "hash").get(pk=event.pk)
         assert kept == (user.pk, user.username, event.hash)
 
 

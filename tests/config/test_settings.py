@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.db import connection
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
 
 BASE_DIR = Path(settings.BASE_DIR)
 
@@ -56,16 +56,26 @@ class TestProductionSettings:
         assert "interdits" in result.stderr
 
 
+def login_request():
+    """Return a login request: the throttling backend (first in the chain) needs one."""
+    return RequestFactory().post("/accounts/login/")
+
+
 @pytest.mark.django_db
 class TestDemoPassword:
     def test_opens_the_demo_account_where_demo_accounts_are_allowed(self):
         user = get_user_model().objects.create_user("demo", password=settings.DEMO_PASSWORD)
-        assert authenticate(username="demo", password=settings.DEMO_PASSWORD) == user
+        assert (
+            authenticate(login_request(), username="demo", password=settings.DEMO_PASSWORD) == user
+        )
 
     def test_is_refused_where_demo_accounts_are_off(self):
         get_user_model().objects.create_user("demo", password=settings.DEMO_PASSWORD)
         with override_settings(DEMO_ACCOUNTS_ALLOWED=False):
-            assert authenticate(username="demo", password=settings.DEMO_PASSWORD) is None
+            assert (
+                authenticate(login_request(), username="demo", password=settings.DEMO_PASSWORD)
+                is None
+            )
 
 
 class TestDatabaseSettings:

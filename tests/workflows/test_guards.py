@@ -1,7 +1,6 @@
 """The two framework guards every flow relies on (VIEWFLOW_NOTES traps 2 and 3)."""
 
 import threading
-import time
 from contextlib import contextmanager
 
 import pytest
@@ -13,6 +12,7 @@ from viewflow.workflow.status import STATUS
 
 from contracts import services
 from contracts.models import Contract, ContractStatus
+from territories.access import Role
 from tests.workflows.world import build_world
 from workflows.flows import ContractApprovalFlow, CreditDelegationFlow
 
@@ -161,7 +161,81 @@ class TestHeldLock:
         with lock_that_is_always_held(ContractApprovalFlow):
             response = client_for("validator").post(url, HTTP_ACCEPT="application/json")
         assert response.status_code == 409
+        assert response["Content-Type"] == "application/problem+json"
         assert "réessayez" in response.json()["detail"]
+        assert response.json()["status"] == 409
+        assert response["Retry-After"] == "5"
+
+
+ALREADY_HANDLED = "Cette tâche vient d&#x27;être traitée par une autre personne."
+
+
+class TestATaskAlreadyCompletedBySomeoneElse:
+    """The loser of a race arrives once the winner's step has gone through."""
+
+    def completed_approval(self):
+        process, task = assigned_approval()
+        url = ContractApprovalFlow.approve.reverse("execute", args=[process.pk, task.pk])
+        assert client_for("validator").post(url, {"decision": "APPROVED"}).status_code == 302
+        return process, url
+
+    def test_gets_a_409_page_in_french_with_a_link_to_the_contract(self, db):
+        process, url = self.completed_approval()
+
+        response = client_for("validator").post(url, {"decision": "APPROVED"})
+
+        assert response.status_code == 409
+        html = response.content.decode()
+        assert ALREADY_HANDLED in html
+        assert f'href="/contracts/{process.contract_id}/"' in html
+        assert "no transition" not in html
+        assert not response.has_header("Retry-After")
+        assert (
+            Task.objects.filter(process=process, flow_task=ContractApprovalFlow.sign).count() == 1
+        )
+
+    def test_gets_problem_details_when_it_accepts_json(self, db):
+        process, url = self.completed_approval()
+
+        response = client_for("validator").post(
+            url, {"decision": "APPROVED"}, HTTP_ACCEPT="application/json"
+        )
+
+        assert response.status_code == 409
+        assert response["Content-Type"] == "application/problem+json"
+        problem = response.json()
+        assert problem["status"] == 409
+        assert problem["detail"] == "Cette tâche vient d'être traitée par une autre personne."
+        assert problem["instance"] == url
+        assert problem["where_it_stands"] == f"/contracts/{process.contract_id}/"
+        assert not response.has_header("Retry-After")
+
+    def test_taking_a_task_another_person_just_took_gets_a_409(self, db):
+        process, task = assigned_approval()
+        other = scenarios_validator()
+        url = ContractApprovalFlow.approve.reverse("assign", args=[process.pk, task.pk])
+
+        response = client_for(other.username).post(url)
+
+        assert response.status_code == 409
+        assert "prise en charge par une autre personne" in response.content.decode()
+        task.refresh_from_db()
+        assert task.owner.username == "validator"
+
+    def test_a_plain_refusal_stays_a_403(self, db):
+        process, task = assigned_approval()
+        url = ContractApprovalFlow.approve.reverse("execute", args=[process.pk, task.pk])
+        # The manager may see the process but holds no approval permission.
+        assert client_for("manager").get(url).status_code == 403
+
+
+def scenarios_validator():
+    """Return a second validator of the demo region."""
+    from demo.loader import GRAND_EST_CODE
+    from territories.models import Region
+    from tests.contracts.factories import user_with_role
+
+    return user_with_role(Role.ARS_VALIDATOR, region=Region.objects.get(code=GRAND_EST_CODE))
 
 
 def assigned_approval():
@@ -200,37 +274,74 @@ class TestRowLockOnPostgres:
         assert task.status == STATUS.ASSIGNED
         assert Contract.objects.get(pk=process.contract_id).status == ContractStatus.SUBMITTED
 
-    def test_two_concurrent_completions_give_one_success_and_one_retry(self, monkeypatch):
+    def test_a_completion_while_the_lock_is_held_gets_the_retry_answer(self, monkeypatch):
         process, task = assigned_approval()
         url = ContractApprovalFlow.approve.reverse("execute", args=[process.pk, task.pk])
         approve = services.approve_contract
+        lock_held, loser_answered = threading.Event(), threading.Event()
 
-        def slow_approve(**kwargs):
-            # Hold the process lock longer than all the other request's retries (6-10 s).
+        def approve_holding_the_lock(**kwargs):
+            # Hold the process lock until the other request has given up on it.
             result = approve(**kwargs)
-            time.sleep(11)
+            lock_held.set()
+            loser_answered.wait(timeout=60)
             return result
 
-        monkeypatch.setattr(services, "approve_contract", slow_approve)
-        statuses = []
+        monkeypatch.setattr(services, "approve_contract", approve_holding_the_lock)
+        responses = {}
+
+        def post(name):
+            try:
+                responses[name] = client_for("validator").post(url, {"decision": "APPROVED"})
+            finally:
+                if name == "loser":
+                    loser_answered.set()
+                connection.close()
+
+        winner = threading.Thread(target=post, args=["winner"])
+        winner.start()
+        assert lock_held.wait(timeout=60)
+        loser = threading.Thread(target=post, args=["loser"])
+        loser.start()
+        loser.join()
+        winner.join()
+
+        assert responses["winner"].status_code == 302
+        assert responses["loser"].status_code == 409
+        assert responses["loser"]["Retry-After"] == "5"
+        assert "réessayez" in responses["loser"].content.decode()
+        assert (
+            Task.objects.filter(process=process, flow_task=ContractApprovalFlow.sign).count() == 1
+        )
+        assert Contract.objects.get(pk=process.contract_id).status == ContractStatus.APPROVED
+
+    def test_two_simultaneous_completions_give_one_success_and_one_409_in_french(self):
+        process, task = assigned_approval()
+        url = ContractApprovalFlow.approve.reverse("execute", args=[process.pk, task.pk])
+        barrier = threading.Barrier(2)
+        responses = []
 
         def post():
+            client = client_for("validator")
             try:
-                statuses.append(
-                    client_for("validator").post(url, {"decision": "APPROVED"}).status_code
-                )
+                barrier.wait(timeout=30)
+                responses.append(client.post(url, {"decision": "APPROVED"}))
             finally:
                 connection.close()
 
-        first = threading.Thread(target=post)
-        first.start()
-        time.sleep(0.5)
-        second = threading.Thread(target=post)
-        second.start()
-        first.join()
-        second.join()
+        threads = [threading.Thread(target=post) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
-        assert sorted(statuses) == [302, 409]
+        statuses = sorted(response.status_code for response in responses)
+        assert statuses == [302, 409]
+        (loser,) = [response for response in responses if response.status_code == 409]
+        html = loser.content.decode()
+        assert ALREADY_HANDLED in html
+        assert f'href="/contracts/{process.contract_id}/"' in html
+        assert not loser.has_header("Retry-After")
         assert (
             Task.objects.filter(process=process, flow_task=ContractApprovalFlow.sign).count() == 1
         )
