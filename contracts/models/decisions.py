@@ -198,6 +198,15 @@ class Recovery(FourEyesDecision):
                 name="offset_recovery_has_year",
                 violation_error_message=_("Une imputation précise l'année de la délégation visée."),
             ),
+            # The credits a prepared recovery holds cannot be recovered a second time.
+            models.UniqueConstraint(
+                fields=["allocation"],
+                condition=Q(status="PREPARED"),
+                name="one_prepared_recovery_per_allocation",
+                violation_error_message=_(
+                    "Une reprise de cette ligne et de cette année attend déjà son approbation."
+                ),
+            ),
         ]
 
     def __str__(self):

@@ -42,6 +42,7 @@ from .milestones import (
 from .recoveries import (
     approve_recovery,
     check_consumption_statement,
+    check_statement_and_prepare_recovery,
     prepare_recovery,
     reject_recovery,
     submit_consumption_statement,
@@ -60,6 +61,7 @@ __all__ = [
     "change_contract",
     "change_funding_line",
     "check_consumption_statement",
+    "check_statement_and_prepare_recovery",
     "compute_recovery",
     "create_contract",
     "draft_amendment",
