@@ -44,11 +44,16 @@ class CreditDelegation(FourEyesDecision):
                     "Une délégation approuvée porte un approbateur, une référence et une date."
                 ),
             ),
+            # Several approved delegations of one year are allowed (complementary, after an
+            # amendment); delegated ≤ allocated holds on each allocation. One is prepared
+            # at a time: see ``credits.delegation_refusals``.
             models.UniqueConstraint(
                 fields=["contract", "year"],
-                condition=Q(status="APPROVED"),
-                name="one_approved_delegation_per_contract_and_year",
-                violation_error_message=_("Une délégation est déjà approuvée pour cette année."),
+                condition=Q(status="PREPARED"),
+                name="one_prepared_delegation_per_contract_and_year",
+                violation_error_message=_(
+                    "Une délégation de cette année est déjà en préparation pour ce contrat."
+                ),
             ),
         ]
 
