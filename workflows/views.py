@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy
 from django.views import generic
 from viewflow.workflow.flow.views import mixins
 
-from audit.journal import AuditAction, record_event
 from contracts import amendments, services
 from contracts.exceptions import BusinessRuleError
 from contracts.models import (
@@ -254,13 +253,10 @@ class FollowUpOverdueView(ServiceTaskView):
     form_class = forms.FollowUpForm
 
     def perform(self, form):
-        record_event(
+        services.record_overdue_follow_up(
             actor=self.request.user,
-            action=AuditAction.TRANSITION,
-            obj=self.process.milestone,
-            contract=self.process.contract,
-            summary=_("Retard du jalon traité"),
-            reason=form.cleaned_data["comment"],
+            milestone=self.process.milestone,
+            comment=form.cleaned_data["comment"],
         )
 
 

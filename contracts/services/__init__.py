@@ -34,6 +34,7 @@ from .delegations import (
 from .lines import add_funding_line, change_funding_line
 from .milestones import (
     add_milestone,
+    record_overdue_follow_up,
     request_milestone_changes,
     reschedule_milestone,
     submit_milestone_progress,
@@ -69,6 +70,7 @@ __all__ = [
     "prepare_recovery",
     "preview_recovery",
     "proposed_delegation_amounts",
+    "record_overdue_follow_up",
     "record_signature",
     "reject_amendment",
     "reject_credit_delegation",
