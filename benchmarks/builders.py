@@ -90,8 +90,9 @@ def _artifact_fields(node, artifacts: Artifacts, milestone) -> dict:
     if flow_class is AmendmentFlow:
         return {"amendment": artifacts.amendment}
     if flow_class is ConsumptionClosingFlow:
-        recovery = artifacts.recovery
-        return {"recovery": recovery, "allocation_id": recovery.allocation_id}
+        # No allocation: the database keeps one open closing per allocation, and the
+        # lists show the contract and the recovery, not the allocation.
+        return {"recovery": artifacts.recovery}
     if flow_class is MilestoneReviewFlow:
         return {"milestone": milestone}
     return {}

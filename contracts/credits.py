@@ -1,40 +1,108 @@
-"""Credit arithmetic, in one place: what is left to delegate, what is recoverable.
+"""Credit arithmetic, in one place: what is left to delegate, which years may get a
+delegation, what is recoverable.
 
-Pure reads and computations, no writes: the services, the flows' forms and the pages all
-ask these functions, so the answer cannot drift between them.
+Pure reads and computations, no writes: the services, the flows' forms, the contract
+page's actions and the database constraints all follow these functions, so the answer
+cannot drift between them.
 """
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .models import Contract, DecisionStatus, Recovery, RecoveryMode, YearlyAllocation
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from .models import (
+    ConsumptionStatement,
+    Contract,
+    CreditDelegation,
+    DecisionStatus,
+    Recovery,
+    RecoveryMode,
+    YearlyAllocation,
+)
 from .money import ZERO, round_cents
+
+# What is left to delegate, and when ------------------------------------------------------
+
+
+def _offsets(contract: Contract, years) -> dict[tuple[int, int], Decimal]:
+    """Return, per (line, year), the approved recoveries offset onto that year."""
+    offsets: dict[tuple[int, int], Decimal] = {}
+    for line_id, year, amount in Recovery.objects.filter(
+        allocation__funding_line__axis__contract=contract,
+        mode=RecoveryMode.OFFSET,
+        offset_year__in=list(years),
+        status=DecisionStatus.APPROVED,
+    ).values_list("allocation__funding_line_id", "offset_year", "amount"):
+        offsets[line_id, year] = offsets.get((line_id, year), ZERO) + amount
+    return offsets
+
+
+def left_to_delegate(contract: Contract, years=None) -> dict[int, tuple[int, Decimal]]:
+    """Return, per allocation id, its year and what is left to delegate on it.
+
+    Left = allocated − delegated − credits recovered by offset onto that year (DOMAIN.md
+    §5: a recovery shows in the next delegation), never below zero. A delegation may be
+    complementary: after an amendment raises a year already delegated, the difference is
+    left to delegate.
+    """
+    years = list(contract.years if years is None else years)
+    allocations = YearlyAllocation.objects.filter(
+        funding_line__axis__contract=contract, year__in=years
+    ).values_list("pk", "funding_line_id", "year", "allocated_amount", "delegated_amount")
+    offsets = _offsets(contract, years)
+    return {
+        pk: (year, max(allocated - delegated - offsets.get((line_id, year), ZERO), ZERO))
+        for pk, line_id, year, allocated, delegated in allocations
+    }
 
 
 def proposed_delegation_amounts(contract: Contract, year: int) -> dict[int, Decimal]:
-    """Return, per allocation id, what is left to delegate for ``year``.
+    """Return, per allocation id, what is left to delegate for ``year``."""
+    return {pk: left for pk, (_year, left) in left_to_delegate(contract, [year]).items()}
 
-    Credits recovered by offset onto ``year`` are taken off (DOMAIN.md §5: a recovery
-    shows in the next delegation), never below zero.
+
+def delegation_refusals(contract: Contract) -> dict[int, str]:
+    """Return, per year of the contract, why it cannot get a delegation now (none: it can).
+
+    A year may get a delegation when credits are left to delegate on it and no delegation
+    of it is in preparation (the database holds one prepared delegation per contract and
+    year, and delegated ≤ allocated on each allocation).
     """
-    allocations = list(
-        YearlyAllocation.objects.filter(funding_line__axis__contract=contract, year=year)
+    left_by_year = dict.fromkeys(contract.years, ZERO)
+    for year, left in left_to_delegate(contract).values():
+        left_by_year[year] += left
+    preparing = set(
+        CreditDelegation.objects.filter(
+            contract=contract, status=DecisionStatus.PREPARED
+        ).values_list("year", flat=True)
     )
-    offsets: dict[int, Decimal] = {}
-    for recovery in Recovery.objects.filter(
-        allocation__funding_line__axis__contract=contract,
-        mode=RecoveryMode.OFFSET,
-        offset_year=year,
-        status=DecisionStatus.APPROVED,
-    ).select_related("allocation"):
-        line_id = recovery.allocation.funding_line_id
-        offsets[line_id] = offsets.get(line_id, ZERO) + recovery.amount
-    proposal = {}
-    for allocation in allocations:
-        left = allocation.allocated_amount - allocation.delegated_amount
-        left -= offsets.pop(allocation.funding_line_id, ZERO)
-        proposal[allocation.pk] = max(left, ZERO)
-    return proposal
+    refusals = {}
+    for year, left in left_by_year.items():
+        if year in preparing:
+            refusals[year] = _(
+                "Une délégation %(year)s est déjà en préparation pour ce contrat."
+            ) % {"year": year}
+        elif left <= 0:
+            refusals[year] = _("Rien à déléguer pour %(year)s.") % {"year": year}
+    return refusals
+
+
+def delegation_refusal(contract: Contract, year: int) -> str | None:
+    """Return why ``year`` cannot get a delegation now, or ``None`` if it can."""
+    if year not in contract.years:
+        return _("L'année %(year)s est hors de la période du contrat.") % {"year": year}
+    return delegation_refusals(contract).get(year)
+
+
+def delegable_years(contract: Contract) -> list[int]:
+    """Return the years of ``contract`` that may get a delegation now."""
+    refusals = delegation_refusals(contract)
+    return [year for year in contract.years if year not in refusals]
+
+
+# What is recoverable ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -56,7 +124,8 @@ def compute_recovery(
 ) -> RecoveryFigures:
     """Return what is to be recovered: unused credits plus non-compliant spending.
 
-    What was already recovered is taken off the unused part first (DOMAIN.md §5).
+    ``already_recovered_amount`` (recovered or being recovered) is taken off the unused
+    part first (DOMAIN.md §5), so the total is delegated − eligible consumption − already.
     """
     unused = max(delegated_amount - consumed_amount, ZERO)
     already = already_recovered_amount
@@ -66,12 +135,30 @@ def compute_recovery(
     return RecoveryFigures(round_cents(unused_left), round_cents(non_compliant_left))
 
 
-def preview_recovery(allocation: YearlyAllocation) -> RecoveryFigures:
-    """Return what a recovery of ``allocation`` would take back now, without writing."""
-    statement = allocation.statements.filter(status=DecisionStatus.APPROVED).order_by("-pk").first()
+def recoverable(allocation: YearlyAllocation, *, excluding: Recovery | None = None):
+    """Return what may still be recovered on ``allocation``, as ``RecoveryFigures``.
+
+    Recoverable = delegated − eligible consumption − recovered − *prepared*: a recovery
+    waiting for approval already holds its credits. ``excluding`` leaves one prepared
+    recovery out (the one being approved, which is checked against the rest).
+    """
+    statement = (
+        ConsumptionStatement.objects.filter(allocation=allocation, status=DecisionStatus.APPROVED)
+        .order_by("-pk")
+        .first()
+    )
+    prepared = Recovery.objects.filter(allocation=allocation, status=DecisionStatus.PREPARED)
+    if excluding is not None:
+        prepared = prepared.exclude(pk=excluding.pk)
+    prepared_amount = prepared.aggregate(total=Sum("amount"))["total"] or ZERO
     return compute_recovery(
         delegated_amount=allocation.delegated_amount,
         consumed_amount=allocation.consumed_amount,
         non_compliant_amount=statement.non_compliant_amount if statement else ZERO,
-        already_recovered_amount=allocation.recovered_amount,
+        already_recovered_amount=allocation.recovered_amount + prepared_amount,
     )
+
+
+def preview_recovery(allocation: YearlyAllocation) -> RecoveryFigures:
+    """Return what a recovery of ``allocation`` would take back now, without writing."""
+    return recoverable(allocation)

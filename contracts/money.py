@@ -3,6 +3,8 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
 from django.utils.formats import number_format
 
 CENT = Decimal("0.01")
@@ -49,3 +51,9 @@ class MoneyField(models.DecimalField):
         kwargs.pop("max_digits", None)
         kwargs.pop("decimal_places", None)
         return name, path, args, kwargs
+
+
+def money_sum(expression) -> Coalesce:
+    """Return the SQL sum of an amount expression: zero when there is no row, to the cent."""
+    money = models.DecimalField(max_digits=14, decimal_places=2)
+    return Coalesce(Sum(expression, output_field=money), ZERO, output_field=money)

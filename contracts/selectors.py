@@ -26,14 +26,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, Least
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Least
 
 from territories.access import visible_hospital_groups
 from territories.models import Establishment
 
 from .models import Contract, FundingLine, Milestone, StrategicAxis, YearlyAllocation
-from .money import ZERO, round_cents
+from .money import ZERO, money_sum, round_cents
 
 
 def visible_contracts(user) -> QuerySet[Contract]:
@@ -148,25 +148,16 @@ def contract_figures(contract: Contract) -> ContractFigures:
     )
 
 
-def _money_sum(expression) -> Coalesce:
-    return Coalesce(
-        Sum(expression, output_field=DecimalField(max_digits=14, decimal_places=2)),
-        ZERO,
-        output_field=DecimalField(max_digits=14, decimal_places=2),
-    )
-
-
-def figures_by_contract(contract_ids: Iterable[int]) -> dict[int, MoneyFigures]:
-    """Return the total money of each contract of ``contract_ids``, in one grouped query."""
+def money_by_contract(allocations: QuerySet[YearlyAllocation]) -> dict[int, MoneyFigures]:
+    """Return the money of ``allocations`` summed per contract, in one grouped query."""
     rows = (
-        YearlyAllocation.objects.filter(funding_line__axis__contract_id__in=list(contract_ids))
-        .values("funding_line__axis__contract_id")
+        allocations.values("funding_line__axis__contract_id")
         .annotate(
-            allocated=_money_sum("allocated_amount"),
-            delegated=_money_sum("delegated_amount"),
-            consumed=_money_sum("consumed_amount"),
-            recovered=_money_sum("recovered_amount"),
-            settled=_money_sum(
+            allocated=money_sum("allocated_amount"),
+            delegated=money_sum("delegated_amount"),
+            consumed=money_sum("consumed_amount"),
+            recovered=money_sum("recovered_amount"),
+            settled=money_sum(
                 Least(F("delegated_amount"), F("consumed_amount") + F("recovered_amount"))
             ),
         )
@@ -182,6 +173,13 @@ def figures_by_contract(contract_ids: Iterable[int]) -> dict[int, MoneyFigures]:
         )
         for row in rows
     }
+
+
+def figures_by_contract(contract_ids: Iterable[int]) -> dict[int, MoneyFigures]:
+    """Return the total money of each contract of ``contract_ids``, in one grouped query."""
+    return money_by_contract(
+        YearlyAllocation.objects.filter(funding_line__axis__contract_id__in=list(contract_ids))
+    )
 
 
 # Contract pages --------------------------------------------------------------------------

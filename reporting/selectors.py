@@ -12,8 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, Least
+from django.db.models import (
+    Count,
+    F,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import Least
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -28,13 +33,14 @@ from contracts.models import (
     MilestoneStatus,
     YearlyAllocation,
 )
-from contracts.money import ZERO, round_cents
+from contracts.money import ZERO, money_sum
 from contracts.schemes import SchemeCode
 from contracts.selectors import (
     ContractOverview,
     MoneyFigures,
     YearCell,
     contract_overview,
+    money_by_contract,
     visible_contracts,
 )
 from territories.access import has_national_scope, visible_regions
@@ -279,11 +285,6 @@ def contract_progress(contract: Contract, *, user, today: datetime.date) -> Cont
 # Regional overview ----------------------------------------------------------------------------
 
 
-def _money_sum(expression) -> Coalesce:
-    money = DecimalField(max_digits=14, decimal_places=2)
-    return Coalesce(Sum(expression, output_field=money), ZERO, output_field=money)
-
-
 @dataclass(frozen=True)
 class OverviewFilters:
     hospital_group_id: int | None = None
@@ -360,33 +361,8 @@ def overview_rows(
         contracts = contracts.filter(pk__in=allocations.values("funding_line__axis__contract_id"))
     contracts = list(contracts.order_by("reference"))
     ids = [contract.pk for contract in contracts]
-    money_rows = (
-        allocations.filter(funding_line__axis__contract_id__in=ids)
-        .values("funding_line__axis__contract_id")
-        .annotate(
-            allocated=_money_sum("allocated_amount"),
-            delegated=_money_sum("delegated_amount"),
-            consumed=_money_sum("consumed_amount"),
-            recovered=_money_sum("recovered_amount"),
-            settled=_money_sum(
-                Least(F("delegated_amount"), F("consumed_amount") + F("recovered_amount"))
-            ),
-        )
-        .order_by()
-    )
-    money = {
-        row["funding_line__axis__contract_id"]: MoneyFigures(
-            allocated=round_cents(row["allocated"]),
-            delegated=round_cents(row["delegated"]),
-            consumed=round_cents(row["consumed"]),
-            recovered=round_cents(row["recovered"]),
-            settled=round_cents(row["settled"]),
-        )
-        for row in money_rows
-    }
-    late = Milestone.objects.filter(axis__contract_id__in=ids, due_date__lt=today).exclude(
-        status=MilestoneStatus.VALIDATED
-    )
+    money = money_by_contract(allocations.filter(funding_line__axis__contract_id__in=ids))
+    late = Milestone.objects.filter(axis__contract_id__in=ids).late(today)
     if filters.axis_number:
         late = late.filter(axis__number=filters.axis_number)
     if filters.year:
@@ -469,7 +445,8 @@ def deadlines(user, *, today: datetime.date) -> list[Deadline]:
     milestone_detail = str(_("Axe %(number)s – %(indicator)s"))
     milestones = (
         Milestone.objects.filter(axis__contract__in=contracts)
-        .exclude(status=MilestoneStatus.VALIDATED)
+        .unvalidated()
+        .with_lateness(today)
         .values_list(
             "pk",
             "title",
@@ -478,9 +455,10 @@ def deadlines(user, *, today: datetime.date) -> list[Deadline]:
             "axis__number",
             "axis__contract_id",
             "axis__contract__reference",
+            "late",
         )
     )
-    for pk, title, due_date, indicator, number, contract_id, reference in milestones:
+    for pk, title, due_date, indicator, number, contract_id, reference, late in milestones:
         entries.append(
             Deadline(
                 day=due_date,
@@ -490,7 +468,7 @@ def deadlines(user, *, today: datetime.date) -> list[Deadline]:
                 contract_reference=reference,
                 title=title,
                 detail=milestone_detail % {"number": number, "indicator": indicator},
-                is_late=due_date < today,
+                is_late=late,
             )
         )
     consumption_detail = str(_("Crédits délégués non soldés"))
@@ -499,8 +477,8 @@ def deadlines(user, *, today: datetime.date) -> list[Deadline]:
             axis__contract__in=contracts, consumption_deadline_date__isnull=False
         )
         .annotate(
-            unsettled=_money_sum("allocations__delegated_amount")
-            - _money_sum(
+            unsettled=money_sum("allocations__delegated_amount")
+            - money_sum(
                 Least(
                     F("allocations__delegated_amount"),
                     F("allocations__consumed_amount") + F("allocations__recovered_amount"),

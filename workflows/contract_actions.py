@@ -2,11 +2,11 @@
 
 from urllib.parse import urlencode
 
-from django.db.models import F
 from django.utils.translation import gettext as _
 
 from contracts.actions import ContractAction
-from contracts.models import ContractStatus, CreditDelegation, DecisionStatus, YearlyAllocation
+from contracts.credits import delegable_years
+from contracts.models import ContractStatus, DecisionStatus
 
 from .flows import AmendmentFlow, ContractApprovalFlow, CreditDelegationFlow
 from .models import ContractProcess
@@ -15,23 +15,6 @@ from .selectors import can_see_workflows
 
 def _start_url(start_node, **params) -> str:
     return f"{start_node.reverse('execute')}?{urlencode(params)}"
-
-
-def _delegation_years(contract) -> list[int]:
-    """Return the years with credits left to delegate and no delegation in preparation."""
-    preparing = CreditDelegation.objects.filter(
-        contract=contract, status=DecisionStatus.PREPARED
-    ).values("year")
-    return list(
-        YearlyAllocation.objects.filter(
-            funding_line__axis__contract=contract,
-            allocated_amount__gt=F("delegated_amount"),
-        )
-        .exclude(year__in=preparing)
-        .values_list("year", flat=True)
-        .distinct()
-        .order_by("year")
-    )
 
 
 def workflow_start_actions(user, contract) -> list[ContractAction]:
@@ -58,7 +41,7 @@ def workflow_start_actions(user, contract) -> list[ContractAction]:
                 _("Préparer la délégation %(year)s") % {"year": year},
                 _start_url(CreditDelegationFlow.start, contract=contract.pk, year=year),
             )
-            for year in _delegation_years(contract)
+            for year in delegable_years(contract)
         )
     if (
         AmendmentFlow.start.can_execute(user)

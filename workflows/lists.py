@@ -56,11 +56,30 @@ def _preparer_fields():
     return fields
 
 
+def _drafted_artifacts():
+    """Return, per decision node whose artifact records its drafters, the artifact's name."""
+    from .flows import FLOWS
+
+    return {
+        node: node.decided_artifact
+        for flow_class in FLOWS
+        for node in flow_class.instance.nodes()
+        if hasattr(getattr(node, "artifact_model", lambda: None)(), "drafted_by")
+    }
+
+
 def prepared_by(user):
-    """Return the ids of the open tasks deciding on something ``user`` prepared."""
+    """Return the ids of the open tasks deciding on something ``user`` prepared or drafted.
+
+    One subquery: the drafters (who wrote a contract's figures) are read from the journal
+    in SQL, so the queue costs the same number of queries whatever its length.
+    """
     prepared = Q(data__prepared_by=user.pk)
     for node, field in _preparer_fields().items():
         prepared |= Q(flow_task=node, **{f"process__contractprocess__{field}": user.pk})
+    for node, artifact in _drafted_artifacts().items():
+        drafted = node.artifact_model().drafted_by(user)
+        prepared |= Q(flow_task=node, **{f"process__contractprocess__{artifact}__in": drafted})
     return Task.objects.filter(prepared, finished__isnull=True).values("pk")
 
 

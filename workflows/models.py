@@ -8,6 +8,7 @@ it, so its permissions and admin stay its own while every list joins one table.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
+from viewflow.workflow.status import PROCESS
 
 from contracts.models import (
     Amendment,
@@ -86,6 +87,9 @@ class ContractProcess(Process):
     decision_reason = models.TextField(_("motif de la décision"), blank=True)
     escalated_at = models.DateTimeField(_("escaladé le"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("relancé le"), null=True, blank=True)
+    # A copy of "not finished nor cancelled" on this table, written by ``save``: viewflow's
+    # status lives on the parent table, which a partial unique index here cannot read.
+    is_open = models.BooleanField(_("en cours"), default=True, editable=False)
 
     class Meta:
         verbose_name = _("processus de contrat")
@@ -117,7 +121,23 @@ class ContractProcess(Process):
                 name="one_review_process_per_milestone",
                 violation_error_message=_("Ce jalon a déjà son processus de revue."),
             ),
+            models.UniqueConstraint(
+                fields=["allocation"],
+                condition=models.Q(allocation__isnull=False, is_open=True),
+                name="one_open_closing_per_allocation",
+                violation_error_message=_(
+                    "Une clôture de cette ligne et de cette année est déjà en cours."
+                ),
+            ),
         ]
+
+    def save(self, *args, **kwargs):
+        # Viewflow finishes, cancels and reopens a process through ``save()``.
+        self.is_open = self.finished is None and self.status != PROCESS.CANCELED
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "is_open"}
+        super().save(*args, **kwargs)
 
     def __str__(self):
         return f"{self.flow_class.process_title if self.flow_class else ''} – {self.contract.reference}"

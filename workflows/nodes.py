@@ -171,8 +171,18 @@ class ScopedView(flow.View):
         model = ContractProcess._meta.get_field(self.decided_artifact).related_model
         return f"{self.decided_artifact}__{model.preparer_field}"
 
-    def preparer_ids(self, task) -> set[int]:
-        """Return the ids of the people who prepared what ``task`` decides on."""
+    def artifact_model(self):
+        """Return the model of the artifact this node decides on, if any."""
+        if self.decided_artifact is None:
+            return None
+        return ContractProcess._meta.get_field(self.decided_artifact).related_model
+
+    def preparer_ids(self, task, *, drafters: bool = True) -> set[int]:
+        """Return the ids of the people who prepared what ``task`` decides on.
+
+        An artifact that records its drafters (``drafter_ids``, e.g. whoever wrote a
+        contract's figures) adds them: they prepared the decision as much as the submitter.
+        """
         ids = set()
         if task.data and task.data.get("prepared_by"):
             ids.add(task.data["prepared_by"])
@@ -181,10 +191,29 @@ class ScopedView(flow.View):
             preparer_id = getattr(artifact, f"{artifact.preparer_field}_id")
             if preparer_id:
                 ids.add(preparer_id)
+            if drafters and hasattr(artifact, "drafter_ids"):
+                ids |= artifact.drafter_ids()
         return ids
 
     def is_preparer(self, user, task) -> bool:
-        return user.pk in self.preparer_ids(task)
+        if user.pk in self.preparer_ids(task, drafters=False):
+            return True
+        return self._drafted(user, task)
+
+    def _drafted(self, user, task) -> bool:
+        """Return whether ``user`` drafted the artifact of ``task``: one query per request.
+
+        The ids of what the user drafted are cached on the user object (as viewflow caches
+        permissions), so a list checking every row costs the same for 1 row as for 50.
+        """
+        model = self.artifact_model()
+        if model is None or not hasattr(model, "drafted_by"):
+            return False
+        cache = user.__dict__.setdefault("_drafted_cache", {})
+        if model not in cache:
+            cache[model] = set(model.drafted_by(user))
+        artifact_id = getattr(task.process.coerced, f"{self.decided_artifact}_id")
+        return artifact_id in cache[model]
 
     def _allowed(self, user, task) -> bool:
         return (

@@ -1,8 +1,8 @@
 """Processes started by the calendar, and timers that follow a moved due date.
 
 Run by ``manage.py timers_loop`` (development) or ``workflow_timers`` plus
-``open_due_processes`` every minute (production cron); safe to run concurrently: a
-unique constraint keeps one review per milestone.
+``open_due_processes`` every minute (production cron); safe to run concurrently: unique
+constraints keep one review per milestone and one open closing per allocation.
 """
 
 from datetime import date, timedelta
@@ -61,8 +61,11 @@ def open_consumption_closings(*, today: date) -> int:
     )
     opened = 0
     for allocation in allocations:
-        with transaction.atomic():
-            ConsumptionClosingFlow.start_at_deadline.run(allocation=allocation)
+        try:
+            with transaction.atomic():
+                ConsumptionClosingFlow.start_at_deadline.run(allocation=allocation)
+        except IntegrityError:
+            continue  # another worker opened it first (one open closing per allocation)
         opened += 1
     return opened
 

@@ -5,14 +5,13 @@ everything the user typed, and nothing is written: the service runs in a savepoi
 """
 
 from django.contrib import messages
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import generic
 from viewflow.workflow.flow.views import mixins
 
-from audit.journal import AuditAction, record_event
 from contracts import amendments, services
 from contracts.exceptions import BusinessRuleError
 from contracts.models import (
@@ -23,6 +22,7 @@ from contracts.models import (
 from contracts.selectors import visible_contracts
 
 from . import forms
+from .models import ContractProcess
 
 
 class ServiceTaskView(
@@ -253,13 +253,10 @@ class FollowUpOverdueView(ServiceTaskView):
     form_class = forms.FollowUpForm
 
     def perform(self, form):
-        record_event(
+        services.record_overdue_follow_up(
             actor=self.request.user,
-            action=AuditAction.TRANSITION,
-            obj=self.process.milestone,
-            contract=self.process.contract,
-            summary=_("Retard du jalon traité"),
-            reason=form.cleaned_data["comment"],
+            milestone=self.process.milestone,
+            comment=form.cleaned_data["comment"],
         )
 
 
@@ -282,9 +279,19 @@ class OpenClosingView(StartServiceView):
 
     def perform(self, form):
         allocation = form.cleaned_data["allocation"]
+        refusal = _("Une clôture de %(allocation)s est déjà en cours.") % {"allocation": allocation}
+        if ContractProcess.objects.filter(allocation=allocation, is_open=True).exists():
+            raise BusinessRuleError(refusal)
         self.set_contract(allocation.funding_line.axis.contract)
         self.process.allocation = allocation
         self.process.year = allocation.year
+        try:
+            # The database keeps one open closing per allocation, even against a
+            # concurrent start: the loser gets the same refusal.
+            with transaction.atomic():
+                self.process.save()
+        except IntegrityError as error:
+            raise BusinessRuleError(refusal) from error
 
 
 class DeclareStatementView(ServiceTaskView):
@@ -304,18 +311,12 @@ class CheckStatementView(ServiceTaskView):
     form_class = forms.CheckStatementForm
 
     def perform(self, form):
-        statement = self.process.statement
-        if statement.status == "PREPARED":
-            statement = services.check_consumption_statement(
-                actor=self.request.user, statement=statement, comment=form.cleaned_data["comment"]
-            )
-        self.process.recovery = None
-        if services.preview_recovery(statement.allocation).amount > 0:
-            self.process.recovery = services.prepare_recovery(
-                actor=self.request.user,
-                allocation=statement.allocation,
-                mode=form.cleaned_data["mode"],
-            )
+        self.process.recovery = services.check_statement_and_prepare_recovery(
+            actor=self.request.user,
+            statement=self.process.statement,
+            mode=form.cleaned_data["mode"],
+            comment=form.cleaned_data["comment"],
+        )
         self.process.decision = ""
 
 

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from audit.models import AuditAction, AuditEvent
 from territories.models import Establishment, HospitalGroup, Region
 
 from ..money import ZERO, MoneyField
@@ -18,6 +19,25 @@ class ContractStatus(models.TextChoices):
     APPROVED = "APPROVED", _("Approuvé, en attente de signature")
     ACTIVE = "ACTIVE", _("Signé, en vigueur")
     CLOSED = "CLOSED", _("Clos")
+
+
+# What "writing a contract's figures" is, in the journal: creating, changing, importing or
+# deleting the contract, its axes, lines, yearly amounts or milestones.
+FIGURE_ACTIONS = (AuditAction.CREATE, AuditAction.CHANGE, AuditAction.IMPORT, AuditAction.DELETE)
+FIGURE_OBJECT_TYPES = (
+    "contracts.Contract",
+    "contracts.StrategicAxis",
+    "contracts.FundingLine",
+    "contracts.YearlyAllocation",
+    "contracts.Milestone",
+)
+
+
+def figure_events():
+    """Return the journal events that wrote figures of a contract."""
+    return AuditEvent.objects.filter(
+        action__in=FIGURE_ACTIONS, object_type__in=FIGURE_OBJECT_TYPES, actor__isnull=False
+    )
 
 
 class Contract(models.Model):
@@ -107,6 +127,19 @@ class Contract(models.Model):
 
     def __str__(self):
         return f"{self.reference} – {self.title}"
+
+    def drafter_ids(self) -> set[int]:
+        """Return the ids of the people who wrote figures of this contract (four-eyes).
+
+        Whoever drafted the contract, its lines or milestones may not approve it, even
+        when a colleague submitted it.
+        """
+        return set(figure_events().filter(contract_id=self.pk).values_list("actor_id", flat=True))
+
+    @staticmethod
+    def drafted_by(user):
+        """Return the ids of the contracts ``user`` wrote figures of, as a subquery."""
+        return figure_events().filter(actor=user).values_list("contract_id", flat=True)
 
     @property
     def years(self) -> list[int]:

@@ -44,11 +44,16 @@ class CreditDelegation(FourEyesDecision):
                     "Une délégation approuvée porte un approbateur, une référence et une date."
                 ),
             ),
+            # Several approved delegations of one year are allowed (complementary, after an
+            # amendment); delegated ≤ allocated holds on each allocation. One is prepared
+            # at a time: see ``credits.delegation_refusals``.
             models.UniqueConstraint(
                 fields=["contract", "year"],
-                condition=Q(status="APPROVED"),
-                name="one_approved_delegation_per_contract_and_year",
-                violation_error_message=_("Une délégation est déjà approuvée pour cette année."),
+                condition=Q(status="PREPARED"),
+                name="one_prepared_delegation_per_contract_and_year",
+                violation_error_message=_(
+                    "Une délégation de cette année est déjà en préparation pour ce contrat."
+                ),
             ),
         ]
 
@@ -197,6 +202,15 @@ class Recovery(FourEyesDecision):
                 condition=~Q(mode="OFFSET") | Q(offset_year__isnull=False),
                 name="offset_recovery_has_year",
                 violation_error_message=_("Une imputation précise l'année de la délégation visée."),
+            ),
+            # The credits a prepared recovery holds cannot be recovered a second time.
+            models.UniqueConstraint(
+                fields=["allocation"],
+                condition=Q(status="PREPARED"),
+                name="one_prepared_recovery_per_allocation",
+                violation_error_message=_(
+                    "Une reprise de cette ligne et de cette année attend déjà son approbation."
+                ),
             ),
         ]
 

@@ -16,6 +16,27 @@ class MilestoneStatus(models.TextChoices):
     VALIDATED = "VALIDATED", _("Validé par l'ARS")
 
 
+def late_condition(today) -> Q:
+    """Return the SQL condition of a late milestone: past due and not validated on ``today``."""
+    return Q(due_date__lt=today) & ~Q(status=MilestoneStatus.VALIDATED)
+
+
+class MilestoneQuerySet(models.QuerySet):
+    def unvalidated(self):
+        """Return the milestones not validated yet (still open)."""
+        return self.exclude(status=MilestoneStatus.VALIDATED)
+
+    def late(self, today):
+        """Return the milestones late on ``today`` (see ``Milestone.is_late``)."""
+        return self.filter(late_condition(today))
+
+    def with_lateness(self, today):
+        """Annotate each milestone with ``late``: whether it is late on ``today``."""
+        return self.annotate(
+            late=models.ExpressionWrapper(late_condition(today), output_field=models.BooleanField())
+        )
+
+
 class Milestone(models.Model):
     """A dated milestone of an axis, measured by one indicator."""
 
@@ -59,6 +80,8 @@ class Milestone(models.Model):
     )
     validated_at = models.DateTimeField(_("validé le"), null=True, blank=True)
 
+    objects = MilestoneQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("jalon")
         verbose_name_plural = _("jalons")
@@ -86,7 +109,10 @@ class Milestone(models.Model):
         return self.title
 
     def is_late(self, today) -> bool:
-        """Return whether the milestone is past due and not validated on ``today``."""
+        """Return whether the milestone is past due and not validated on ``today``.
+
+        The same rule as ``late_condition``, for a row already loaded.
+        """
         return self.status != MilestoneStatus.VALIDATED and self.due_date < today
 
 

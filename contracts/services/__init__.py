@@ -34,6 +34,7 @@ from .delegations import (
 from .lines import add_funding_line, change_funding_line
 from .milestones import (
     add_milestone,
+    record_overdue_follow_up,
     request_milestone_changes,
     reschedule_milestone,
     submit_milestone_progress,
@@ -42,6 +43,7 @@ from .milestones import (
 from .recoveries import (
     approve_recovery,
     check_consumption_statement,
+    check_statement_and_prepare_recovery,
     prepare_recovery,
     reject_recovery,
     submit_consumption_statement,
@@ -60,6 +62,7 @@ __all__ = [
     "change_contract",
     "change_funding_line",
     "check_consumption_statement",
+    "check_statement_and_prepare_recovery",
     "compute_recovery",
     "create_contract",
     "draft_amendment",
@@ -67,6 +70,7 @@ __all__ = [
     "prepare_recovery",
     "preview_recovery",
     "proposed_delegation_amounts",
+    "record_overdue_follow_up",
     "record_signature",
     "reject_amendment",
     "reject_credit_delegation",

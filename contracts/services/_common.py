@@ -59,6 +59,17 @@ def _require_other_person(*, actor, preparer, what: str) -> None:
         )
 
 
+def _require_not_drafter(*, actor, contract: Contract) -> None:
+    """Refuse a decision on a contract taken by someone who wrote its figures (four-eyes)."""
+    if actor.pk in contract.drafter_ids():
+        raise FourEyesError(
+            _(
+                "Contrôle à quatre yeux : vous avez rédigé des éléments chiffrés de ce contrat "
+                "(contrat, lignes, montants ou jalons) ; une autre personne doit le valider."
+            )
+        )
+
+
 def _send_back(decision, *, actor, reason: str, action: str, what: str, contract, summary: str):
     """Reject a prepared decision (delegation, recovery, amendment): mandatory reason,
     four-eyes, status change journaled. Returns the locked, rejected decision."""

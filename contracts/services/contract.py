@@ -21,6 +21,7 @@ from ..money import round_cents
 from ._common import (
     CONTRACT_AUDITED_FIELDS,
     _lock_contract,
+    _require_not_drafter,
     _require_other_person,
     _require_status,
     _values,
@@ -152,6 +153,7 @@ def approve_contract(*, actor, contract: Contract, comment: str = "") -> Contrac
     contract = _lock_contract(contract)
     _require_status(contract, [ContractStatus.SUBMITTED], _("approuver le contrat"))
     _require_other_person(actor=actor, preparer=contract.submitted_by, what=_("ce contrat"))
+    _require_not_drafter(actor=actor, contract=contract)
     before = _values(contract, CONTRACT_AUDITED_FIELDS)
     contract.status = ContractStatus.APPROVED
     contract.approved_by = actor
@@ -175,6 +177,7 @@ def return_contract(*, actor, contract: Contract, reason: str) -> Contract:
     contract = _lock_contract(contract)
     _require_status(contract, [ContractStatus.SUBMITTED], _("renvoyer le contrat"))
     _require_other_person(actor=actor, preparer=contract.submitted_by, what=_("ce contrat"))
+    _require_not_drafter(actor=actor, contract=contract)
     before = _values(contract, CONTRACT_AUDITED_FIELDS)
     contract.status = ContractStatus.DRAFT
     contract.save(update_fields=["status", "updated_at"])

@@ -4,13 +4,13 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from audit.journal import AuditAction, record_event
 
-from ..credits import proposed_delegation_amounts
+from ..credits import delegation_refusal, proposed_delegation_amounts
 from ..exceptions import BusinessRuleError
 from ..models import (
     Contract,
@@ -34,28 +34,25 @@ def prepare_credit_delegation(
     year: int,
     amounts: Mapping[int, Decimal] | None = None,
 ) -> CreditDelegation:
-    """Prepare the year's delegation (default: what is left to delegate on each line)."""
+    """Prepare the year's delegation (default: what is left to delegate on each line).
+
+    A year already delegated gets a complementary delegation when credits are left on it
+    (e.g. after an amendment raised it); ``credits.delegation_refusal`` says when not.
+    """
     contract = _lock_contract(contract)
     _require_status(contract, [ContractStatus.ACTIVE], _("préparer une délégation"))
-    if year not in contract.years:
-        raise BusinessRuleError(
-            _("L'année %(year)s est hors de la période du contrat.") % {"year": year}
-        )
-    if CreditDelegation.objects.filter(
-        contract=contract, year=year, status=DecisionStatus.PREPARED
-    ).exists():
-        raise BusinessRuleError(
-            _("Une délégation %(year)s est déjà en préparation pour ce contrat.") % {"year": year}
-        )
+    refusal = delegation_refusal(contract, year)
+    if refusal is not None:
+        raise BusinessRuleError(refusal)
     proposal = proposed_delegation_amounts(contract, year)
     chosen = {key: round_cents(value) for key, value in (amounts or proposal).items()}
     unknown = set(chosen) - set(proposal)
     if unknown:
         raise BusinessRuleError(_("Allocation étrangère à ce contrat ou à cette année."))
-    allocations = YearlyAllocation.objects.in_bulk(list(chosen))
+    allocations = YearlyAllocation.objects.select_related("funding_line").in_bulk(list(chosen))
     for allocation_id, amount in chosen.items():
         allocation = allocations[allocation_id]
-        left = allocation.allocated_amount - allocation.delegated_amount
+        left = proposal[allocation_id]
         if amount < 0 or amount > left:
             raise BusinessRuleError(
                 _(
@@ -137,15 +134,7 @@ def approve_credit_delegation(
     delegation.approved_by = actor
     delegation.decision_reference = decision_reference
     delegation.decision_date = decision_date
-    try:
-        with transaction.atomic():
-            delegation.save(
-                update_fields=["status", "approved_by", "decision_reference", "decision_date"]
-            )
-    except IntegrityError as error:
-        raise BusinessRuleError(
-            _("Une délégation est déjà approuvée pour ce contrat et cette année.")
-        ) from error
+    delegation.save(update_fields=["status", "approved_by", "decision_reference", "decision_date"])
     record_event(
         actor=actor,
         action=AuditAction.TRANSITION,

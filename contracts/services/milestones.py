@@ -177,3 +177,19 @@ def request_milestone_changes(*, actor, milestone: Milestone, reason: str) -> Mi
         changes=diff_fields(before, _values(milestone, MILESTONE_AUDITED_FIELDS)),
     )
     return milestone
+
+
+@transaction.atomic
+def record_overdue_follow_up(*, actor, milestone: Milestone, comment: str) -> Milestone:
+    """Journal how the ARS followed up a milestone whose report is overdue."""
+    if not comment.strip():
+        raise BusinessRuleError(_("Décrivez la suite donnée au retard du jalon."))
+    record_event(
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        obj=milestone,
+        contract=milestone.axis.contract,
+        summary=_("Retard du jalon traité"),
+        reason=comment,
+    )
+    return milestone

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from audit.journal import AuditAction, record_event
 
-from ..credits import RecoveryFigures, compute_recovery, preview_recovery  # noqa: F401
+from ..credits import recoverable
 from ..exceptions import BusinessRuleError, FourEyesError
 from ..models import (
     ConsumptionStatement,
@@ -113,22 +113,36 @@ def prepare_recovery(
     mode: str,
     offset_year: int | None = None,
 ) -> Recovery:
-    """Compute and record the recovery of an allocation, to be approved by someone else."""
+    """Compute and record the recovery of an allocation, to be approved by someone else.
+
+    At most one recovery of an allocation waits for approval (a database constraint): the
+    credits it holds are not recoverable a second time.
+    """
     allocation = YearlyAllocation.objects.select_for_update().get(pk=allocation.pk)
-    figures = preview_recovery(allocation)
+    if Recovery.objects.filter(allocation=allocation, status=DecisionStatus.PREPARED).exists():
+        raise BusinessRuleError(
+            _("Une reprise de %(a)s attend déjà son approbation.") % {"a": allocation}
+        )
+    figures = recoverable(allocation)
     if figures.amount <= 0:
         raise BusinessRuleError(_("Aucun crédit à reprendre sur %(a)s.") % {"a": allocation})
     if mode == RecoveryMode.OFFSET and offset_year is None:
         offset_year = allocation.year + 1
-    recovery = Recovery.objects.create(
-        allocation=allocation,
-        unused_amount=figures.unused_amount,
-        non_compliant_amount=figures.non_compliant_amount,
-        amount=figures.amount,
-        mode=mode,
-        offset_year=offset_year if mode == RecoveryMode.OFFSET else None,
-        prepared_by=actor,
-    )
+    try:
+        with transaction.atomic():
+            recovery = Recovery.objects.create(
+                allocation=allocation,
+                unused_amount=figures.unused_amount,
+                non_compliant_amount=figures.non_compliant_amount,
+                amount=figures.amount,
+                mode=mode,
+                offset_year=offset_year if mode == RecoveryMode.OFFSET else None,
+                prepared_by=actor,
+            )
+    except IntegrityError as error:
+        raise BusinessRuleError(
+            _("Une reprise de %(a)s attend déjà son approbation.") % {"a": allocation}
+        ) from error
     record_event(
         actor=actor,
         action=AuditAction.CREATE,
@@ -144,12 +158,47 @@ def prepare_recovery(
 
 
 @transaction.atomic
+def check_statement_and_prepare_recovery(
+    *, actor, statement: ConsumptionStatement, mode: str, comment: str = ""
+) -> Recovery | None:
+    """Check the statement (if not yet checked), then prepare the recovery it calls for.
+
+    Return the prepared recovery, or ``None`` when nothing is left to recover.
+    """
+    if statement.status == DecisionStatus.PREPARED:
+        statement = check_consumption_statement(actor=actor, statement=statement, comment=comment)
+    allocation = YearlyAllocation.objects.select_for_update().get(pk=statement.allocation_id)
+    if recoverable(allocation).amount <= 0:
+        return None
+    return prepare_recovery(actor=actor, allocation=allocation, mode=mode)
+
+
+@transaction.atomic
 def approve_recovery(*, actor, recovery: Recovery) -> Recovery:
-    """Approve a recovery: it adds to the allocation's recovered total. Never by the preparer."""
+    """Approve a recovery: it adds to the allocation's recovered total. Never by the preparer.
+
+    The figures are computed again under the allocation's row lock: a recovery larger
+    than what is still recoverable (another one approved meanwhile, a newer statement)
+    is refused and must be sent back to be computed again.
+    """
+    allocation_id = Recovery.objects.values_list("allocation_id", flat=True).get(pk=recovery.pk)
+    allocation = YearlyAllocation.objects.select_for_update().get(pk=allocation_id)
     recovery = Recovery.objects.select_for_update().get(pk=recovery.pk)
     _require_status(recovery, [DecisionStatus.PREPARED], _("approuver la reprise"))
     _require_other_person(actor=actor, preparer=recovery.prepared_by, what=_("cette reprise"))
-    allocation = YearlyAllocation.objects.select_for_update().get(pk=recovery.allocation_id)
+    still = recoverable(allocation, excluding=recovery)
+    if recovery.amount > still.amount:
+        raise BusinessRuleError(
+            _(
+                "La reprise de %(amount)s dépasse ce qui reste à reprendre sur %(a)s "
+                "(%(left)s) : renvoyez-la pour qu'elle soit calculée à nouveau."
+            )
+            % {
+                "amount": format_euros(recovery.amount),
+                "a": allocation,
+                "left": format_euros(still.amount),
+            }
+        )
     before = allocation.recovered_amount
     allocation.recovered_amount = before + recovery.amount
     try:

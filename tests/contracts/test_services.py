@@ -212,14 +212,17 @@ class TestRecoveredWithinDelegated:
     def test_refuses_a_second_recovery_of_the_same_credits(self, delegated, manager, validator):
         target = allocation(delegated)
         first = services.prepare_recovery(actor=manager, allocation=target, mode="RECOVER")
-        second = services.prepare_recovery(actor=manager, allocation=target, mode="RECOVER")
+        refused(
+            lambda: services.prepare_recovery(actor=manager, allocation=target, mode="RECOVER"),
+            delegated,
+            match="attend déjà son approbation",
+        )
         services.approve_recovery(actor=validator, recovery=first)
         refused(
-            lambda: services.approve_recovery(actor=validator, recovery=second),
+            lambda: services.prepare_recovery(actor=manager, allocation=target, mode="RECOVER"),
             delegated,
-            match="La reprise dépasserait le montant délégué",
+            match="Aucun crédit à reprendre",
         )
-        assert Recovery.objects.get(pk=second.pk).status == DecisionStatus.PREPARED
 
     def test_is_a_database_constraint(self, delegated):
         target = allocation(delegated)

@@ -4,15 +4,21 @@ import html
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from viewflow.workflow.status import PROCESS
 
+from contracts import services
 from contracts.actions import contract_actions
+from contracts.credits import delegable_years
+from contracts.exceptions import BusinessRuleError
+from contracts.models import CreditDelegation, DecisionStatus
 from tests.contracts.factories import ContractFactory, FundingLineFactory
+from workflows.flows import CreditDelegationFlow
 
 from . import scenarios
-from .helpers import client_for
+from .helpers import client_for, complete
 
 pytestmark = pytest.mark.django_db
 
@@ -136,3 +142,74 @@ def test_the_page_with_its_actions_costs_the_same_for_1_and_50_lines(django_asse
     with django_assert_num_queries(len(one_line)):
         response = client.get(url)
     assert "Préparer la délégation 2026" in labels(response)
+
+
+class TestAYearRaisedByAnAmendmentAfterItsDelegation:
+    """Issue 11: the extra credits of an amended year could never be delegated."""
+
+    def raise_2025(self, contract, allocation, extra):
+        amendment = services.draft_amendment(
+            actor=scenarios.user("manager"),
+            contract=contract,
+            reason="Marque employeur : campagne de plus.",
+            proposal=services.AmendmentProposal(
+                envelope_amount=contract.envelope_amount + extra,
+                allocations={
+                    allocation.funding_line_id: {2025: allocation.allocated_amount + extra}
+                },
+            ),
+        )
+        services.approve_amendment(actor=scenarios.user("validator"), amendment=amendment)
+
+    def test_gets_a_complementary_delegation_of_the_extra_credits(self):
+        contract = scenarios.active_demo_contract()
+        allocation = scenarios.delegated_allocation(contract, code="1.1", year=2025)
+        delegated_before = allocation.delegated_amount
+        assert "Préparer la délégation 2025" not in labels(page("manager", contract))
+
+        self.raise_2025(contract, allocation, Decimal("5000.00"))
+        contract.refresh_from_db()
+        assert "Préparer la délégation 2025" in labels(page("manager", contract))
+
+        process = scenarios.prepared_delegation(contract, year=2025)
+        assert [(line.allocation_id, line.amount) for line in process.delegation.lines.all()] == [
+            (allocation.pk, Decimal("5000.00"))
+        ]
+        response = complete(
+            client_for("validator"),
+            process,
+            CreditDelegationFlow.approve,
+            {
+                "decision": "APPROVED",
+                "decision_reference": "DEL-2025-002",
+                "decision_date": "2025-11-15",
+            },
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+
+        process.refresh_from_db()
+        allocation.refresh_from_db()
+        assert process.status == PROCESS.DONE
+        assert process.delegation.status == DecisionStatus.APPROVED
+        assert allocation.delegated_amount == delegated_before + Decimal("5000.00")
+        assert allocation.delegated_amount == allocation.allocated_amount
+        assert (
+            CreditDelegation.objects.filter(
+                contract=contract, year=2025, status=DecisionStatus.APPROVED
+            ).count()
+            == 2
+        )
+        assert delegable_years(contract) == [year for year in contract.years if year != 2025]
+        assert "Préparer la délégation 2025" not in labels(page("manager", contract))
+
+    def test_one_delegation_of_a_year_is_prepared_at_a_time(self):
+        contract = scenarios.active_demo_contract()
+        scenarios.prepared_delegation(contract, year=2026)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            CreditDelegation.objects.create(
+                contract=contract, year=2026, prepared_by=scenarios.user("manager2")
+            )
+        with pytest.raises(BusinessRuleError, match="déjà en préparation"):
+            services.prepare_credit_delegation(
+                actor=scenarios.user("manager2"), contract=contract, year=2026
+            )

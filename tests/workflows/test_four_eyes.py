@@ -110,6 +110,19 @@ DECISIONS = [
         decided=lambda p: _refreshed(p).contract.status == ContractStatus.APPROVED,
     ),
     Decision(
+        # Issue 11: "manager" drafted the demo contract's figures; a colleague submits it.
+        name="contract approval, drafted by the approver",
+        extra_role=Role.ARS_VALIDATOR,
+        prepare=lambda contract: scenarios.submitted_approval(
+            scenarios.demo_contract(), by="manager2"
+        ),
+        node=ContractApprovalFlow.approve,
+        approve_data={"decision": "APPROVED"},
+        other="validator",
+        refusals=_contract_refusals,
+        decided=lambda p: _refreshed(p).contract.status == ContractStatus.APPROVED,
+    ),
+    Decision(
         name="credit delegation",
         extra_role=Role.ARS_VALIDATOR,
         prepare=lambda contract: scenarios.prepared_delegation(scenarios.active_demo_contract()),
@@ -161,7 +174,8 @@ DECISIONS = [
 
 @pytest.fixture(params=DECISIONS, ids=[decision.name for decision in DECISIONS])
 def prepared(request):
-    """Return the decision and its process, prepared by "manager" who holds both roles."""
+    """Return the decision and its process, prepared (or drafted) by "manager" who holds
+    both roles."""
     decision = request.param
     scenarios.demo_contract()
     scenarios.give_role("manager", decision.extra_role)
