@@ -4,7 +4,7 @@ Every figure lives in ``SchemeParameters`` with the value of the source document
 default, so a region or a campaign can store its own figures as data and pass them in.
 Nothing here reads the database or the clock: dates are passed in.
 
-Sources (``/work/shared/seeds/``): 000 = ARS Grand Est 2025 calls (IPA, CLACT, CAE);
+Sources (the project's seed documents, cited by number in ``DOMAIN.md``): 000 = ARS Grand Est 2025 calls (IPA, CLACT, CAE);
 001 = CLACT 2024 specification; 002 = Pays de la Loire plan (tutoring amounts);
 004 = Grand Est medical attractiveness plan (ASTP, PECH, PET).
 """
