@@ -6,7 +6,7 @@ scope without ``contracts.change_contract`` gets a 403 on every write).
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -16,7 +16,7 @@ from django.views.generic import FormView, ListView, TemplateView, View
 from . import actions, imports, selectors, services
 from .exceptions import BusinessRuleError
 from .forms import FundingLineForm, ImportForm, MilestoneForm, MilestoneRescheduleForm
-from .models import ContractStatus, FundingLine, Milestone
+from .models import ContractDocument, ContractStatus, EvidenceDocument, FundingLine, Milestone
 
 CHANGE_PERMISSION = "contracts.change_contract"
 VIEW_PERMISSION = "contracts.view_contract"
@@ -77,6 +77,7 @@ class ContractDetailView(ScopedContractMixin, TemplateView):
             and self.contract.status == ContractStatus.DRAFT
         )
         context["contract_actions"] = actions.contract_actions(self.request.user, self.contract)
+        context["documents"] = selectors.contract_documents(self.contract)
         return context
 
 
@@ -262,3 +263,29 @@ class ContractExportView(ScopedContractMixin, View):
         response = HttpResponse(export.content, content_type=export.content_type)
         response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
         return response
+
+
+class DocumentDownloadView(ScopedContractMixin, View):
+    """Send a stored document of a contract the user may see; any other answers 404."""
+
+    def document(self, document_pk):
+        return get_object_or_404(
+            ContractDocument.objects.filter(contract=self.contract), pk=document_pk
+        )
+
+    def get(self, request, pk, document_pk):
+        document = self.document(document_pk)
+        return FileResponse(
+            document.file.open("rb"),
+            as_attachment=True,
+            filename=document.filename,
+            content_type=document.content_type or "application/octet-stream",
+        )
+
+
+class EvidenceDownloadView(DocumentDownloadView):
+    def document(self, document_pk):
+        return get_object_or_404(
+            EvidenceDocument.objects.filter(milestone__axis__contract=self.contract),
+            pk=document_pk,
+        )

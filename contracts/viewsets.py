@@ -41,3 +41,13 @@ class ContractsApp(Application):
         views.ContractExportView.as_view(),
         name="export",
     )
+    document_download_path = path(
+        "<int:pk>/documents/<int:document_pk>/",
+        views.DocumentDownloadView.as_view(),
+        name="document_download",
+    )
+    evidence_download_path = path(
+        "<int:pk>/evidence/<int:document_pk>/",
+        views.EvidenceDownloadView.as_view(),
+        name="evidence_download",
+    )

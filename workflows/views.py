@@ -7,6 +7,7 @@ everything the user typed, and nothing is written: the service runs in a savepoi
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponseRedirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import generic
@@ -17,7 +18,6 @@ from contracts import amendments, services
 from contracts.exceptions import BusinessRuleError
 from contracts.models import (
     ContractStatus,
-    EvidenceDocument,
     YearlyAllocation,
 )
 from contracts.selectors import visible_contracts
@@ -139,12 +139,20 @@ class ResubmitContractView(ServiceTaskView):
 class RecordSignatureView(ServiceTaskView):
     form_class = forms.SignatureForm
 
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "contract": self.process.contract,
+            "today": timezone.localdate(),
+        }
+
     def perform(self, form):
         services.record_signature(
             actor=self.request.user,
             contract=self.process.contract,
             signature_date=form.cleaned_data["signature_date"],
             signatories=form.cleaned_data["signatories"],
+            signed_document=form.cleaned_data["signed_document"],
         )
 
 
@@ -224,11 +232,11 @@ class ReportMilestoneView(ServiceTaskView):
         )
         evidence = form.cleaned_data.get("evidence")
         if evidence:
-            EvidenceDocument.objects.create(
+            services.store_evidence(
+                actor=self.request.user,
                 milestone=milestone,
-                file=evidence,
+                upload=evidence,
                 description=form.cleaned_data["evidence_description"],
-                uploaded_by=self.request.user,
             )
         self.process.decision = ""
 

@@ -31,6 +31,7 @@ from .delegations import (
     prepare_credit_delegation,
     reject_credit_delegation,
 )
+from .documents import store_evidence, store_signed_contract
 from .lines import add_funding_line, change_funding_line
 from .milestones import (
     add_milestone,
@@ -48,6 +49,8 @@ from .recoveries import (
 )
 
 __all__ = [
+    "store_evidence",
+    "store_signed_contract",
     "AmendmentProposal",
     "AxisInput",
     "RecoveryFigures",

@@ -4,7 +4,7 @@ Each function brings a process to the step a test is about, through the same pag
 and services as the users would; the decision under test is left for the test.
 """
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -44,7 +44,9 @@ def active_demo_contract() -> Contract:
     """Return the demo contract in force, approved through the services (no process)."""
     contract = demo_contract()
     services.submit_contract(actor=user("manager2"), contract=contract)
-    services.approve_contract(actor=user("validator"), contract=contract)
+    services.approve_contract(
+        actor=user("validator"), contract=contract, at=datetime(2025, 8, 25, 9, tzinfo=UTC)
+    )
     services.record_signature(
         actor=user("manager2"),
         contract=contract,

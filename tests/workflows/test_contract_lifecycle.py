@@ -39,7 +39,7 @@ from workflows.flows import (
 )
 from workflows.models import ContractProcess
 
-from .helpers import client_for, complete, open_task, start
+from .helpers import client_for, complete, open_task, signed_pdf, start
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +69,11 @@ def approve_contract(contract):
         manager,
         process,
         ContractApprovalFlow.sign,
-        {"signature_date": "2025-08-29", "signatories": "DG ARS Grand Est ; directeur HCS"},
+        {
+            "signature_date": "2025-08-29",
+            "signatories": "DG ARS Grand Est ; directeur HCS",
+            "signed_document": signed_pdf(),
+        },
     )
     return process
 
@@ -95,7 +99,7 @@ def delegate(contract, year):
 
 class TestContractApprovalFlow:
     def test_takes_the_demo_contract_from_draft_to_signed_with_one_send_back(self):
-        with time_machine.travel(at(2025, 8, 20, 8), tick=True):
+        with time_machine.travel(at(2025, 8, 29, 8), tick=True):
             load_demo()
             contract = Contract.objects.get()
             manager, validator = client_for("manager"), client_for("validator")
@@ -136,7 +140,11 @@ class TestContractApprovalFlow:
                 manager,
                 process,
                 ContractApprovalFlow.sign,
-                {"signature_date": "2025-08-29", "signatories": "DG ARS ; directeur HCS"},
+                {
+                    "signature_date": "2025-08-29",
+                    "signatories": "DG ARS ; directeur HCS",
+                    "signed_document": signed_pdf(),
+                },
             )
             assert response.status_code == 302
 
@@ -156,7 +164,7 @@ class TestTheWholeLifeOfTheDemoContract:
         self, django_capture_on_commit_callbacks
     ):
         send_mails = django_capture_on_commit_callbacks
-        with time_machine.travel(at(2025, 8, 20, 8), tick=True):
+        with time_machine.travel(at(2025, 8, 29, 8), tick=True):
             load_demo()
             contract = Contract.objects.get()
             approve_contract(contract)
