@@ -108,7 +108,9 @@ class SubmitContractView(StartServiceView):
 
     def perform(self, form):
         contract = form.cleaned_data["contract"]
-        services.submit_contract(actor=self.request.user, contract=contract)
+        services.submit_contract(
+            actor=self.request.user, contract=contract, comment=form.cleaned_data["comment"]
+        )
         self.set_contract(contract)
 
 
@@ -132,7 +134,11 @@ class ResubmitContractView(ServiceTaskView):
     form_class = forms.ResubmitContractForm
 
     def perform(self, form):
-        services.submit_contract(actor=self.request.user, contract=self.process.contract)
+        services.submit_contract(
+            actor=self.request.user,
+            contract=self.process.contract,
+            comment=form.cleaned_data["comment"],
+        )
         self.process.decision = ""
 
 
@@ -212,7 +218,10 @@ class RevisePreparedDelegationView(ServiceTaskView):
 
     def perform(self, form):
         self.process.delegation = services.prepare_credit_delegation(
-            actor=self.request.user, contract=self.process.contract, year=self.process.year
+            actor=self.request.user,
+            contract=self.process.contract,
+            year=self.process.year,
+            comment=form.cleaned_data["comment"],
         )
         self.process.decision = ""
 

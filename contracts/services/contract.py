@@ -124,8 +124,8 @@ def change_contract(*, actor, contract: Contract, reason: str = "", **values) ->
 
 
 @transaction.atomic
-def submit_contract(*, actor, contract: Contract) -> Contract:
-    """Send a draft contract to a validator."""
+def submit_contract(*, actor, contract: Contract, comment: str = "") -> Contract:
+    """Send a draft contract to a validator, with the author's comment in the journal."""
     contract = _lock_contract(contract)
     _require_status(contract, [ContractStatus.DRAFT], _("soumettre le contrat"))
     if not contract.axes.exists():
@@ -143,6 +143,7 @@ def submit_contract(*, actor, contract: Contract) -> Contract:
         action=AuditAction.TRANSITION,
         obj=contract,
         summary=_("Contrat soumis à validation"),
+        reason=comment,
         changes=diff_fields(before, _values(contract, CONTRACT_AUDITED_FIELDS)),
     )
     return contract

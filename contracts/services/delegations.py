@@ -33,8 +33,12 @@ def prepare_credit_delegation(
     contract: Contract,
     year: int,
     amounts: Mapping[int, Decimal] | None = None,
+    comment: str = "",
 ) -> CreditDelegation:
-    """Prepare the year's delegation (default: what is left to delegate on each line)."""
+    """Prepare the year's delegation (default: what is left to delegate on each line).
+
+    ``comment`` (what changed since a send-back) is kept in the journal with the event.
+    """
     contract = _lock_contract(contract)
     _require_status(contract, [ContractStatus.ACTIVE], _("préparer une délégation"))
     if year not in contract.years:
@@ -85,6 +89,7 @@ def prepare_credit_delegation(
         contract=contract,
         summary=_("Délégation %(year)s préparée : %(total)s")
         % {"year": year, "total": format_euros(total)},
+        reason=comment,
         changes={"total": {"before": None, "after": total}},
     )
     return delegation
