@@ -70,6 +70,11 @@ class Contract(models.Model):
         verbose_name=_("approuvé par"),
     )
     approved_at = models.DateTimeField(_("approuvé le"), null=True, blank=True)
+    note = models.TextField(
+        _("avertissement"),
+        blank=True,
+        help_text=_("Affiché en tête de la page du contrat (par exemple : chiffres illustratifs)."),
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 

@@ -32,6 +32,7 @@ from .delegations import (
     reject_credit_delegation,
 )
 from .documents import store_evidence, store_signed_contract
+from .drafting import copy_contract_structure
 from .lines import add_funding_line, change_funding_line
 from .milestones import (
     add_milestone,
@@ -49,6 +50,7 @@ from .recoveries import (
 )
 
 __all__ = [
+    "copy_contract_structure",
     "store_evidence",
     "store_signed_contract",
     "AmendmentProposal",

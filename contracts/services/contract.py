@@ -65,6 +65,7 @@ def create_contract(
     envelope_amount: Decimal,
     axes: Sequence[AxisInput] = (),
     carrier_establishment: Establishment | None = None,
+    note: str = "",
 ) -> Contract:
     """Create a draft contract with its strategic axes."""
     if end_date < start_date:
@@ -81,6 +82,7 @@ def create_contract(
         start_date=start_date,
         end_date=end_date,
         envelope_amount=envelope_amount,
+        note=note,
     )
     StrategicAxis.objects.bulk_create(
         StrategicAxis(

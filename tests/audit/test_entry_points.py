@@ -25,7 +25,7 @@ def last_event() -> AuditEvent:
 @pytest.fixture
 def demo():
     load_demo()
-    return Contract.objects.get()
+    return Contract.objects.get(status=ContractStatus.DRAFT)
 
 
 class TestEachEntryPoint:

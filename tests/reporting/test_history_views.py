@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.journal import AuditAction, AuditEvent, record_event
-from contracts.models import Contract, Milestone
+from contracts.models import Contract, ContractStatus, Milestone
 from demo.loader import load_demo
 from territories.access import Role
 from tests.audit.builders import append_events
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def demo_contract():
     """The demo contract, submitted through the approval flow (events and tasks)."""
     load_demo()
-    contract = Contract.objects.get()
+    contract = Contract.objects.get(status=ContractStatus.DRAFT)
     start(client_for("manager"), ContractApprovalFlow.start, {"contract": contract.pk})
     return contract
 

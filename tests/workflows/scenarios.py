@@ -4,13 +4,13 @@ Each function brings a process to the step a test is about, through the same pag
 and services as the users would; the decision under test is left for the test.
 """
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from contracts import services
-from contracts.models import Contract, Milestone, YearlyAllocation
+from contracts.models import Contract, ContractStatus, Milestone, YearlyAllocation
 from demo.loader import load_demo
 from territories.access import ROLE_GROUP_NAMES, Role
 from workflows.flows import (
@@ -36,25 +36,15 @@ def give_role(username: str, role: Role) -> None:
 
 
 def demo_contract() -> Contract:
+    """Return the demo's draft contract (GHT Sud Lorraine), the one to walk through approval."""
     load_demo()
-    return Contract.objects.get(reference="CAT-GE-2025-AUBE-SEZANNAIS")
+    return Contract.objects.get(status=ContractStatus.DRAFT)
 
 
 def active_demo_contract() -> Contract:
-    """Return the demo contract in force, approved through the services (no process)."""
-    contract = demo_contract()
-    services.submit_contract(actor=user("manager2"), contract=contract)
-    services.approve_contract(
-        actor=user("validator"), contract=contract, at=datetime(2025, 8, 25, 9, tzinfo=UTC)
-    )
-    services.record_signature(
-        actor=user("manager2"),
-        contract=contract,
-        signature_date=date(2025, 8, 29),
-        signatories="DG ARS Grand Est ; directeur HCS",
-    )
-    contract.refresh_from_db()
-    return contract
+    """Return the demo contract in force: Aube et Sézannais, signed on 29 August 2025."""
+    load_demo()
+    return Contract.objects.get(reference="CAT-GE-2025-AUBE-SEZANNAIS")
 
 
 def submitted_approval(contract: Contract, by: str = "manager"):

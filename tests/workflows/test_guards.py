@@ -33,7 +33,7 @@ TASK_URL_NAMES = [
 def submitted_contracts(count=2):
     """Return ``count`` approval processes waiting at the ``approve`` node."""
     load_demo()
-    first = Contract.objects.get()
+    first = Contract.objects.get(status=ContractStatus.DRAFT)
     contracts = [first]
     for index in range(1, count):
         contracts.append(copy_contract(first, f"CAT-COPY-{index}"))
