@@ -6,6 +6,7 @@ from viewflow.urls import Site
 from contracts.viewsets import ContractsApp
 from reporting.history.viewsets import AuditApp
 from reporting.viewsets import ProgressApp
+from territories.viewsets import TerritoriesApp
 from workflows.flows import FLOWS
 from workflows.viewsets import ScopedFlowViewset, ScopedWorkflowApp
 
@@ -17,6 +18,7 @@ site = Site(
         ContractsApp(),
         ProgressApp(),
         AuditApp(),
+        TerritoriesApp(),
         ScopedWorkflowApp(flow_viewsets=[ScopedFlowViewset(flow_class) for flow_class in FLOWS]),
     ],
 )

@@ -170,3 +170,61 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(_("Le fichier doit être au format CSV ou XLSX."))
         upload.file_format = extension
         return upload
+
+
+class NewContractForm(forms.Form):
+    """A new draft: the GHT (its support establishment becomes the carrier), period, envelope."""
+
+    hospital_group = forms.ModelChoiceField(label=_("GHT"), queryset=None)
+    reference = forms.CharField(label=_("Référence"), max_length=40)
+    title = forms.CharField(label=_("Intitulé"), max_length=255)
+    start_date = forms.DateField(
+        label=_("Date de début"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end_date = forms.DateField(
+        label=_("Date de fin (incluse)"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    envelope_amount = forms.DecimalField(
+        label=_("Enveloppe (€)"), max_digits=14, decimal_places=2, min_value=0
+    )
+    axes = forms.CharField(
+        label=_("Axes stratégiques"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Un axe par ligne, dans l'ordre."),
+    )
+
+    def __init__(self, *args, hospital_groups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["hospital_group"].queryset = hospital_groups
+
+    def clean_axes(self):
+        titles = [line.strip() for line in self.cleaned_data["axes"].splitlines() if line.strip()]
+        if not titles:
+            raise forms.ValidationError(_("Indiquez au moins un axe stratégique."))
+        return titles
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("La date de fin doit suivre la date de début."))
+        return cleaned
+
+
+class CopyContractForm(forms.Form):
+    """A new draft with the axes, lines and milestones of an existing contract, new dates."""
+
+    source = forms.ModelChoiceField(label=_("Contrat à copier"), queryset=None)
+    hospital_group = forms.ModelChoiceField(label=_("GHT"), queryset=None)
+    reference = forms.CharField(label=_("Référence"), max_length=40)
+    title = forms.CharField(label=_("Intitulé"), max_length=255)
+    start_date = forms.DateField(
+        label=_("Date de début"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Toutes les dates (fin, jalons, échéances) sont décalées d'autant d'années."),
+    )
+
+    def __init__(self, *args, contracts, hospital_groups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].queryset = contracts
+        self.fields["hospital_group"].queryset = hospital_groups

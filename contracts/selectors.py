@@ -32,7 +32,15 @@ from django.db.models.functions import Least
 from territories.access import visible_hospital_groups
 from territories.models import Establishment
 
-from .models import Contract, FundingLine, Milestone, StrategicAxis, YearlyAllocation
+from .models import (
+    Contract,
+    ContractDocument,
+    EvidenceDocument,
+    FundingLine,
+    Milestone,
+    StrategicAxis,
+    YearlyAllocation,
+)
 from .money import ZERO, money_sum, round_cents
 
 
@@ -385,3 +393,21 @@ def contract_snapshot(contract: Contract) -> dict:
             for axis in axes
         ],
     }
+
+
+@dataclass(frozen=True)
+class ContractDocuments:
+    signed: list
+    evidence: list
+
+
+def contract_documents(contract: Contract) -> ContractDocuments:
+    """Return the contract's stored documents and milestone evidence, in two queries."""
+    return ContractDocuments(
+        signed=list(ContractDocument.objects.filter(contract=contract).order_by("uploaded_at")),
+        evidence=list(
+            EvidenceDocument.objects.filter(milestone__axis__contract=contract)
+            .select_related("milestone")
+            .order_by("milestone__due_date", "uploaded_at")
+        ),
+    )

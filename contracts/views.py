@@ -6,17 +6,26 @@ scope without ``contracts.change_contract`` gets a 403 on every write).
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, ListView, TemplateView, View
 
+from territories.access import visible_hospital_groups
+
 from . import actions, imports, selectors, services
 from .exceptions import BusinessRuleError
-from .forms import FundingLineForm, ImportForm, MilestoneForm, MilestoneRescheduleForm
-from .models import ContractStatus, FundingLine, Milestone
+from .forms import (
+    CopyContractForm,
+    FundingLineForm,
+    ImportForm,
+    MilestoneForm,
+    MilestoneRescheduleForm,
+    NewContractForm,
+)
+from .models import ContractDocument, ContractStatus, EvidenceDocument, FundingLine, Milestone
 
 CHANGE_PERMISSION = "contracts.change_contract"
 VIEW_PERMISSION = "contracts.view_contract"
@@ -39,6 +48,7 @@ class ContractListView(LoginRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["items"] = selectors.contract_list_items(context["contracts"])
+        context["can_add"] = self.request.user.has_perm("contracts.add_contract")
         return context
 
 
@@ -77,6 +87,7 @@ class ContractDetailView(ScopedContractMixin, TemplateView):
             and self.contract.status == ContractStatus.DRAFT
         )
         context["contract_actions"] = actions.contract_actions(self.request.user, self.contract)
+        context["documents"] = selectors.contract_documents(self.contract)
         return context
 
 
@@ -262,3 +273,110 @@ class ContractExportView(ScopedContractMixin, View):
         response = HttpResponse(export.content, content_type=export.content_type)
         response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
         return response
+
+
+class DocumentDownloadView(ScopedContractMixin, View):
+    """Send a stored document of a contract the user may see; any other answers 404."""
+
+    def document(self, document_pk):
+        return get_object_or_404(
+            ContractDocument.objects.filter(contract=self.contract), pk=document_pk
+        )
+
+    def get(self, request, pk, document_pk):
+        document = self.document(document_pk)
+        return FileResponse(
+            document.file.open("rb"),
+            as_attachment=True,
+            filename=document.filename,
+            content_type=document.content_type or "application/octet-stream",
+        )
+
+
+class EvidenceDownloadView(DocumentDownloadView):
+    def document(self, document_pk):
+        return get_object_or_404(
+            EvidenceDocument.objects.filter(milestone__axis__contract=self.contract),
+            pk=document_pk,
+        )
+
+
+class NewDraftMixin(LoginRequiredMixin):
+    """A new draft, by an ARS manager, for a GHT of their region(s)."""
+
+    template_name = "contracts/contract_new.html"
+    title = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not request.user.has_perm("contracts.add_contract"):
+            raise PermissionDenied(_("Vous n'avez pas le droit de créer un contrat."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def hospital_groups(self):
+        return visible_hospital_groups(self.request.user).order_by("name")
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "title": self.title}
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = INVALID_FORM_STATUS
+        return response
+
+    def form_valid(self, form):
+        try:
+            contract = self.create(form)
+        except BusinessRuleError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+            return self.form_invalid(form)
+        return redirect("contracts:contract_detail", pk=contract.pk)
+
+
+class ContractCreateView(NewDraftMixin, FormView):
+    form_class = NewContractForm
+    title = _("Nouveau contrat")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "hospital_groups": self.hospital_groups()}
+
+    def create(self, form):
+        data = form.cleaned_data
+        return services.create_contract(
+            actor=self.request.user,
+            reference=data["reference"],
+            title=data["title"],
+            hospital_group=data["hospital_group"],
+            start_date=data["start_date"],
+            end_date=data["end_date"],
+            envelope_amount=data["envelope_amount"],
+            axes=[services.AxisInput(n, t) for n, t in enumerate(data["axes"], start=1)],
+        )
+
+
+class ContractCopyView(NewDraftMixin, FormView):
+    form_class = CopyContractForm
+    title = _("Nouveau contrat copié d'un contrat existant")
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "contracts": selectors.visible_contracts(self.request.user).order_by("reference"),
+            "hospital_groups": self.hospital_groups(),
+        }
+
+    def get_initial(self):
+        return {**super().get_initial(), "source": self.request.GET.get("source")}
+
+    def create(self, form):
+        data = form.cleaned_data
+        return services.copy_contract_structure(
+            actor=self.request.user,
+            source=data["source"],
+            reference=data["reference"],
+            title=data["title"],
+            start_date=data["start_date"],
+            hospital_group=data["hospital_group"],
+        )

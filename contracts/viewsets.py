@@ -16,6 +16,8 @@ class ContractsApp(Application):
         return user.is_authenticated
 
     contract_list_path = path("", views.ContractListView.as_view(), name="index")
+    contract_add_path = path("add/", views.ContractCreateView.as_view(), name="contract_add")
+    contract_copy_path = path("copy/", views.ContractCopyView.as_view(), name="contract_copy")
     contract_detail_path = path(
         "<int:pk>/", views.ContractDetailView.as_view(), name="contract_detail"
     )
@@ -40,4 +42,14 @@ class ContractsApp(Application):
         "<int:pk>/export/<str:kind>.<str:file_format>",
         views.ContractExportView.as_view(),
         name="export",
+    )
+    document_download_path = path(
+        "<int:pk>/documents/<int:document_pk>/",
+        views.DocumentDownloadView.as_view(),
+        name="document_download",
+    )
+    evidence_download_path = path(
+        "<int:pk>/evidence/<int:document_pk>/",
+        views.EvidenceDownloadView.as_view(),
+        name="evidence_download",
     )

@@ -1,4 +1,9 @@
-"""The demo data set: Grand Est, GHT Aube et Sézannais, one account per role.
+"""The demo data set: Grand Est, two GHTs, one account per role, two contracts.
+
+The regions and départements come with ``migrate``; the demo adds people and contracts:
+the Aube et Sézannais contract as signed on 29 August 2025 (figures below the envelope are
+illustrative, and the contract page says so), and a fictitious draft of GHT Sud Lorraine
+to walk through approval.
 
 Idempotent: a second run finds everything in place and changes nothing.
 """
@@ -10,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from demo.contracts import load_contract
+from demo.contracts import load_contract, load_draft_copy, sign_contract
 from territories import reference
 from territories.access import (
     ROLE_GROUP_NAMES,
@@ -20,10 +25,18 @@ from territories.access import (
     grant_region_scope,
     sync_roles,
 )
-from territories.models import HospitalGroup, Region
+from territories.models import (
+    Department,
+    Establishment,
+    HospitalGroup,
+    HospitalGroupMembership,
+    MembershipRole,
+    Region,
+)
 
 GRAND_EST_CODE = "44"
 AUBE_SEZANNAIS_CODE = "GE-AUBE-SEZANNAIS"
+SUD_LORRAINE_CODE = "GE-SUD-LORRAINE"
 
 
 @dataclass(frozen=True)
@@ -34,6 +47,7 @@ class DemoAccount:
     role: Role
     scope: str  # "region", "hospital_group" or "national"
     is_staff: bool = False
+    hospital_group_code: str = AUBE_SEZANNAIS_CODE
 
 
 DEMO_ACCOUNTS = [
@@ -41,6 +55,14 @@ DEMO_ACCOUNTS = [
     DemoAccount("manager2", "Hugo", "Lambert", Role.ARS_MANAGER, "region"),
     DemoAccount("validator", "Paul", "Durand", Role.ARS_VALIDATOR, "region"),
     DemoAccount("director", "Sophie", "Bernard", Role.GHT_DIRECTOR, "hospital_group"),
+    DemoAccount(
+        "director2",
+        "Julien",
+        "Moreau",
+        Role.GHT_DIRECTOR,
+        "hospital_group",
+        hospital_group_code=SUD_LORRAINE_CODE,
+    ),
     DemoAccount("auditor", "Nadia", "Rousseau", Role.AUDITOR, "national"),
     DemoAccount("admin", "Marc", "Petit", Role.ADMINISTRATOR, "national", is_staff=True),
 ]
@@ -72,6 +94,25 @@ def load_territory() -> tuple[Region, HospitalGroup]:
 
 
 @transaction.atomic
+def load_second_hospital_group(region: Region) -> HospitalGroup:
+    """Create GHT Sud Lorraine with its support establishment, the CHRU de Nancy."""
+    hospital_group, _ = HospitalGroup.objects.get_or_create(
+        code=SUD_LORRAINE_CODE, defaults={"name": "GHT Sud Lorraine", "region": region}
+    )
+    support, _ = Establishment.objects.get_or_create(
+        finess=None,
+        name="Centre hospitalier régional universitaire de Nancy",
+        defaults={"commune": "Nancy", "department": Department.objects.get(code="54")},
+    )
+    HospitalGroupMembership.objects.get_or_create(
+        hospital_group=hospital_group,
+        establishment=support,
+        defaults={"role": MembershipRole.SUPPORT},
+    )
+    return hospital_group
+
+
+@transaction.atomic
 def load_accounts(*, region: Region, hospital_group: HospitalGroup) -> list:
     """Create one account per role with its scope; existing accounts are left as they are."""
     user_model = get_user_model()
@@ -93,7 +134,10 @@ def load_accounts(*, region: Region, hospital_group: HospitalGroup) -> list:
         if account.scope == "region":
             grant_region_scope(user=user, region=region)
         elif account.scope == "hospital_group":
-            grant_hospital_group_scope(user=user, hospital_group=hospital_group)
+            grant_hospital_group_scope(
+                user=user,
+                hospital_group=HospitalGroup.objects.get(code=account.hospital_group_code),
+            )
         else:
             grant_national_scope(user=user)
         users.append(user)
@@ -109,12 +153,21 @@ def load_demo() -> dict[str, object]:
     with transaction.atomic():
         sync_roles()
         region, hospital_group = load_territory()
+        second_group = load_second_hospital_group(region)
         users = load_accounts(region=region, hospital_group=hospital_group)
-        manager = next(user for user in users if user.username == "manager")
-        contract = load_contract(actor=manager, hospital_group=hospital_group)
+        by_name = {user.username: user for user in users}
+        contract = load_contract(actor=by_name["manager2"], hospital_group=hospital_group)
+        contract = sign_contract(
+            contract=contract, submitter=by_name["manager2"], approver=by_name["validator"]
+        )
+        draft = load_draft_copy(
+            actor=by_name["manager"], source=contract, hospital_group=second_group
+        )
     return {
         "region": region,
         "hospital_group": hospital_group,
+        "second_hospital_group": second_group,
         "users": users,
         "contract": contract,
+        "draft_contract": draft,
     }

@@ -27,6 +27,13 @@ def is_postgres():
     return connection.vendor == "postgresql"
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path_factory):
+    """Store uploaded documents in a temporary directory, never in the repository."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def manager(contract):
     return user_with_role(Role.ARS_MANAGER, region=contract.region, username="claire")

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from contracts.documents import EVIDENCE_TYPES, SIGNED_DOCUMENT_TYPES, check_document
 from contracts.models import ContractStatus, RecoveryMode
 
 APPROVE = "APPROVED"
@@ -70,7 +71,34 @@ class SignatureForm(forms.Form):
     signature_date = forms.DateField(
         label=_("Date de signature"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    signatories = forms.CharField(label=_("Signataires"), max_length=255)
+    signatories = forms.CharField(
+        label=_("Signataires"),
+        max_length=255,
+        help_text=_(
+            "Par exemple : le directeur général de l'ARS et le directeur de l'établissement support."
+        ),
+    )
+    signed_document = forms.FileField(
+        label=_("Contrat signé (PDF)"),
+        help_text=_("Le document est conservé et son empreinte SHA-256 inscrite au journal."),
+    )
+
+    def __init__(self, *args, contract, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.contract = contract
+        self.today = today
+
+    def clean_signature_date(self):
+        signature_date = self.cleaned_data["signature_date"]
+        problem = self.contract.signature_date_problem(signature_date, today=self.today)
+        if problem:
+            raise forms.ValidationError(problem)
+        return signature_date
+
+    def clean_signed_document(self):
+        upload = self.cleaned_data["signed_document"]
+        check_document(upload, allowed=SIGNED_DOCUMENT_TYPES)
+        return upload
 
 
 class PrepareDelegationForm(ContractChoiceForm):
@@ -109,10 +137,20 @@ class ReportMilestoneForm(forms.Form):
     comment = forms.CharField(
         label=_("Commentaire"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    evidence = forms.FileField(label=_("Pièce justificative"), required=False)
+    evidence = forms.FileField(
+        label=_("Pièce justificative"),
+        required=False,
+        help_text=_("PDF, image PNG ou JPEG, tableur XLSX, document DOCX ou ODT, fichier CSV."),
+    )
     evidence_description = forms.CharField(
         label=_("Description de la pièce"), required=False, max_length=255
     )
+
+    def clean_evidence(self):
+        upload = self.cleaned_data.get("evidence")
+        if upload:
+            check_document(upload, allowed=EVIDENCE_TYPES)
+        return upload
 
 
 class ReviewMilestoneForm(DecisionForm):

@@ -7,6 +7,7 @@ everything the user typed, and nothing is written: the service runs in a savepoi
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import generic
@@ -16,7 +17,6 @@ from contracts import amendments, services
 from contracts.exceptions import BusinessRuleError
 from contracts.models import (
     ContractStatus,
-    EvidenceDocument,
     YearlyAllocation,
 )
 from contracts.selectors import visible_contracts
@@ -108,7 +108,9 @@ class SubmitContractView(StartServiceView):
 
     def perform(self, form):
         contract = form.cleaned_data["contract"]
-        services.submit_contract(actor=self.request.user, contract=contract)
+        services.submit_contract(
+            actor=self.request.user, contract=contract, comment=form.cleaned_data["comment"]
+        )
         self.set_contract(contract)
 
 
@@ -132,12 +134,23 @@ class ResubmitContractView(ServiceTaskView):
     form_class = forms.ResubmitContractForm
 
     def perform(self, form):
-        services.submit_contract(actor=self.request.user, contract=self.process.contract)
+        services.submit_contract(
+            actor=self.request.user,
+            contract=self.process.contract,
+            comment=form.cleaned_data["comment"],
+        )
         self.process.decision = ""
 
 
 class RecordSignatureView(ServiceTaskView):
     form_class = forms.SignatureForm
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "contract": self.process.contract,
+            "today": timezone.localdate(),
+        }
 
     def perform(self, form):
         services.record_signature(
@@ -145,6 +158,7 @@ class RecordSignatureView(ServiceTaskView):
             contract=self.process.contract,
             signature_date=form.cleaned_data["signature_date"],
             signatories=form.cleaned_data["signatories"],
+            signed_document=form.cleaned_data["signed_document"],
         )
 
 
@@ -204,7 +218,10 @@ class RevisePreparedDelegationView(ServiceTaskView):
 
     def perform(self, form):
         self.process.delegation = services.prepare_credit_delegation(
-            actor=self.request.user, contract=self.process.contract, year=self.process.year
+            actor=self.request.user,
+            contract=self.process.contract,
+            year=self.process.year,
+            comment=form.cleaned_data["comment"],
         )
         self.process.decision = ""
 
@@ -224,11 +241,11 @@ class ReportMilestoneView(ServiceTaskView):
         )
         evidence = form.cleaned_data.get("evidence")
         if evidence:
-            EvidenceDocument.objects.create(
+            services.store_evidence(
+                actor=self.request.user,
                 milestone=milestone,
-                file=evidence,
+                upload=evidence,
                 description=form.cleaned_data["evidence_description"],
-                uploaded_by=self.request.user,
             )
         self.process.decision = ""
 

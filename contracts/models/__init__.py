@@ -15,6 +15,7 @@ from .decisions import (
     Recovery,
     RecoveryMode,
 )
+from .documents import ContractDocument, ContractDocumentKind
 from .four_eyes import DecisionStatus, FourEyesDecision, four_eyes_constraint
 from .milestones import EvidenceDocument, Milestone, MilestoneStatus, evidence_upload_path
 from .schemes import SchemeParameterSet, scheme_parameters_on
@@ -23,6 +24,8 @@ __all__ = [
     "Amendment",
     "ConsumptionStatement",
     "Contract",
+    "ContractDocument",
+    "ContractDocumentKind",
     "ContractStatus",
     "CreditDelegation",
     "CreditDelegationLine",

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditAction, AuditEvent
@@ -87,6 +89,12 @@ class Contract(models.Model):
         related_name="+",
         verbose_name=_("approuvé par"),
     )
+    approved_at = models.DateTimeField(_("approuvé le"), null=True, blank=True)
+    note = models.TextField(
+        _("avertissement"),
+        blank=True,
+        help_text=_("Affiché en tête de la page du contrat (par exemple : chiffres illustratifs)."),
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -140,6 +148,20 @@ class Contract(models.Model):
     def drafted_by(user):
         """Return the ids of the contracts ``user`` wrote figures of, as a subquery."""
         return figure_events().filter(actor=user).values_list("contract_id", flat=True)
+
+    def signature_date_problem(self, signature_date, *, today) -> str | None:
+        """Return why ``signature_date`` is implausible for this contract, or None."""
+        if self.approved_at and signature_date < timezone.localdate(self.approved_at):
+            return _("La signature ne peut pas précéder l'approbation du contrat (%(date)s).") % {
+                "date": date_format(timezone.localdate(self.approved_at), "SHORT_DATE_FORMAT")
+            }
+        if signature_date > today:
+            return _("La date de signature ne peut pas être dans le futur.")
+        if signature_date > self.end_date:
+            return _("La signature ne peut pas suivre la fin du contrat (%(date)s).") % {
+                "date": date_format(self.end_date, "SHORT_DATE_FORMAT")
+            }
+        return None
 
     @property
     def years(self) -> list[int]:

@@ -132,6 +132,9 @@ class EvidenceDocument(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("déposé par")
     )
     uploaded_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(_("taille (octets)"), default=0)
+    content_type = models.CharField(_("type de contenu"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("pièce justificative")
@@ -140,3 +143,7 @@ class EvidenceDocument(models.Model):
 
     def __str__(self):
         return self.description or self.file.name
+
+    @property
+    def filename(self) -> str:
+        return self.file.name.rsplit("/", 1)[-1]

@@ -31,6 +31,8 @@ from .delegations import (
     prepare_credit_delegation,
     reject_credit_delegation,
 )
+from .documents import store_evidence, store_signed_contract
+from .drafting import copy_contract_structure
 from .lines import add_funding_line, change_funding_line
 from .milestones import (
     add_milestone,
@@ -50,6 +52,9 @@ from .recoveries import (
 )
 
 __all__ = [
+    "copy_contract_structure",
+    "store_evidence",
+    "store_signed_contract",
     "AmendmentProposal",
     "AxisInput",
     "RecoveryFigures",

@@ -2,10 +2,11 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.journal import AuditAction, diff_fields, record_event
@@ -26,6 +27,7 @@ from ._common import (
     _require_status,
     _values,
 )
+from .documents import store_signed_contract
 from .lines import _allocated_total, _check_allocations_fit
 
 # Contracts -------------------------------------------------------------------------------
@@ -64,6 +66,7 @@ def create_contract(
     envelope_amount: Decimal,
     axes: Sequence[AxisInput] = (),
     carrier_establishment: Establishment | None = None,
+    note: str = "",
 ) -> Contract:
     """Create a draft contract with its strategic axes."""
     if end_date < start_date:
@@ -80,6 +83,7 @@ def create_contract(
         start_date=start_date,
         end_date=end_date,
         envelope_amount=envelope_amount,
+        note=note,
     )
     StrategicAxis.objects.bulk_create(
         StrategicAxis(
@@ -123,8 +127,8 @@ def change_contract(*, actor, contract: Contract, reason: str = "", **values) ->
 
 
 @transaction.atomic
-def submit_contract(*, actor, contract: Contract) -> Contract:
-    """Send a draft contract to a validator."""
+def submit_contract(*, actor, contract: Contract, comment: str = "") -> Contract:
+    """Send a draft contract to a validator, with the author's comment in the journal."""
     contract = _lock_contract(contract)
     _require_status(contract, [ContractStatus.DRAFT], _("soumettre le contrat"))
     if not contract.axes.exists():
@@ -142,14 +146,20 @@ def submit_contract(*, actor, contract: Contract) -> Contract:
         action=AuditAction.TRANSITION,
         obj=contract,
         summary=_("Contrat soumis à validation"),
+        reason=comment,
         changes=diff_fields(before, _values(contract, CONTRACT_AUDITED_FIELDS)),
     )
     return contract
 
 
 @transaction.atomic
-def approve_contract(*, actor, contract: Contract, comment: str = "") -> Contract:
-    """Approve a submitted contract; never by the person who submitted it."""
+def approve_contract(
+    *, actor, contract: Contract, comment: str = "", at: datetime | None = None
+) -> Contract:
+    """Approve a submitted contract; never by the person who submitted it.
+
+    ``at`` is the time of the approval, now unless a past approval is being recorded.
+    """
     contract = _lock_contract(contract)
     _require_status(contract, [ContractStatus.SUBMITTED], _("approuver le contrat"))
     _require_other_person(actor=actor, preparer=contract.submitted_by, what=_("ce contrat"))
@@ -157,7 +167,8 @@ def approve_contract(*, actor, contract: Contract, comment: str = "") -> Contrac
     before = _values(contract, CONTRACT_AUDITED_FIELDS)
     contract.status = ContractStatus.APPROVED
     contract.approved_by = actor
-    contract.save(update_fields=["status", "approved_by", "updated_at"])
+    contract.approved_at = at or timezone.now()
+    contract.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
     record_event(
         actor=actor,
         action=AuditAction.TRANSITION,
@@ -194,18 +205,33 @@ def return_contract(*, actor, contract: Contract, reason: str) -> Contract:
 
 @transaction.atomic
 def record_signature(
-    *, actor, contract: Contract, signature_date: date, signatories: str
+    *,
+    actor,
+    contract: Contract,
+    signature_date: date,
+    signatories: str,
+    signed_document=None,
+    today: date | None = None,
 ) -> Contract:
-    """Record the signature of an approved contract, which puts it in force."""
+    """Record the signature of an approved contract, which puts it in force.
+
+    ``signed_document`` (the signed PDF) is stored and its SHA-256 journaled; the pages
+    require it, loaders of past contracts may have none.
+    """
     contract = _lock_contract(contract)
     _require_status(contract, [ContractStatus.APPROVED], _("enregistrer la signature"))
     if not signatories.strip():
         raise BusinessRuleError(_("Les signataires sont obligatoires."))
+    problem = contract.signature_date_problem(signature_date, today=today or timezone.localdate())
+    if problem:
+        raise BusinessRuleError(problem)
     before = _values(contract, CONTRACT_AUDITED_FIELDS)
     contract.status = ContractStatus.ACTIVE
     contract.signature_date = signature_date
     contract.signatories = signatories
     contract.save(update_fields=["status", "signature_date", "signatories", "updated_at"])
+    if signed_document is not None:
+        store_signed_contract(actor=actor, contract=contract, upload=signed_document)
     record_event(
         actor=actor,
         action=AuditAction.TRANSITION,

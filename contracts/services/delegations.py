@@ -33,11 +33,14 @@ def prepare_credit_delegation(
     contract: Contract,
     year: int,
     amounts: Mapping[int, Decimal] | None = None,
+    comment: str = "",
 ) -> CreditDelegation:
     """Prepare the year's delegation (default: what is left to delegate on each line).
 
     A year already delegated gets a complementary delegation when credits are left on it
     (e.g. after an amendment raised it); ``credits.delegation_refusal`` says when not.
+
+    ``comment`` (what changed since a send-back) is kept in the journal with the event.
     """
     contract = _lock_contract(contract)
     _require_status(contract, [ContractStatus.ACTIVE], _("préparer une délégation"))
@@ -82,6 +85,7 @@ def prepare_credit_delegation(
         contract=contract,
         summary=_("Délégation %(year)s préparée : %(total)s")
         % {"year": year, "total": format_euros(total)},
+        reason=comment,
         changes={"total": {"before": None, "after": total}},
     )
     return delegation

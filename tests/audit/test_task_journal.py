@@ -27,9 +27,9 @@ def submitted():
 
 
 def _demo_contract_pk():
-    from contracts.models import Contract
+    from contracts.models import Contract, ContractStatus
 
-    return Contract.objects.get().pk
+    return Contract.objects.get(status=ContractStatus.DRAFT).pk
 
 
 def events_since(count):

@@ -513,7 +513,11 @@ class TestLifecycle:
 
         services.submit_contract(actor=manager, contract=contract)
         self.last_event(AuditAction.TRANSITION, "contracts.Contract")
-        services.approve_contract(actor=validator, contract=contract)
+        services.approve_contract(
+            actor=validator,
+            contract=contract,
+            at=datetime.datetime(2024, 12, 10, 9, tzinfo=datetime.UTC),
+        )
         event = self.last_event(AuditAction.TRANSITION, "contracts.Contract")
         assert event.changes["status"] == {"before": "SUBMITTED", "after": "APPROVED"}
         services.record_signature(

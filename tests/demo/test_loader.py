@@ -1,20 +1,21 @@
 import re
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
 
 from audit.journal import AuditEvent
-from contracts.models import Contract, Milestone
+from contracts.models import Contract, ContractStatus, Milestone
 from contracts.selectors import contract_figures, contract_snapshot
 from demo.loader import load_demo
 
 pytestmark = pytest.mark.django_db
 
-# Seed 003 (ARS Grand Est, contract with the GHT Aube et Sézannais signed 29 Aug 2025),
-# copied verbatim from the shared seeds (003_86c97243105a53c6.txt): tests read nothing
-# outside the repository.
-SEED = Path(__file__).parent / "sources" / "seed_003_contrat_aube_sezannais_2025.txt"
+# Verbatim copy of seed 003 (the press release of the signed contract): see data/README.md.
+SEED = Path(__file__).parent / "data" / "press_release_aube_sezannais_2025.txt"
 NEW_MEASURES = [
     "maison des internes",
     "kits de bienvenue",
@@ -71,6 +72,36 @@ class TestDemoContract:
         snapshot, events = contract_snapshot(demo), AuditEvent.objects.count()
         again = load_demo()["contract"]
         assert again.pk == demo.pk
-        assert Contract.objects.count() == 1
+        assert Contract.objects.count() == 2
         assert contract_snapshot(again) == snapshot
         assert AuditEvent.objects.count() == events
+
+
+class TestTheDemoTellsTheTruth:
+    def test_the_aube_contract_is_signed_on_29_august_2025_by_the_ars_and_the_ght(self, demo):
+        assert demo.status == ContractStatus.ACTIVE
+        assert demo.signature_date == date(2025, 8, 29)
+        assert demo.hospital_group.name == "GHT de l'Aube et du Sézannais"
+        assert demo.region.agency_name == "ARS Grand Est"
+        assert "ARS Grand Est" in demo.signatories
+        assert "GHT de l'Aube et du Sézannais" in demo.signatories
+        assert demo.axes.count() == 5
+
+    def test_the_contract_page_says_the_figures_below_the_envelope_are_illustrative(
+        self, demo, client
+    ):
+        client.force_login(get_user_model().objects.get(username="director"))
+        page = client.get(reverse("contracts:contract_detail", args=[demo.pk])).content.decode()
+        assert 'role="note"' in page
+        assert "signé le 29 août 2025" in page
+        assert "jalons sont illustratifs" in page
+
+    def test_a_second_contract_of_another_ght_of_grand_est_waits_in_draft(self, demo):
+        draft = Contract.objects.get(status=ContractStatus.DRAFT)
+        assert draft.hospital_group != demo.hospital_group
+        assert draft.region == demo.region
+        assert draft.carrier_establishment.name == (
+            "Centre hospitalier régional universitaire de Nancy"
+        )
+        assert "fictif" in draft.note
+        assert draft.axes.count() == 5

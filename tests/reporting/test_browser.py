@@ -92,7 +92,7 @@ class TestGhtDirector:
         self, demo, browser, live_server
     ):
         contract = demo["contract"]
-        milestone = Milestone.objects.get(title="Kits de bienvenue remis")
+        milestone = Milestone.objects.get(axis__contract=contract, title="Kits de bienvenue remis")
         # Due in two months whatever the day the test runs.
         Milestone.objects.filter(pk=milestone.pk).update(
             due_date=timezone.localdate() + datetime.timedelta(days=60)
@@ -131,7 +131,7 @@ class TestArsManager:
     def test_submits_a_contract_that_a_validator_approves_and_sees_the_overview_follow(
         self, demo, browser, live_server
     ):
-        contract = demo["contract"]
+        contract = demo["draft_contract"]
         overview_url = live_server.url + reverse("progress:overview")
         manager = log_in(browser, live_server, "manager")
 

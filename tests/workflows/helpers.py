@@ -1,6 +1,7 @@
 """Drive flows through HTTP as their users would: take a task, fill its form."""
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -37,3 +38,11 @@ def complete(client: Client, process: ContractProcess, node, data: dict):
         if response.status_code != 302:
             return response
     return client.post(node.reverse("execute", args=[process.pk, task.pk]), data)
+
+
+MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def signed_pdf(name: str = "contrat-signe.pdf") -> SimpleUploadedFile:
+    """Return a small PDF upload, as the scanned signed contract."""
+    return SimpleUploadedFile(name, MINIMAL_PDF, content_type="application/pdf")

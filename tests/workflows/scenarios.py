@@ -4,7 +4,8 @@ Each function brings a process to the step a test is about, through the same pag
 and services as the users would; the decision under test is left for the test.
 """
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -40,10 +41,15 @@ def demo_contract() -> Contract:
 
 
 def active_demo_contract() -> Contract:
-    """Return the demo contract in force, approved through the services (no process)."""
+    """Return the Aube et Sézannais contract in force, approved and signed on 29 August 2025
+    through the services (no process)."""
     contract = demo_contract()
     services.submit_contract(actor=user("manager2"), contract=contract)
-    services.approve_contract(actor=user("validator"), contract=contract)
+    services.approve_contract(
+        actor=user("validator"),
+        contract=contract,
+        at=datetime(2025, 8, 29, 9, tzinfo=ZoneInfo("Europe/Paris")),
+    )
     services.record_signature(
         actor=user("manager2"),
         contract=contract,

@@ -39,7 +39,7 @@ from workflows.flows import (
 )
 from workflows.models import ContractProcess
 
-from .helpers import client_for, complete, open_task, start
+from .helpers import client_for, complete, open_task, signed_pdf, start
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +69,11 @@ def approve_contract(contract):
         manager,
         process,
         ContractApprovalFlow.sign,
-        {"signature_date": "2025-08-29", "signatories": "DG ARS Grand Est ; directeur HCS"},
+        {
+            "signature_date": "2025-08-29",
+            "signatories": "DG ARS Grand Est ; directeur HCS",
+            "signed_document": signed_pdf(),
+        },
     )
     return process
 
@@ -95,7 +99,7 @@ def delegate(contract, year):
 
 class TestContractApprovalFlow:
     def test_takes_the_demo_contract_from_draft_to_signed_with_one_send_back(self):
-        with time_machine.travel(at(2025, 8, 20, 8), tick=True):
+        with time_machine.travel(at(2025, 8, 29, 8), tick=True):
             build_world()
             contract = Contract.objects.get()
             manager, validator = client_for("manager"), client_for("validator")
@@ -136,7 +140,11 @@ class TestContractApprovalFlow:
                 manager,
                 process,
                 ContractApprovalFlow.sign,
-                {"signature_date": "2025-08-29", "signatories": "DG ARS ; directeur HCS"},
+                {
+                    "signature_date": "2025-08-29",
+                    "signatories": "DG ARS ; directeur HCS",
+                    "signed_document": signed_pdf(),
+                },
             )
             assert response.status_code == 302
 
@@ -156,7 +164,7 @@ class TestTheWholeLifeOfTheDemoContract:
         self, django_capture_on_commit_callbacks
     ):
         send_mails = django_capture_on_commit_callbacks
-        with time_machine.travel(at(2025, 8, 20, 8), tick=True):
+        with time_machine.travel(at(2025, 8, 29, 8), tick=True):
             build_world()
             contract = Contract.objects.get()
             approve_contract(contract)
@@ -194,7 +202,9 @@ class TestTheWholeLifeOfTheDemoContract:
             assert [message.to for message in mail.outbox] == [["director@ars.invalid"]]
 
         # A milestone review opens 30 days ahead, reminds, then escalates.
-        milestone = Milestone.objects.get(title="Assistant spécialiste en poste")
+        milestone = Milestone.objects.get(
+            axis__contract=contract, title="Assistant spécialiste en poste"
+        )
         assert milestone.due_date == date(2025, 11, 30)
         with time_machine.travel(at(2025, 10, 20, 8), tick=True):
             call_command("open_due_processes")
@@ -224,7 +234,7 @@ class TestTheWholeLifeOfTheDemoContract:
                 ["manager2@ars.invalid", "manager@ars.invalid"]
             ]
             complete(
-                client_for("director"),
+                client_for("director2"),
                 review,
                 MilestoneReviewFlow.report,
                 {"actual_value": "1", "comment": "ASTP en poste depuis le 1er décembre."},
@@ -254,7 +264,7 @@ class TestTheWholeLifeOfTheDemoContract:
                 client_for("manager"), ConsumptionClosingFlow.start, {"allocation": pet_2025.pk}
             )
             complete(
-                client_for("director"),
+                client_for("director2"),
                 closing,
                 ConsumptionClosingFlow.declare,
                 {"consumed_amount": "3000.00", "non_compliant_amount": "400.00", "comment": ""},
@@ -286,7 +296,7 @@ class TestTheWholeLifeOfTheDemoContract:
         # An amendment moves money between lines and a milestone date.
         recruitment_cell = FundingLine.objects.get(axis__contract=contract, code="1.1")
         time_tools = FundingLine.objects.get(axis__contract=contract, code="5.2")
-        house = Milestone.objects.get(title="Maison des internes ouverte")
+        house = Milestone.objects.get(axis__contract=contract, title="Maison des internes ouverte")
         with time_machine.travel(at(2026, 2, 2, 8), tick=True):
             _, amending = start(
                 client_for("manager"),

@@ -61,7 +61,9 @@ def world():
         scenarios.drafted_amendment(contract),
         scenarios.reported_milestone(contract),
         MilestoneReviewFlow.start.run(
-            milestone=Milestone.objects.get(title="Maison des internes ouverte")
+            milestone=Milestone.objects.get(
+                axis__contract=contract, title="Maison des internes ouverte"
+            )
         ),
     ]
     # An assigned task, so the inboxes have something of A.

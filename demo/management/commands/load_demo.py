@@ -13,7 +13,9 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         self.stdout.write(
             self.style.SUCCESS(
-                f"Démonstration prête : {result['region']}, {result['hospital_group']}, "
-                f"{len(result['users'])} comptes."
+                f"Démonstration prête : {result['region']}, {result['hospital_group']} "
+                f"(contrat signé {result['contract'].reference}), "
+                f"{result['second_hospital_group']} (brouillon "
+                f"{result['draft_contract'].reference}), {len(result['users'])} comptes."
             )
         )

@@ -1,0 +1,20 @@
+"""The GHT pages, mounted in the viewflow Site as an application."""
+
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from viewflow.urls import Application
+
+from . import views
+
+
+class TerritoriesApp(Application):
+    app_name = "territories"
+    title = _("GHT")
+    icon = "account_tree"
+
+    def has_view_permission(self, user, obj=None):
+        return user.is_authenticated
+
+    index_path = path("", views.HospitalGroupListView.as_view(), name="index")
+    add_path = path("add/", views.HospitalGroupFormView.as_view(), name="add")
+    change_path = path("<int:pk>/change/", views.HospitalGroupFormView.as_view(), name="change")
