@@ -5,9 +5,10 @@ runs through ``selectors.scoped_tasks`` / ``scoped_processes`` and selects the r
 its rows show, so the page costs the same number of queries for 1 row as for 50.
 """
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext_lazy as _
@@ -168,6 +169,22 @@ class FrenchTaskColumns:
         return _when(task.finished)
 
     finished.short_description = _("Terminée le")
+
+
+class NothingSelectedMixin:
+    """A bulk action opened without a selection says so in French (viewflow: English)."""
+
+    def get(self, request, *args, **kwargs):
+        messages.info(request, _("Aucune tâche sélectionnée : cochez celles à traiter."))
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class BulkAssignView(NothingSelectedMixin, flow_views.BulkAssignTasksActionView):
+    pass
+
+
+class BulkUnassignView(NothingSelectedMixin, flow_views.BulkUnassignTasksActionView):
+    pass
 
 
 class ScopedMixin:

@@ -79,3 +79,11 @@ def test_the_contract_pages_carry_no_framework_wording(username):
         html = response.content.decode()
         assert_no_leftover(html)
         assert 'class="vf-page"' not in html.split('<main class="vf-page__content"', 1)[1]
+
+
+def test_a_bulk_action_without_selection_answers_in_french():
+    scenarios.demo_contract()
+    response = client_for("validator").get("/workflow/queue/assign/", follow=True)
+    html = response.content.decode()
+    assert "Aucune tâche sélectionnée" in html
+    assert_no_leftover(html)
