@@ -128,7 +128,9 @@ DEMO_PASSWORD = "demo-ars-2025"
 DEMO_ACCOUNTS_ALLOWED = True
 
 LANGUAGE_CODE = "fr-fr"
-LANGUAGES = [("fr", _("Français")), ("en", _("Anglais"))]
+# French only: with a second language, LocaleMiddleware follows an English browser and
+# viewflow's own screens switch to English in the middle of French pages (issue 13).
+LANGUAGES = [("fr", _("Français"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True

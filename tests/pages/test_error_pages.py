@@ -87,3 +87,13 @@ def test_a_bulk_action_without_selection_answers_in_french():
     html = response.content.decode()
     assert "Aucune tâche sélectionnée" in html
     assert_no_leftover(html)
+
+
+def test_an_english_browser_still_gets_french_screens():
+    scenarios.demo_contract()
+    client = client_for("validator")
+    response = client.get("/workflow/queue/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    html = response.content.decode()
+    assert '<html lang="fr' in html
+    assert "Ouverte le" in html
+    assert "Created" not in html
