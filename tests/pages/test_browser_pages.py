@@ -60,7 +60,13 @@ def pages_for(role, contract):
     detail = reverse("contracts:contract_detail", args=[contract.pk])
     progress = reverse("progress:contract", args=[contract.pk])
     common = ["/", reverse("contracts:index"), detail, progress, reverse("progress:calendar")]
-    workflow = ["/workflow/inbox/", "/workflow/queue/", "/workflow/archive/"]
+    workflow = [
+        "/workflow/inbox/",
+        "/workflow/queue/",
+        "/workflow/archive/",
+        "/workflow/flows/creditdelegation/",
+        "/workflow/flows/creditdelegation/tasks/",
+    ]
     return {
         "manager": [*common, reverse("progress:overview"), *workflow],
         "manager2": [*common, reverse("progress:overview")],
