@@ -1,5 +1,6 @@
 """The viewflow Site: the product's front door, assembled from each layer's applications."""
 
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Site
 
@@ -8,9 +9,21 @@ from reporting.history.viewsets import AuditApp
 from reporting.viewsets import ProgressApp
 from territories.viewsets import TerritoriesApp
 from workflows.flows import FLOWS
+from workflows.home import MyActionsView
 from workflows.viewsets import ScopedFlowViewset, ScopedWorkflowApp
 
-site = Site(
+
+class ContractsSite(Site):
+    """The Site whose front door is « Mes actions » (viewflow redirects to the first app)."""
+
+    menu_template_name = "config/site_menu.html"
+
+    @property
+    def index_path(self):
+        return path("", MyActionsView.as_view(), name="index")
+
+
+site = ContractsSite(
     title=_("Contrats d'attractivité"),
     primary_color="#000091",
     secondary_color="#e1000f",

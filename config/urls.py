@@ -9,6 +9,8 @@ from config.site import site
 admin.site.site_header = "Contrats d'attractivité territoriale – administration"
 admin.site.site_title = "Administration"
 
+handler403 = "config.errors.permission_denied"
+
 urlpatterns = [
     path("accounts/", AuthViewset(with_profile_view=False).urls),
     path("admin/", admin.site.urls),

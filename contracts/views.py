@@ -76,6 +76,26 @@ class ScopedContractMixin(LoginRequiredMixin):
         return context
 
 
+# What happens next, in the words of the people who do it (shown under the status).
+NEXT_STEP = {
+    ContractStatus.DRAFT: _(
+        "Le chargé de mission complète le contrat (axes, lignes, jalons) puis le soumet à "
+        "validation."
+    ),
+    ContractStatus.SUBMITTED: _(
+        "Un valideur de l'ARS valide le contrat ou le renvoie avec un motif."
+    ),
+    ContractStatus.APPROVED: _(
+        "Le contrat est validé : la signature (date et signataires) reste à enregistrer."
+    ),
+    ContractStatus.ACTIVE: _(
+        "Le contrat est en vigueur : délégations de crédits FIR, suivi des jalons et états "
+        "récapitulatifs."
+    ),
+    ContractStatus.CLOSED: _("Le contrat est clos."),
+}
+
+
 class ContractDetailView(ScopedContractMixin, TemplateView):
     template_name = "contracts/contract_detail.html"
 
@@ -88,6 +108,7 @@ class ContractDetailView(ScopedContractMixin, TemplateView):
         )
         context["contract_actions"] = actions.contract_actions(self.request.user, self.contract)
         context["documents"] = selectors.contract_documents(self.contract)
+        context["next_step"] = NEXT_STEP.get(self.contract.status, "")
         return context
 
 

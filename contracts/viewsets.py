@@ -11,6 +11,7 @@ class ContractsApp(Application):
     app_name = "contracts"
     title = _("Contrats")
     icon = "description"
+    menu_template_name = "contracts/menu.html"
 
     def has_view_permission(self, user, obj=None):
         return user.is_authenticated

@@ -5,9 +5,12 @@ runs through ``selectors.scoped_tasks`` / ``scoped_processes`` and selects the r
 its rows show, so the page costs the same number of queries for 1 row as for 50.
 """
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext_lazy as _
 from django_filters import ChoiceFilter, DateRangeFilter, FilterSet, NumberFilter
 from viewflow.utils import viewprop
@@ -159,6 +162,50 @@ class FlowTaskFilter(FilterSet):
         fields = ("flow_task", "status", "created", "finished")
 
 
+def _when(moment) -> str:
+    return date_format(timezone.localtime(moment), "d/m/Y H:i") if moment else ""
+
+
+class FrenchTaskColumns:
+    """Column headings and values of the task lists in French (viewflow prints some raw)."""
+
+    def process_brief(self, task):
+        return super().process_brief(task)
+
+    process_brief.short_description = _("Dossier")
+
+    def brief(self, task):
+        return task.brief
+
+    brief.short_description = _("Objet")
+
+    def created(self, task):
+        return _when(task.created)
+
+    created.short_description = _("Ouverte le")
+
+    def finished(self, task):
+        return _when(task.finished)
+
+    finished.short_description = _("Terminée le")
+
+
+class NothingSelectedMixin:
+    """A bulk action opened without a selection says so in French (viewflow: English)."""
+
+    def get(self, request, *args, **kwargs):
+        messages.info(request, _("Aucune tâche sélectionnée : cochez celles à traiter."))
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class BulkAssignView(NothingSelectedMixin, flow_views.BulkAssignTasksActionView):
+    pass
+
+
+class BulkUnassignView(NothingSelectedMixin, flow_views.BulkUnassignTasksActionView):
+    pass
+
+
 class ScopedMixin:
     def dispatch(self, request, *args, **kwargs):
         if not can_see_workflows(request.user):
@@ -166,7 +213,7 @@ class ScopedMixin:
         return super().dispatch(request, *args, **kwargs)
 
 
-class ScopedInboxView(ScopedMixin, flow_views.WorkflowInboxListView):
+class ScopedInboxView(FrenchTaskColumns, ScopedMixin, flow_views.WorkflowInboxListView):
     filterset_class = UserTaskFilter
 
     @viewprop
@@ -175,7 +222,7 @@ class ScopedInboxView(ScopedMixin, flow_views.WorkflowInboxListView):
         return scoped_tasks(self.request.user, tasks).select_related(*TASK_RELATIONS)
 
 
-class ScopedQueueView(ScopedMixin, flow_views.WorkflowQueueListView):
+class ScopedQueueView(FrenchTaskColumns, ScopedMixin, flow_views.WorkflowQueueListView):
     filterset_class = UserTaskFilter
 
     @viewprop
@@ -183,7 +230,7 @@ class ScopedQueueView(ScopedMixin, flow_views.WorkflowQueueListView):
         return queue_for(self.request.user, self.flow_classes).select_related(*TASK_RELATIONS)
 
 
-class ScopedArchiveView(ScopedMixin, flow_views.WorkflowArchiveListView):
+class ScopedArchiveView(FrenchTaskColumns, ScopedMixin, flow_views.WorkflowArchiveListView):
     filterset_class = ArchiveTaskFilter
 
     @viewprop

@@ -28,6 +28,8 @@ class ScopedWorkflowApp(WorkflowAppViewset):
     inbox_view_class = lists.ScopedInboxView
     queue_view_class = lists.ScopedQueueView
     archive_view_class = lists.ScopedArchiveView
+    tasks_assign_view_class = lists.BulkAssignView
+    tasks_unassign_view_class = lists.BulkUnassignView
 
     def has_view_permission(self, user, obj=None):
         return can_see_workflows(user)

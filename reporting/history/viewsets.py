@@ -11,6 +11,7 @@ class AuditApp(Application):
     app_name = "audit"
     title = _("Audit")
     icon = "policy"
+    menu_template_name = "reporting/history/menu.html"
 
     def has_view_permission(self, user, obj=None):
         return user.is_authenticated and user.has_perm(views.READ_PERMISSION)

@@ -68,9 +68,13 @@ class TestScope:
             assert client.post(url, {}).status_code == 404, url
 
     def test_anonymous_users_are_refused(self, client, contract):
-        # The viewflow Site refuses the application to anonymous users before any view.
-        response = client.get(reverse("contracts:contract_detail", args=[contract.pk]))
-        assert response.status_code == 403
+        # The viewflow Site refuses the application to anonymous users before any view;
+        # the project's 403 handler sends them to the login page (issue 13), nothing shown.
+        url = reverse("contracts:contract_detail", args=[contract.pk])
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.url == f"{reverse('login')}?next={url}"
+        assert contract.reference not in response.content.decode()
 
 
 class TestAuditor:

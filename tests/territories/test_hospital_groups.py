@@ -125,14 +125,14 @@ class TestSavingAHospitalGroup:
         else:
             values.update(change)
 
+        administrator = user_with(Role.ADMINISTRATOR)
+        events = AuditEvent.objects.count()
         with pytest.raises(ValidationError) as refused:
-            save_hospital_group(
-                actor=user_with(Role.ADMINISTRATOR), today=TODAY, data=HospitalGroupInput(**values)
-            )
+            save_hospital_group(actor=administrator, today=TODAY, data=HospitalGroupInput(**values))
 
         assert message in " ".join(refused.value.message_dict[field])
         assert not HospitalGroup.objects.exists()
-        assert not AuditEvent.objects.exists()
+        assert AuditEvent.objects.count() == events
 
 
 class TestTheHospitalGroupPages:

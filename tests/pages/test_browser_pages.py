@@ -1,0 +1,206 @@
+"""Every page each demo role visits, in Debian's Chromium at 1366 px and 390 px.
+
+For each page: no wider than the viewport, no framework or English leftover in the visible
+text or the tab title, and no axe-core violation of impact "serious" or "critical".
+Screenshots go to ``test-artifacts/screenshots/pages-*.png``. Fixtures come from the
+journeys in ``tests/reporting/test_browser.py`` (skip without Chromium, fail with
+REQUIRE_BROWSER=1).
+"""
+
+import re
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from benchmarks.builders import create_artifacts, create_tasks
+from tests.reporting.test_browser import SCREENSHOTS, browser, demo  # noqa: F401  (fixtures)
+from workflows.flows import (
+    AmendmentFlow,
+    ContractApprovalFlow,
+    CreditDelegationFlow,
+    MilestoneReviewFlow,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+VIEWPORTS = {"desktop": (1366, 900), "phone": (390, 844)}
+
+# Visible words that betray the framework or an untranslated screen (whole words).
+LEFTOVERS = [
+    "Django Material",
+    "No viewsets found",
+    "No applications found",
+    "No objects selected",
+    "Process brief",
+    "Brief",
+    "Created",
+    "Start",
+    "Inbox",
+    "Queue",
+    "Log out",
+    "Profile",
+    "Page not found",
+    "Server error",
+    "Access Forbidden",
+    "RETURNED",
+    "APPROVED",
+    "prepared_by",
+    "n'ont pas le droit",
+    "¯\\_(ツ)_/¯",
+]
+LEFTOVER_PATTERN = re.compile(
+    r"\b(" + "|".join(re.escape(word) for word in LEFTOVERS) + r")\b|\d+-\d+ of \d+"
+)
+
+
+def pages_for(role, contract):
+    detail = reverse("contracts:contract_detail", args=[contract.pk])
+    progress = reverse("progress:contract", args=[contract.pk])
+    common = ["/", reverse("contracts:index"), detail, progress, reverse("progress:calendar")]
+    workflow = [
+        "/workflow/inbox/",
+        "/workflow/queue/",
+        "/workflow/archive/",
+        "/workflow/flows/creditdelegation/",
+        "/workflow/flows/creditdelegation/tasks/",
+    ]
+    return {
+        "manager": [*common, reverse("progress:overview"), *workflow],
+        "manager2": [*common, reverse("progress:overview")],
+        "validator": [*common, reverse("progress:overview"), *workflow],
+        "director": [*common, *workflow],
+        "auditor": [
+            *common,
+            reverse("progress:overview"),
+            reverse("audit:search"),
+            reverse("audit:timeline", args=[contract.pk]),
+        ],
+        "admin": ["/", reverse("contracts:index"), detail],
+    }[role]
+
+
+def new_page(browser, live_server, username, viewport):  # noqa: F811
+    width, height = VIEWPORTS[viewport]
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", settings.DEMO_PASSWORD)
+    page.locator("button[type=submit]").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    return page
+
+
+def check_page(page, name, width):
+    """Assert the page fits, speaks French and passes axe; save its screenshot."""
+    problems = []
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    if scroll_width > width:
+        problems.append(f"{scroll_width} px wide for a {width} px viewport")
+    text = page.evaluate("document.body.innerText") + "\n" + page.title()
+    leftovers = sorted({match.group(0) for match in LEFTOVER_PATTERN.finditer(text)})
+    if leftovers:
+        problems.append(f"leftovers {leftovers}")
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = [
+        f"{violation['id']} ({violation['impact']}): "
+        + "; ".join(node["html"][:120] for node in violation["nodes"][:2])
+        for violation in Axe().run(page).response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+    if violations:
+        problems.append(f"axe {violations}")
+    page.screenshot(path=str(SCREENSHOTS / f"pages-{name}.png"), full_page=True)
+    return problems
+
+
+@pytest.fixture
+def pending_work(demo):  # noqa: F811
+    """Put work in every list: decisions, reports, a signature, a sent-back contract."""
+    contract = demo["contract"]
+    from django.contrib.auth import get_user_model
+
+    manager2 = get_user_model().objects.get(username="manager2")
+    artifacts = create_artifacts(contract=contract, preparer=manager2)
+    for nodes in (
+        [CreditDelegationFlow.approve, AmendmentFlow.approve, ContractApprovalFlow.approve],
+        [MilestoneReviewFlow.report],
+        [ContractApprovalFlow.sign],
+    ):
+        create_tasks(contract=contract, count=len(nodes), artifacts=artifacts, nodes=nodes)
+    return contract
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+@pytest.mark.parametrize(
+    "role", ["manager", "manager2", "validator", "director", "auditor", "admin"]
+)
+def test_every_page_of_the_role_fits_speaks_french_and_passes_axe(
+    role,
+    viewport,
+    pending_work,
+    browser,  # noqa: F811
+    live_server,
+):
+    width = VIEWPORTS[viewport][0]
+    page = new_page(browser, live_server, role, viewport)
+    assert page.url.rstrip("/") == live_server.url, "lands on « Mes actions »"
+    problems = {}
+    for path in pages_for(role, pending_work):
+        response = page.goto(live_server.url + path)
+        if response.status == 403:
+            continue  # not this role's page (the 403 page itself is checked below)
+        assert response.status == 200, (path, response.status)
+        name = f"{role}-{viewport}-{path.strip('/').replace('/', '-') or 'mes-actions'}"
+        if found := check_page(page, name, width):
+            problems[path] = found
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_the_validator_opens_a_decision_from_mes_actions_in_one_click(
+    viewport,
+    pending_work,
+    browser,  # noqa: F811
+    live_server,
+):
+    width = VIEWPORTS[viewport][0]
+    page = new_page(browser, live_server, "validator", viewport)
+    item = page.locator(".ars-task", has_text="Délégation de crédits FIR")
+    assert pending_work.reference in item.inner_text()
+    task = Task.objects.get(flow_task=CreditDelegationFlow.approve)
+    item.get_by_role("button", name="Traiter").click()
+    page.wait_for_url(lambda url: f"/{task.pk}/" in url and "/assign/" not in url)
+    page.wait_for_load_state("networkidle")
+    task.refresh_from_db()
+    assert task.status == STATUS.ASSIGNED
+    assert task.owner.username == "validator"
+    assert f"/{task.pk}/" in page.url
+    assert page.locator("form.vf-form").count() == 1
+    assert not check_page(page, f"validator-{viewport}-decision-form", width)
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_error_pages_fit_and_speak_french(
+    viewport,
+    demo,  # noqa: F811
+    browser,  # noqa: F811
+    live_server,
+):
+    width = VIEWPORTS[viewport][0]
+    anonymous = browser.new_context(
+        viewport={"width": width, "height": VIEWPORTS[viewport][1]}, locale="fr-FR"
+    ).new_page()
+    anonymous.goto(live_server.url + "/")
+    assert "/accounts/login/" in anonymous.url
+    assert not check_page(anonymous, f"anonymous-{viewport}-login", width)
+
+    director = new_page(browser, live_server, "director", viewport)
+    response = director.goto(live_server.url + reverse("audit:search"))
+    assert response.status == 403
+    assert "Accès refusé" in director.locator("body").inner_text()
+    assert not check_page(director, f"director-{viewport}-403", width)
