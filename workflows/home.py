@@ -116,7 +116,7 @@ def _row(task, user, today) -> Row:
         subject=subject,
         contract=process.contract,
         due_date=due_date,
-        is_late=due_date is not None and due_date < today,
+        is_late=process.milestone.is_late(today) if process.milestone_id else False,
         waiting_days=(timezone.localdate() - timezone.localtime(task.created).date()).days,
         amount=amount,
         mine=task.owner_id == user.pk,

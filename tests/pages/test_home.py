@@ -10,6 +10,7 @@ from viewflow.workflow.status import STATUS
 
 from benchmarks.builders import DECISION_NODES, create_artifacts, create_tasks
 from territories.access import Role
+from tests.territories.factories import TEST_PASSWORD
 from tests.workflows import scenarios
 from tests.workflows.helpers import client_for
 from workflows.flows import ContractApprovalFlow, CreditDelegationFlow, MilestoneReviewFlow
@@ -32,7 +33,7 @@ def test_logging_in_lands_on_my_actions(contract):
 
     client = Client()
     response = client.post(
-        reverse("login"), {"username": "validator", "password": "demo-ars-2025"}, follow=True
+        reverse("login"), {"username": "validator", "password": TEST_PASSWORD}, follow=True
     )
     assert response.redirect_chain[-1][0] == "/"
     assert "Mes actions" in response.content.decode()

@@ -43,7 +43,7 @@ class TestTheReadingLinks:
         [
             ("manager", ["Suivi de l'avancement", "Historique"]),
             ("auditor", ["Suivi de l'avancement", "Historique"]),
-            ("director2", ["Suivi de l'avancement"]),
+            ("director", ["Suivi de l'avancement"]),
         ],
     )
     def test_lead_to_progress_and_to_the_history_for_those_who_may_read_it(
@@ -65,7 +65,7 @@ class TestADraftContract:
         assert labels(response) == ["Soumettre pour approbation"]
         assert "Soumettre pour approbation" in response.content.decode()
 
-    @pytest.mark.parametrize("username", ["director2", "auditor", "validator"])
+    @pytest.mark.parametrize("username", ["director", "auditor", "validator"])
     def test_offers_nothing_to_the_other_roles(self, username):
         contract = scenarios.demo_contract()
         response = page(username, contract)

@@ -234,7 +234,7 @@ class TestTheWholeLifeOfTheDemoContract:
                 ["manager2@ars.invalid", "manager@ars.invalid"]
             ]
             complete(
-                client_for("director2"),
+                client_for("director"),
                 review,
                 MilestoneReviewFlow.report,
                 {"actual_value": "1", "comment": "ASTP en poste depuis le 1er décembre."},
@@ -264,7 +264,7 @@ class TestTheWholeLifeOfTheDemoContract:
                 client_for("manager"), ConsumptionClosingFlow.start, {"allocation": pet_2025.pk}
             )
             complete(
-                client_for("director2"),
+                client_for("director"),
                 closing,
                 ConsumptionClosingFlow.declare,
                 {"consumed_amount": "3000.00", "non_compliant_amount": "400.00", "comment": ""},

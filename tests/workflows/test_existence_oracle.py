@@ -33,6 +33,9 @@ def contract_page_urls(contract, missing: bool):
         "pk": MISSING if missing else contract.pk,
         "line_pk": MISSING if missing else line.pk,
         "milestone_pk": MISSING if missing else milestone.pk,
+        # The world files no document: a document id is missing in both cases (the download
+        # views' own scope tests are in tests/contracts/test_documents.py).
+        "document_pk": MISSING,
     }
     for prefix in ("contracts:", "progress:", "audit:"):
         for name, params in site_url_names(prefix):
