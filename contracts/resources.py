@@ -154,13 +154,3 @@ def render_dataset(dataset: tablib.Dataset, file_format: str) -> bytes:
     if isinstance(data, str):
         return ("\ufeff" + data).encode("utf-8")
     return data
-
-
-def read_dataset(content: bytes, file_format: str) -> tablib.Dataset:
-    """Return the first sheet (XLSX) or the rows (CSV, UTF-8, ``,`` or ``;``) of a file."""
-    if file_format == "xlsx":
-        return XLSX().create_dataset(content)
-    text = content.decode("utf-8-sig")
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    return tablib.import_set(text, format="csv", delimiter=delimiter)

@@ -340,3 +340,107 @@ class TestImportCommand:
                 "--wet-run",
                 stdout=io.StringIO(),
             )
+
+
+def line_3(contract, **overrides) -> bytes:
+    """Return a file whose line 3 (the second data line) carries ``overrides``."""
+    return csv_file([new_line(contract), new_line(contract, **{"code": "2.10", **overrides})])
+
+
+def xlsx_file(rows: list[dict]) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(list(rows[0]))
+    for row in rows:
+        sheet.append(list(row.values()))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def written(contract) -> tuple:
+    """Return what an import may write: the journal, the lines, allocations and milestones."""
+    return (
+        contract_snapshot(contract),
+        AuditEvent.objects.count(),
+        FundingLine.objects.count(),
+        YearlyAllocation.objects.count(),
+        Milestone.objects.count(),
+    )
+
+
+class TestAmountBounds:
+    @pytest.mark.parametrize("digits", [16, 31])
+    @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+    def test_an_amount_the_column_cannot_hold_is_refused_with_its_line(
+        self, contract, manager, digits, file_format
+    ):
+        amount = "9" * digits
+        rows = [new_line(contract), new_line(contract, code="2.10", montant_2025=amount)]
+        content = csv_file(rows) if file_format == "csv" else xlsx_file(rows)
+        before = written(contract)
+        report = run(contract, manager, "lines", file_format, content, dry_run=False)
+        assert report.errors == [
+            f"Ligne 3 : montant hors limites (montant_2025 : « {amount} » ; "
+            "au plus 999\u202f999\u202f999\u202f999,99 €)"
+        ]
+        assert written(contract) == before
+
+    def test_the_largest_amount_the_column_holds_is_read(self):
+        assert parse_amount("999 999 999 999,99") == D("999999999999.99")
+
+    @pytest.mark.parametrize(
+        ("text", "amount"), [("1 234,56", D("1234.56")), ("1\u00a0234,56 €", D("1234.56"))]
+    )
+    def test_french_forms_are_still_read(self, text, amount):
+        assert parse_amount(text) == amount
+
+    @pytest.mark.parametrize(
+        ("value", "expected"),
+        [
+            ("NaN", "n'est pas un montant"),
+            ("Infinity", "n'est pas un montant"),
+            (float("nan"), "n'est pas un montant"),
+            (float("inf"), "n'est pas un montant"),
+            (D("NaN"), "n'est pas un montant"),
+            (1e20, "hors limites"),
+            (10**40, "hors limites"),
+            ("-1", "négatif"),
+            ("1,001", "plus de deux décimales"),
+            ("0," + "0" * 40 + "1", "plus de deux décimales"),
+        ],
+    )
+    def test_what_is_not_a_cent_amount_is_refused(self, value, expected):
+        with pytest.raises(InvalidValue, match=expected):
+            parse_amount(value)
+
+    def test_an_indicator_value_is_bounded_too(self, contract, manager):
+        rows = csv_rows(export(contract, manager, "milestones", "csv"))
+        rows.append({**rows[0], "intitule": "Nouveau", "cible": "1" * 20})
+        report = run(contract, manager, "milestones", "csv", csv_file(rows), dry_run=True)
+        assert any(
+            error.startswith(f"Ligne {len(rows) + 1} : valeur hors limites")
+            for error in report.errors
+        ), report.errors
+
+    def test_a_code_longer_than_its_column_is_refused(self, contract, manager):
+        report = run(
+            contract, manager, "lines", "csv", line_3(contract, code="X" * 31), dry_run=True
+        )
+        assert report.errors == ["Ligne 3 : code : 31 caractères, au plus 30."]
+
+    def test_the_command_names_the_line_instead_of_failing(self, contract, manager, tmp_path):
+        from django.core.management import CommandError, call_command
+
+        path = tmp_path / "lignes.csv"
+        path.write_bytes(line_3(contract, montant_2025="1" * 31))
+        with pytest.raises(CommandError, match="Ligne 3 : montant hors limites"):
+            call_command(
+                "import_contract_data",
+                contract.reference,
+                str(path),
+                "--username",
+                manager.username,
+                "--wet-run",
+                stdout=io.StringIO(),
+            )
