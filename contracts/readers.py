@@ -59,14 +59,17 @@ def _count(number: int) -> str:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / MEGABYTE:.1f}".replace(".", ",").removesuffix(",0")
+    """Return ``size`` in Mo (« 10 Mo », « 12,5 Mo »), or in ko below one Mo."""
+    if size < MEGABYTE:
+        return f"{_count(size // 1024)} ko"
+    return f"{size / MEGABYTE:.1f}".replace(".", ",").removesuffix(",0") + " Mo"
 
 
 def check_file_size(size: int, limits: ImportLimits) -> None:
     """Refuse a file larger than the upload limit, before reading it."""
     if size > limits.max_file_bytes:
         raise FileRefused(
-            _("Le fichier dépasse %(limit)s Mo (limite) : il pèse %(size)s Mo.")
+            _("Le fichier dépasse %(limit)s (limite) : il pèse %(size)s.")
             % {"limit": _megabytes(limits.max_file_bytes), "size": _megabytes(size)}
         )
 
@@ -180,7 +183,7 @@ def _check_archive(content: bytes, limits: ImportLimits) -> None:
     if expanded > limits.max_uncompressed_bytes:
         raise FileRefused(
             _(
-                "Le fichier dépasse %(limit)s Mo une fois décompressé (limite) : il en occupe "
+                "Le fichier dépasse %(limit)s une fois décompressé (limite) : il en occupe "
                 "%(size)s ; réduisez-le à %(rows)s lignes et %(columns)s colonnes au plus."
             )
             % {
