@@ -13,13 +13,21 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 
-import openpyxl
 from django.conf import settings
 from django.utils.translation import gettext as _
-from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.stylesheet import apply_stylesheet
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.worksheet._reader import WorkSheetParser
+from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
 
 UTF8_BOM = b"\xef\xbb\xbf"
 MEGABYTE = 1024 * 1024
+_DIMENSION_TAG = f"{{{SHEET_MAIN_NS}}}dimension"
+_SHEET_DATA_TAG = f"{{{SHEET_MAIN_NS}}}sheetData"
+_FORMULA_TAG = f"{{{SHEET_MAIN_NS}}}f"
+_UNCOMPUTED_FORMULA = object()
 
 
 class FileRefused(ValueError):
@@ -88,23 +96,27 @@ class _SheetBuilder:
         self.limits = limits
         self.sheet = Sheet()
 
-    def add(self, line_number: int, cells: list) -> None:
+    def check(self, line_number: int, width: int) -> None:
+        """Refuse the file at the first line past the row limit or wider than allowed."""
         if line_number - 1 > self.limits.max_rows:
             raise _too_many_rows(
                 self.limits,
                 _("lecture arrêtée à la ligne %(line)s.") % {"line": _count(line_number)},
             )
-        while cells and cells[-1] in (None, ""):
-            cells.pop()
-        if len(cells) > self.limits.max_columns:
+        if width > self.limits.max_columns:
             raise FileRefused(
                 _("Ligne %(line)s : %(count)s colonnes, au-delà de la limite de %(limit)s.")
                 % {
                     "line": _count(line_number),
-                    "count": _count(len(cells)),
+                    "count": _count(width),
                     "limit": self.limits.max_columns,
                 }
             )
+
+    def add(self, line_number: int, cells: list) -> None:
+        while cells and cells[-1] in (None, ""):
+            cells.pop()
+        self.check(line_number, len(cells))
         if line_number == 1:
             self.sheet.headers = cells
             return
@@ -165,12 +177,6 @@ def _read_csv(content: bytes, limits: ImportLimits) -> Sheet:
 # XLSX ------------------------------------------------------------------------------------
 
 
-def _is_formula(value) -> bool:
-    return isinstance(value, ArrayFormula | DataTableFormula) or (
-        isinstance(value, str) and value.startswith("=")
-    )
-
-
 def _check_archive(content: bytes, limits: ImportLimits) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
@@ -195,55 +201,104 @@ def _check_archive(content: bytes, limits: ImportLimits) -> None:
         )
 
 
+class _CachedValueParser(WorkSheetParser):
+    """Read each cell's cached value, marking a formula saved without one.
+
+    A program that does not compute formulas saves them without a value: read as values
+    only, such a cell would look empty, and an amount would silently become zero.
+    """
+
+    def parse_cell(self, element):
+        cell = super().parse_cell(element)
+        if cell["value"] is None and element.find(_FORMULA_TAG) is not None:
+            cell["value"] = _UNCOMPUTED_FORMULA
+        return cell
+
+
+def _first_sheet(reader: ExcelReader) -> str:
+    """Return the path of the sheet the workbook opens on (the first one by default)."""
+    sheets = [
+        rel for _sheet, rel in reader.parser.find_sheets() if rel.target in reader.valid_files
+    ]
+    if not sheets:
+        raise FileRefused(_("Le classeur ne contient aucune feuille."))
+    active = reader.wb._active_sheet_index
+    rel = sheets[active] if 0 <= active < len(sheets) else sheets[0]
+    if "chartsheet" in rel.Type:
+        raise FileRefused(_("La feuille ouverte du classeur est un graphique, sans cellules."))
+    return rel.target
+
+
+def _declared_size(archive: zipfile.ZipFile, path: str) -> tuple[int, int]:
+    """Return the rows and columns the sheet declares, reading only up to its data."""
+    with archive.open(path) as source:
+        for _event, element in iterparse(source, events=("start",)):
+            if element.tag == _DIMENSION_TAG:
+                try:
+                    _min_col, _min_row, max_col, max_row = range_boundaries(element.get("ref"))
+                except (TypeError, ValueError):
+                    break
+                return max_row or 0, max_col or 0
+            if element.tag == _SHEET_DATA_TAG:
+                break
+    return 0, 0
+
+
 def _read_xlsx(content: bytes, limits: ImportLimits) -> Sheet:
     _check_archive(content, limits)
-    # Read twice in step: cached values, and formulas, since a formula saved without its
-    # value (by a program that does not compute) reads as an empty cell otherwise.
-    values_book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    formulas_book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    # openpyxl's own read-only worksheet scans the whole sheet when it declares no
+    # dimension (the 40 M-row file never finished): its parts are used without it.
+    reader = ExcelReader(io.BytesIO(content), read_only=True, data_only=True)
     try:
-        values_sheet, formulas_sheet = values_book.active, formulas_book.active
-        if not hasattr(values_sheet, "iter_rows"):
-            raise FileRefused(_("La première feuille du classeur ne contient pas de cellules."))
-        if (values_sheet.max_row or 0) - 1 > limits.max_rows:
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+        path = _first_sheet(reader)
+        declared_rows, declared_columns = _declared_size(reader.archive, path)
+        if declared_rows - 1 > limits.max_rows:
             raise _too_many_rows(
-                limits,
-                _("la feuille en déclare %(count)s.") % {"count": _count(values_sheet.max_row)},
+                limits, _("la feuille en déclare %(count)s.") % {"count": _count(declared_rows)}
             )
-        if (values_sheet.max_column or 0) > limits.max_columns:
+        if declared_columns > limits.max_columns:
             raise FileRefused(
                 _(
                     "Le fichier dépasse %(limit)s colonnes (limite) : la feuille en déclare %(count)s."
                 )
-                % {"limit": limits.max_columns, "count": _count(values_sheet.max_column)}
+                % {"limit": limits.max_columns, "count": _count(declared_columns)}
             )
-        # Declared dimensions passed; now neither stop at them nor pad to them.
-        values_sheet.reset_dimensions()
-        formulas_sheet.reset_dimensions()
         builder = _SheetBuilder(limits)
-        rows = zip(
-            values_sheet.iter_rows(values_only=True),
-            formulas_sheet.iter_rows(values_only=True),
-            strict=False,
-        )
-        for line_number, (values, formulas) in enumerate(rows, start=1):
-            cells = list(values)
-            for index, (value, formula) in enumerate(zip(cells, formulas, strict=False)):
-                if value is None and _is_formula(formula):
-                    cells[index] = ""
-                    builder.problem(
-                        line_number,
-                        _(
-                            "formule sans valeur calculée (colonne %(column)s), enregistrez "
-                            "le fichier dans Excel ou saisissez la valeur."
+        with reader.archive.open(path) as source:
+            parser = _CachedValueParser(
+                source,
+                reader.shared_strings,
+                data_only=True,
+                epoch=reader.wb.epoch,
+                date_formats=reader.wb._date_formats,
+                timedelta_formats=reader.wb._timedelta_formats,
+            )
+            # Declared dimensions passed; the lines are counted as they come all the same.
+            for line_number, parsed in parser.parse():
+                width = max((cell["column"] for cell in parsed), default=0)
+                builder.check(line_number, width)
+                cells = [None] * width
+                for cell in parsed:
+                    cells[cell["column"] - 1] = cell["value"]
+                for index, value in enumerate(cells):
+                    if value is _UNCOMPUTED_FORMULA:
+                        cells[index] = ""
+                        builder.problem(
+                            line_number,
+                            _(
+                                "formule sans valeur calculée (colonne %(column)s), enregistrez "
+                                "le fichier dans Excel ou saisissez la valeur."
+                            )
+                            % {"column": get_column_letter(index + 1)},
                         )
-                        % {"column": openpyxl.utils.get_column_letter(index + 1)},
-                    )
-            builder.add(line_number, cells)
+                builder.add(line_number, cells)
         return builder.sheet
     finally:
-        values_book.close()
-        formulas_book.close()
+        reader.archive.close()
 
 
 def read_sheet(content: bytes, file_format: str, limits: ImportLimits | None = None) -> Sheet:

@@ -109,6 +109,24 @@ class TestXlsxBounds:
         small = ImportLimits(**{**LIMITS.__dict__, "max_rows": 20})
         assert "lecture arrêtée à la ligne 22" in refusal(lying, "xlsx", small)
 
+    def test_stops_reading_at_the_first_line_past_the_limit(self):
+        # The XML is broken after line 20,001: reading it to the end would fail otherwise.
+        content = rewrite_sheet(
+            xlsx_bomb(20_000), lambda xml: xml.replace(b"</sheetData></worksheet>", b"<row><c>")
+        )
+        assert refusal(content, "xlsx") == (
+            "Le fichier dépasse 10 000 lignes (limite) : lecture arrêtée à la ligne 10 002."
+        )
+
+    def test_refuses_a_line_wider_than_allowed_whatever_the_sheet_declares(self):
+        content = rewrite_sheet(
+            xlsx([["axe", "code"], [1, "1.1"]]),
+            lambda xml: xml.replace(
+                b"</row></sheetData>", b'<c r="BZ2"><v>1</v></c></row></sheetData>'
+            ),
+        )
+        assert refusal(content, "xlsx") == "Ligne 2 : 78 colonnes, au-delà de la limite de 50."
+
     def test_refuses_a_sheet_declaring_too_many_columns(self):
         content = xlsx([["axe", *[f"c{n}" for n in range(60)]]])
         assert refusal(content, "xlsx") == (
