@@ -581,3 +581,41 @@ class TestImportViewRefusals:
         assert response.status_code == 400
         assert "Le fichier dépasse 1 ko (limite) : il pèse 2 ko." in response.content.decode()
         assert written(contract) == before
+
+
+class TestImportCommandBounds:
+    def test_a_file_over_the_size_limit_is_refused_before_it_is_read(
+        self, contract, manager, tmp_path, settings
+    ):
+        from django.core.management import CommandError, call_command
+
+        settings.CONTRACT_IMPORT_MAX_FILE_BYTES = 1024
+        path = tmp_path / "lignes.csv"
+        path.write_bytes(b"x" * 2048)
+        before = written(contract)
+        with pytest.raises(CommandError, match="Le fichier dépasse 1 ko \\(limite\\)"):
+            call_command(
+                "import_contract_data",
+                contract.reference,
+                str(path),
+                "--username",
+                manager.username,
+                "--wet-run",
+                stdout=io.StringIO(),
+            )
+        assert written(contract) == before
+
+    def test_a_zip_bomb_is_refused_naming_the_file_as_a_whole(self, contract, manager, tmp_path):
+        from django.core.management import CommandError, call_command
+
+        path = tmp_path / "lignes.xlsx"
+        path.write_bytes(xlsx_bomb(40_000_000))
+        with pytest.raises(CommandError, match="une fois décompressé \\(limite\\)"):
+            call_command(
+                "import_contract_data",
+                contract.reference,
+                str(path),
+                "--username",
+                manager.username,
+                stdout=io.StringIO(),
+            )
