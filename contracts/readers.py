@@ -40,6 +40,7 @@ class ImportLimits:
     max_uncompressed_bytes: int
     max_rows: int
     max_columns: int
+    max_shared_strings_bytes: int = 8 * 1024 * 1024
 
     @classmethod
     def from_settings(cls) -> "ImportLimits":
@@ -48,6 +49,7 @@ class ImportLimits:
             max_uncompressed_bytes=settings.CONTRACT_IMPORT_MAX_UNCOMPRESSED_BYTES,
             max_rows=settings.CONTRACT_IMPORT_MAX_ROWS,
             max_columns=settings.CONTRACT_IMPORT_MAX_COLUMNS,
+            max_shared_strings_bytes=settings.CONTRACT_IMPORT_MAX_SHARED_STRINGS_BYTES,
         )
 
 
@@ -198,6 +200,16 @@ def _check_archive(content: bytes, limits: ImportLimits) -> None:
                 "rows": _count(limits.max_rows),
                 "columns": limits.max_columns,
             }
+        )
+    # The shared-strings table is read whole, unlike the sheet: it gets its own bound.
+    texts = sum(m.file_size for m in members if m.filename.endswith("sharedStrings.xml"))
+    if texts > limits.max_shared_strings_bytes:
+        raise FileRefused(
+            _(
+                "Le fichier dépasse %(limit)s de textes distincts une fois décompressé "
+                "(limite) : il en contient %(size)s."
+            )
+            % {"limit": _megabytes(limits.max_shared_strings_bytes), "size": _megabytes(texts)}
         )
 
 

@@ -1,5 +1,6 @@
 import io
 import re
+import zipfile
 
 import openpyxl
 import pytest
@@ -87,6 +88,25 @@ class TestXlsxBounds:
         assert len(content) < 3 * 1024 * 1024
         message = refusal(content, "xlsx")
         assert message.startswith("Le fichier dépasse 64 Mo une fois décompressé (limite)")
+
+    def test_refuses_a_shared_strings_table_over_its_own_limit(self):
+        # openpyxl loads this table whole: 60 MB of texts took 600 MB and 85 s.
+        content = xlsx([["axe"], [1]])
+        with_texts = io.BytesIO()
+        with (
+            zipfile.ZipFile(io.BytesIO(content)) as source,
+            zipfile.ZipFile(with_texts, "w", zipfile.ZIP_DEFLATED) as target,
+        ):
+            for name in source.namelist():
+                target.writestr(name, source.read(name))
+            target.writestr(
+                "xl/sharedStrings.xml", b"<sst>" + b"<si><t>a</t></si>" * 70_000 + b"</sst>"
+            )
+        limits = ImportLimits(**{**LIMITS.__dict__, "max_shared_strings_bytes": 1024 * 1024})
+        assert refusal(with_texts.getvalue(), "xlsx", limits) == (
+            "Le fichier dépasse 1 Mo de textes distincts une fois décompressé (limite) : "
+            "il en contient 1,1 Mo."
+        )
 
     def test_refuses_a_sheet_declaring_too_many_rows(self):
         content = rewrite_sheet(
