@@ -11,6 +11,7 @@ from territories.models import Establishment
 
 from .imports import KINDS, InvalidValue, parse_amount
 from .models import Contract, FundingLine, StrategicAxis
+from .readers import FileRefused, ImportLimits, check_file_size
 from .schemes import REQUIRED_DETAILS, SchemeCode
 from .selectors import eligible_beneficiaries
 
@@ -168,6 +169,10 @@ class ImportForm(forms.Form):
         extension = upload.name.rsplit(".", 1)[-1].lower()
         if extension not in ("csv", "xlsx"):
             raise forms.ValidationError(_("Le fichier doit être au format CSV ou XLSX."))
+        try:
+            check_file_size(upload.size, ImportLimits.from_settings())
+        except FileRefused as error:
+            raise forms.ValidationError(str(error)) from error
         upload.file_format = extension
         return upload
 

@@ -8,10 +8,11 @@ writes. Line numbers are those of a spreadsheet: the header is line 1.
 
 import datetime
 import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import partial
 
 from django.db import transaction
@@ -24,7 +25,8 @@ from audit.journal import AuditAction, record_event
 from . import services
 from .exceptions import BusinessRuleError
 from .models import Contract, ContractStatus, FundingLine, Milestone, StrategicAxis
-from .money import ZERO
+from .money import CENT, MAX_AMOUNT, MONEY_DECIMAL_PLACES, ZERO, format_euros
+from .readers import FileRefused, Sheet, read_sheet
 from .resources import (
     AMOUNT_COLUMN_PREFIX,
     FILE_FORMATS,
@@ -33,7 +35,6 @@ from .resources import (
     MILESTONE_READ_ONLY_COLUMNS,
     beneficiary_key,
     contract_dataset,
-    read_dataset,
     render_dataset,
     restore_cell,
 )
@@ -52,6 +53,17 @@ class InvalidValue(ValueError):
     """A cell that cannot be read; the message is in French."""
 
 
+class AmountOutOfBounds(InvalidValue):
+    """An amount larger than the money column holds (numeric(14, 2))."""
+
+    def __init__(self, value: str):
+        self.value = value
+        super().__init__(
+            _("montant hors limites (« %(value)s » : au plus %(max)s)")
+            % {"value": value, "max": format_euros(MAX_AMOUNT)}
+        )
+
+
 class RowStatus(TextChoices):
     CREATED = "CREATED", gettext_lazy("créée")
     UPDATED = "UPDATED", gettext_lazy("modifiée")
@@ -62,53 +74,72 @@ class RowStatus(TextChoices):
 # Cell parsing ----------------------------------------------------------------------------
 
 
+def _shown(value, limit: int = 40) -> str:
+    text = str(value).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _number_in(value) -> Decimal:
+    """Return the exact number written in a cell, never rounded (``InvalidValue`` if none)."""
+    if isinstance(value, bool):
+        raise InvalidValue(_("« %(value)s » n'est pas un montant.") % {"value": value})
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, Decimal) and value.is_finite():
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        # A spreadsheet number arrives as a float: its repr is the shortest exact text.
+        return Decimal(repr(value))
+    text = _SPACES.sub("", str(value)).removesuffix("€").replace("EUR", "")
+    if "," in text and "." in text:
+        decimal_mark = "," if text.rfind(",") > text.rfind(".") else "."
+        thousands_mark = "." if decimal_mark == "," else ","
+        text = text.replace(thousands_mark, "")
+    text = text.replace(",", ".")
+    # No exponent, NaN or Infinity: digits only, so ``Decimal`` below cannot fail.
+    if not re.fullmatch(r"[+-]?\d+(\.\d+)?", text):
+        raise InvalidValue(
+            _("« %(value)s » n'est pas un montant décimal (exemple : 12 000,50).")
+            % {"value": _shown(value)}
+        )
+    return Decimal(text)
+
+
 def parse_amount(value) -> Decimal | None:
     """Return the amount written in a cell, or ``None`` if the cell is empty.
 
     Accepts ``12000.50``, ``12000,50``, ``12 000,50``, ``12.000,50`` and ``12 000,50 €``;
     a spreadsheet number is read through its shortest text form. Refuses more than two
-    decimals, a negative amount and anything that is not a number.
+    decimals, a negative amount, an amount the money column cannot hold (``AmountOutOfBounds``)
+    and anything that is not a number.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, bool):
-        raise InvalidValue(_("« %(value)s » n'est pas un montant.") % {"value": value})
-    if isinstance(value, Decimal | int):
-        amount = Decimal(value)
-    else:
-        # A spreadsheet number arrives as a float: its repr is the shortest exact text.
-        text = _SPACES.sub("", str(value)).removesuffix("€").replace("EUR", "")
-        if "," in text and "." in text:
-            decimal_mark = "," if text.rfind(",") > text.rfind(".") else "."
-            thousands_mark = "." if decimal_mark == "," else ","
-            text = text.replace(thousands_mark, "")
-        text = text.replace(",", ".")
-        if not re.fullmatch(r"[+-]?\d+(\.\d+)?", text):
-            raise InvalidValue(
-                _("« %(value)s » n'est pas un montant décimal (exemple : 12 000,50).")
-                % {"value": value}
-            )
-        try:
-            amount = Decimal(text)
-        except InvalidOperation as error:
-            raise InvalidValue(
-                _("« %(value)s » n'est pas un montant décimal.") % {"value": value}
-            ) from error
-    if amount.as_tuple().exponent < -2:
+    amount = _number_in(value)
+    # Checked before any rounding: ``quantize`` fails past 28 digits, the database past 14.
+    if abs(amount) > MAX_AMOUNT:
+        raise AmountOutOfBounds(_shown(value))
+    if amount.as_tuple().exponent < -MONEY_DECIMAL_PLACES:
         raise InvalidValue(
             _("« %(value)s » a plus de deux décimales : un montant s'exprime au centime.")
-            % {"value": value}
+            % {"value": _shown(value)}
         )
     if amount < 0:
         raise InvalidValue(
-            _("« %(value)s » : un montant ne peut pas être négatif.") % {"value": value}
+            _("« %(value)s » : un montant ne peut pas être négatif.") % {"value": _shown(value)}
         )
-    return amount.quantize(Decimal("0.01"))
+    return amount.quantize(CENT)
 
 
 def parse_decimal(value) -> Decimal | None:
-    """Return a non-money number (indicator value), same reading rules as amounts."""
-    return parse_amount(value)
+    """Return a non-money number (indicator value), same reading rules and bounds as amounts."""
+    try:
+        return parse_amount(value)
+    except AmountOutOfBounds as error:
+        raise InvalidValue(
+            _("valeur hors limites (« %(value)s » : au plus %(max)s)")
+            % {"value": error.value, "max": format_euros(MAX_AMOUNT).removesuffix(" €")}
+        ) from error
 
 
 def parse_date(value) -> datetime.date | None:
@@ -239,19 +270,40 @@ class _PlannedRow:
     order: Decimal = ZERO
 
 
-def _rows(dataset) -> list[tuple[int, dict]]:
-    headers = [_cell_text(restore_cell(header)) for header in dataset.headers or []]
+def _rows(sheet: Sheet) -> list[tuple[int, dict]]:
+    headers = [_cell_text(restore_cell(header)) for header in sheet.headers]
     rows = []
-    for index, raw in enumerate(dataset, start=2):
-        values = {header: restore_cell(cell) for header, cell in zip(headers, raw, strict=False)}
-        if all(_cell_text(value) == "" for value in values.values()):
+    for line_number, cells in sheet.rows:
+        values = {header: restore_cell(cell) for header, cell in zip(headers, cells, strict=False)}
+        if line_number not in sheet.problems and all(
+            _cell_text(value) == "" for value in values.values()
+        ):
             continue
-        rows.append((index, values))
+        rows.append((line_number, values))
     return rows
 
 
-def _check_headers(dataset, required: list[str], optional: list[str], report) -> list[str]:
-    headers = [_cell_text(restore_cell(header)) for header in dataset.headers or []]
+def _check_read(sheet: Sheet, line_number: int) -> None:
+    """Refuse a line whose cells could not be read faithfully (see ``contracts.readers``)."""
+    problems = sheet.problems.get(line_number)
+    if problems:
+        raise InvalidValue(" ; ".join(problems))
+
+
+def _text(values: dict, column: str, model, field_name: str) -> str:
+    """Return the text of a cell, refused when longer than its database column."""
+    text = _cell_text(values.get(column))
+    limit = model._meta.get_field(field_name).max_length
+    if len(text) > limit:
+        raise InvalidValue(
+            _("%(column)s : %(length)s caractères, au plus %(limit)s.")
+            % {"column": column, "length": len(text), "limit": limit}
+        )
+    return text
+
+
+def _check_headers(sheet: Sheet, required: list[str], optional: list[str], report) -> list[str]:
+    headers = [_cell_text(restore_cell(header)) for header in sheet.headers]
     missing = [column for column in required if column not in headers]
     if missing:
         report.file_errors.append(
@@ -290,8 +342,8 @@ def _beneficiaries(contract: Contract) -> dict[str, list]:
     return by_key
 
 
-def _plan_line_rows(*, actor, contract, dataset, report) -> list[_PlannedRow]:
-    headers = _check_headers(dataset, LINE_COLUMNS, [], report)
+def _plan_line_rows(*, actor, contract, sheet, report) -> list[_PlannedRow]:
+    headers = _check_headers(sheet, LINE_COLUMNS, [], report)
     year_columns: dict[str, int] = {}
     for header in headers:
         if header.startswith(AMOUNT_COLUMN_PREFIX):
@@ -313,12 +365,14 @@ def _plan_line_rows(*, actor, contract, dataset, report) -> list[_PlannedRow]:
     }
     seen: set[tuple[int, str]] = set()
     planned = []
-    for line_number, values in _rows(dataset):
+    for line_number, values in _rows(sheet):
         code = _cell_text(values.get("code"))
         result = RowResult(line_number=line_number, key=_("ligne %(code)s") % {"code": code})
         report.rows.append(result)
         try:
+            _check_read(sheet, line_number)
             axis = _axis_of(values, axes)
+            code = _text(values, "code", FundingLine, "code")
             if not code:
                 raise InvalidValue(_("le code de la ligne est obligatoire."))
             if (axis.pk, code) in seen:
@@ -333,7 +387,7 @@ def _plan_line_rows(*, actor, contract, dataset, report) -> list[_PlannedRow]:
                     _("dispositif « %(scheme)s » inconnu (attendu : %(schemes)s).")
                     % {"scheme": scheme, "schemes": ", ".join(SchemeCode.values)}
                 )
-            label = _cell_text(values.get("libelle"))
+            label = _text(values, "libelle", FundingLine, "label")
             if not label:
                 raise InvalidValue(_("le libellé de la ligne est obligatoire."))
             key = _cell_text(values.get("beneficiaire"))
@@ -355,6 +409,15 @@ def _plan_line_rows(*, actor, contract, dataset, report) -> list[_PlannedRow]:
             for column, year in year_columns.items():
                 try:
                     amount = parse_amount(values.get(column))
+                except AmountOutOfBounds as error:
+                    raise InvalidValue(
+                        _("montant hors limites (%(column)s : « %(value)s » ; au plus %(max)s)")
+                        % {
+                            "column": column,
+                            "value": error.value,
+                            "max": format_euros(MAX_AMOUNT),
+                        }
+                    ) from error
                 except InvalidValue as error:
                     raise InvalidValue(f"{column} : {error}") from error
                 if amount is None:
@@ -467,8 +530,8 @@ def _plan_line_rows(*, actor, contract, dataset, report) -> list[_PlannedRow]:
     return planned
 
 
-def _plan_milestone_rows(*, actor, contract, dataset, report) -> list[_PlannedRow]:
-    _check_headers(dataset, MILESTONE_COLUMNS, MILESTONE_READ_ONLY_COLUMNS, report)
+def _plan_milestone_rows(*, actor, contract, sheet, report) -> list[_PlannedRow]:
+    _check_headers(sheet, MILESTONE_COLUMNS, MILESTONE_READ_ONLY_COLUMNS, report)
     axes = {axis.number: axis for axis in contract.axes.all()}
     existing = {
         (milestone.axis_id, milestone.title): milestone
@@ -476,12 +539,14 @@ def _plan_milestone_rows(*, actor, contract, dataset, report) -> list[_PlannedRo
     }
     seen: set[tuple[int, str]] = set()
     planned = []
-    for line_number, values in _rows(dataset):
+    for line_number, values in _rows(sheet):
         title = _cell_text(values.get("intitule"))
         result = RowResult(line_number=line_number, key=_("jalon « %(title)s »") % {"title": title})
         report.rows.append(result)
         try:
+            _check_read(sheet, line_number)
             axis = _axis_of(values, axes)
+            title = _text(values, "intitule", Milestone, "title")
             if not title:
                 raise InvalidValue(_("l'intitulé du jalon est obligatoire."))
             if (axis.pk, title) in seen:
@@ -490,10 +555,10 @@ def _plan_milestone_rows(*, actor, contract, dataset, report) -> list[_PlannedRo
             due_date = parse_date(values.get("echeance"))
             if due_date is None:
                 raise InvalidValue(_("l'échéance est obligatoire."))
-            indicator = _cell_text(values.get("indicateur"))
+            indicator = _text(values, "indicateur", Milestone, "indicator_label")
             if not indicator:
                 raise InvalidValue(_("l'indicateur est obligatoire."))
-            unit = _cell_text(values.get("unite"))
+            unit = _text(values, "unite", Milestone, "indicator_unit")
             baseline = parse_decimal(values.get("valeur_reference")) or ZERO
             target = parse_decimal(values.get("cible"))
             if target is None:
@@ -571,7 +636,10 @@ def import_contract_file(
         report.file_errors.append(_("Format de fichier non pris en charge : %s.") % file_format)
         return report
     try:
-        dataset = read_dataset(content, file_format)
+        sheet = read_sheet(content, file_format)
+    except FileRefused as error:
+        report.file_errors.append(str(error))
+        return report
     except Exception as error:  # noqa: BLE001 - any unreadable file is one user error
         report.file_errors.append(
             _("Fichier illisible au format %(format)s : %(error)s")
@@ -590,7 +658,7 @@ def import_contract_file(
             )
             return report
         plan = _plan_line_rows if kind == "lines" else _plan_milestone_rows
-        planned = plan(actor=actor, contract=contract, dataset=dataset, report=report)
+        planned = plan(actor=actor, contract=contract, sheet=sheet, report=report)
         for row in planned:
             try:
                 with transaction.atomic():

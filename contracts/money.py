@@ -9,6 +9,10 @@ from django.utils.formats import number_format
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+# The one money column: numeric(14, 2) in PostgreSQL.
+MONEY_MAX_DIGITS = 14
+MONEY_DECIMAL_PLACES = 2
+MAX_AMOUNT = Decimal(10) ** (MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES) - CENT
 
 
 def round_cents(amount: Decimal | int | str) -> Decimal:
@@ -42,8 +46,8 @@ class MoneyField(models.DecimalField):
     """The one definition of a money column: euros, 14 digits, 2 decimals."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_digits", 14)
-        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("max_digits", MONEY_MAX_DIGITS)
+        kwargs.setdefault("decimal_places", MONEY_DECIMAL_PLACES)
         super().__init__(*args, **kwargs)
 
     def deconstruct(self):

@@ -1,8 +1,8 @@
 """The columns of a contract's funding lines and milestones in CSV and XLSX files.
 
 One resource per kind of row; the same column names are read back by ``contracts.imports``.
-Every exported cell goes through ``neutralise_cell`` so that no spreadsheet runs it as a
-formula (OWASP "CSV injection"); ``restore_cell`` undoes it on import.
+Every exported cell goes through ``audit.spreadsheet.neutralise_cell`` so that no
+spreadsheet runs it as a formula; ``restore_cell`` undoes it on import.
 """
 
 import json
@@ -14,11 +14,11 @@ from import_export import resources
 from import_export.fields import Field
 from import_export.formats.base_formats import CSV, XLSX
 
+from audit.spreadsheet import neutralise_cell, neutralise_dataset, restore_cell
+
 from .models import Contract, FundingLine, Milestone
 
-# Characters that make a spreadsheet read a cell as a formula (or split it, for tab/CR).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-NEUTRALISING_PREFIX = "'"
+__all__ = ["neutralise_cell", "neutralise_dataset", "restore_cell"]
 
 FILE_FORMATS = {"csv": CSV, "xlsx": XLSX}
 
@@ -44,36 +44,6 @@ MILESTONE_COLUMNS = [
 ]
 # Exported for reading; ignored on import (they change through the milestone review).
 MILESTONE_READ_ONLY_COLUMNS = ["valeur_atteinte", "statut"]
-
-
-def neutralise_cell(value):
-    """Return ``value`` as exported text, a quote put before any formula-looking start."""
-    if value is None:
-        return ""
-    text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return NEUTRALISING_PREFIX + text
-    return text
-
-
-def restore_cell(value):
-    """Undo ``neutralise_cell`` on an imported cell; other values are returned unchanged."""
-    if (
-        isinstance(value, str)
-        and len(value) > 1
-        and value[0] == NEUTRALISING_PREFIX
-        and value[1:].startswith(FORMULA_PREFIXES)
-    ):
-        return value[1:]
-    return value
-
-
-def neutralise_dataset(dataset: tablib.Dataset) -> tablib.Dataset:
-    """Return a copy of ``dataset`` whose every cell, headers included, is neutralised."""
-    neutralised = tablib.Dataset(headers=[neutralise_cell(h) for h in dataset.headers or []])
-    for row in dataset:
-        neutralised.append([neutralise_cell(cell) for cell in row])
-    return neutralised
 
 
 def amount_column(year: int) -> str:
@@ -184,13 +154,3 @@ def render_dataset(dataset: tablib.Dataset, file_format: str) -> bytes:
     if isinstance(data, str):
         return ("\ufeff" + data).encode("utf-8")
     return data
-
-
-def read_dataset(content: bytes, file_format: str) -> tablib.Dataset:
-    """Return the first sheet (XLSX) or the rows (CSV, UTF-8, ``,`` or ``;``) of a file."""
-    if file_format == "xlsx":
-        return XLSX().create_dataset(content)
-    text = content.decode("utf-8-sig")
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    return tablib.import_set(text, format="csv", delimiter=delimiter)

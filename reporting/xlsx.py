@@ -13,8 +13,8 @@ from io import BytesIO
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from audit.spreadsheet import neutralise_cell
 from contracts.models import Milestone, YearlyAllocation
-from contracts.resources import neutralise_cell
 from contracts.selectors import MoneyFigures
 
 from .selectors import (
@@ -45,7 +45,7 @@ MILESTONE_HEADERS = [
 def _cell(value):
     if isinstance(value, Decimal | int | float | datetime.date) or value is None:
         return value
-    return neutralise_cell(value)
+    return neutralise_cell(str(value))
 
 
 def _money(figures: MoneyFigures | None) -> list:

@@ -1,11 +1,11 @@
 """Import and export of the territory as spreadsheets (django-import-export)."""
 
-import re
-
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources
 from import_export.widgets import ForeignKeyWidget, Widget
+
+from audit.spreadsheet import neutralise_cell
 
 from .models import (
     Establishment,
@@ -16,10 +16,6 @@ from .models import (
 )
 from .validators import is_valid_finess, normalize_identifier
 
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-# A signed number or phone number is no formula a spreadsheet could abuse.
-HARMLESS_NUMBER = re.compile(r"^[+-]?[\d\s.,]+$")
 ROLE_ALIASES = {
     **{role.value.lower(): role.value for role in MembershipRole},
     **{str(role.label).lower(): role.value for role in MembershipRole},
@@ -31,26 +27,11 @@ ROLE_ALIASES = {
 }
 
 
-def neutralise_formula(value):
-    """Return ``value`` prefixed with a quote when a spreadsheet would read it as a formula.
-
-    django-import-export's own escaping only strips a leading « = »: « +cmd|… », « -… »
-    and « @… » still run, hence this stricter rule (OWASP, CSV injection).
-    """
-    if (
-        isinstance(value, str)
-        and value.startswith(FORMULA_PREFIXES)
-        and not HARMLESS_NUMBER.match(value)
-    ):
-        return "'" + value
-    return value
-
-
 class FormulaSafeResource(resources.ModelResource):
     """Export every cell neutralised against spreadsheet formulas."""
 
     def export_field(self, field, instance, **kwargs):
-        return neutralise_formula(super().export_field(field, instance, **kwargs))
+        return neutralise_cell(super().export_field(field, instance, **kwargs))
 
 
 class RoleWidget(Widget):

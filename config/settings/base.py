@@ -179,6 +179,16 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # Cells starting with =, +, -, @ are neutralised so no spreadsheet runs them.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
+# Contract data imports (contracts/readers.py): each bound is checked before the work it
+# protects. A 10,000-line, 50-column sheet is about 20 MB of XML once unzipped.
+CONTRACT_IMPORT_MAX_FILE_BYTES = 10 * 1024 * 1024
+CONTRACT_IMPORT_MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024
+# openpyxl loads an XLSX's shared-strings table whole (about 170 bytes of memory per text);
+# 8 MB holds far more distinct texts than 10,000 lines carry.
+CONTRACT_IMPORT_MAX_SHARED_STRINGS_BYTES = 8 * 1024 * 1024
+CONTRACT_IMPORT_MAX_ROWS = 10_000
+CONTRACT_IMPORT_MAX_COLUMNS = 50
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

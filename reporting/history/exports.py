@@ -9,8 +9,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from audit.journal import AuditAction, record_event
+from audit.spreadsheet import neutralise_dataset
 from contracts.imports import CONTENT_TYPES
-from contracts.resources import neutralise_dataset, render_dataset
+from contracts.resources import render_dataset
 
 from .selectors import TimelineFilters, as_entries, contract_timeline
 

@@ -1,13 +1,16 @@
 import csv
 import io
+import re
 from decimal import Decimal
 
 import openpyxl
 import pytest
 import tablib
 from django.urls import reverse
+from django.utils.html import escape
 
 from audit.journal import AuditAction, AuditEvent
+from benchmarks.spreadsheets import xlsx_bomb
 from contracts.imports import (
     InvalidValue,
     RowStatus,
@@ -342,5 +345,281 @@ class TestImportCommand:
                 "--username",
                 manager.username,
                 "--wet-run",
+                stdout=io.StringIO(),
+            )
+
+
+def line_3(contract, **overrides) -> bytes:
+    """Return a file whose line 3 (the second data line) carries ``overrides``."""
+    return csv_file([new_line(contract), new_line(contract, **{"code": "2.10", **overrides})])
+
+
+def xlsx_file(rows: list[dict]) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(list(rows[0]))
+    for row in rows:
+        sheet.append(list(row.values()))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def written(contract) -> tuple:
+    """Return what an import may write: the journal, the lines, allocations and milestones."""
+    return (
+        contract_snapshot(contract),
+        AuditEvent.objects.count(),
+        FundingLine.objects.count(),
+        YearlyAllocation.objects.count(),
+        Milestone.objects.count(),
+    )
+
+
+class TestAmountBounds:
+    @pytest.mark.parametrize("digits", [16, 31])
+    @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+    def test_an_amount_the_column_cannot_hold_is_refused_with_its_line(
+        self, contract, manager, digits, file_format
+    ):
+        amount = "9" * digits
+        rows = [new_line(contract), new_line(contract, code="2.10", montant_2025=amount)]
+        content = csv_file(rows) if file_format == "csv" else xlsx_file(rows)
+        before = written(contract)
+        report = run(contract, manager, "lines", file_format, content, dry_run=False)
+        assert report.errors == [
+            f"Ligne 3 : montant hors limites (montant_2025 : « {amount} » ; "
+            "au plus 999\u202f999\u202f999\u202f999,99 €)"
+        ]
+        assert written(contract) == before
+
+    def test_the_largest_amount_the_column_holds_is_read(self):
+        assert parse_amount("999 999 999 999,99") == D("999999999999.99")
+
+    @pytest.mark.parametrize(
+        ("text", "amount"), [("1 234,56", D("1234.56")), ("1\u00a0234,56 €", D("1234.56"))]
+    )
+    def test_french_forms_are_still_read(self, text, amount):
+        assert parse_amount(text) == amount
+
+    @pytest.mark.parametrize(
+        ("value", "expected"),
+        [
+            ("NaN", "n'est pas un montant"),
+            ("Infinity", "n'est pas un montant"),
+            (float("nan"), "n'est pas un montant"),
+            (float("inf"), "n'est pas un montant"),
+            (D("NaN"), "n'est pas un montant"),
+            (1e20, "hors limites"),
+            (10**40, "hors limites"),
+            ("-1", "négatif"),
+            ("1,001", "plus de deux décimales"),
+            ("0," + "0" * 40 + "1", "plus de deux décimales"),
+        ],
+    )
+    def test_what_is_not_a_cent_amount_is_refused(self, value, expected):
+        with pytest.raises(InvalidValue, match=expected):
+            parse_amount(value)
+
+    def test_an_indicator_value_is_bounded_too(self, contract, manager):
+        rows = csv_rows(export(contract, manager, "milestones", "csv"))
+        rows.append({**rows[0], "intitule": "Nouveau", "cible": "1" * 20})
+        report = run(contract, manager, "milestones", "csv", csv_file(rows), dry_run=True)
+        assert any(
+            error.startswith(f"Ligne {len(rows) + 1} : valeur hors limites")
+            for error in report.errors
+        ), report.errors
+
+    def test_a_code_longer_than_its_column_is_refused(self, contract, manager):
+        report = run(
+            contract, manager, "lines", "csv", line_3(contract, code="X" * 31), dry_run=True
+        )
+        assert report.errors == ["Ligne 3 : code : 31 caractères, au plus 30."]
+
+    def test_the_command_names_the_line_instead_of_failing(self, contract, manager, tmp_path):
+        from django.core.management import CommandError, call_command
+
+        path = tmp_path / "lignes.csv"
+        path.write_bytes(line_3(contract, montant_2025="1" * 31))
+        with pytest.raises(CommandError, match="Ligne 3 : montant hors limites"):
+            call_command(
+                "import_contract_data",
+                contract.reference,
+                str(path),
+                "--username",
+                manager.username,
+                "--wet-run",
+                stdout=io.StringIO(),
+            )
+
+
+class TestFileReading:
+    def test_a_windows_1252_csv_from_french_excel_is_imported(self, contract, manager):
+        row = new_line(contract, libelle="Équipe médicale – internes", montant_2025="12 000,50 €")
+        text = ";".join(row) + "\r\n" + ";".join(row.values()) + "\r\n"
+        report = run(contract, manager, "lines", "csv", text.encode("cp1252"), dry_run=False)
+        assert report.written, report.errors
+        line = FundingLine.objects.get(code="2.9")
+        assert line.label == "Équipe médicale – internes"
+        assert line.allocations.get(year=2025).allocated_amount == D("12000.50")
+
+    def test_a_formula_without_its_value_refuses_its_line(self, contract, manager):
+        rows = [new_line(contract), new_line(contract, code="2.10", montant_2025="=1000+1")]
+        before = written(contract)
+        report = run(contract, manager, "lines", "xlsx", xlsx_file(rows), dry_run=False)
+        assert report.errors == [
+            "Ligne 3 : formule sans valeur calculée (colonne H), enregistrez le fichier dans "
+            "Excel ou saisissez la valeur."
+        ]
+        assert written(contract) == before
+
+    def test_a_file_past_the_row_limit_is_refused_as_a_whole(self, contract, manager):
+        rows = [new_line(contract, code=f"2.{n}") for n in range(10_001)]
+        report = run(contract, manager, "lines", "csv", csv_file(rows), dry_run=True)
+        assert [error.replace("\u202f", " ") for error in report.errors] == [
+            "Le fichier dépasse 10 000 lignes (limite) : lecture arrêtée à la ligne 10 002."
+        ]
+        assert report.rows == []
+
+
+def bad_inputs(contract) -> dict[str, tuple[str, bytes, str]]:
+    """Return, per case, a file name, its content and the French refusal the page shows."""
+    return {
+        "16 digits": (
+            "lignes.csv",
+            line_3(contract, montant_2025="9" * 16),
+            "Ligne 3 : montant hors limites",
+        ),
+        "31 digits": (
+            "lignes.csv",
+            line_3(contract, montant_2025="9" * 31),
+            "Ligne 3 : montant hors limites",
+        ),
+        "neither encoding": (
+            "lignes.csv",
+            # 0x81 is undefined in Windows-1252 and cannot start a UTF-8 character.
+            line_3(contract) + b"\x81\n",
+            "ni en UTF-8 ni en Windows-1252",
+        ),
+        "uncomputed formula": (
+            "lignes.xlsx",
+            xlsx_file([new_line(contract), new_line(contract, code="2.10", montant_2025="=1+1")]),
+            "Ligne 3 : formule sans valeur calculée",
+        ),
+        "zip bomb": ("lignes.xlsx", xlsx_bomb(40_000_000), "une fois décompressé (limite)"),
+        "too many rows": (
+            "lignes.csv",
+            csv_file([new_line(contract, code=f"2.{n}") for n in range(10_001)]),
+            "lecture arrêtée à la ligne 10\u202f002",
+        ),
+        "not a workbook": ("lignes.xlsx", b"axe;code\n", "n'est pas un classeur XLSX"),
+        "too long a code": (
+            "lignes.csv",
+            line_3(contract, code="X" * 31),
+            "Ligne 3 : code : 31 caractères, au plus 30.",
+        ),
+    }
+
+
+class TestImportViewRefusals:
+    @pytest.mark.parametrize(
+        "case",
+        [
+            "16 digits",
+            "31 digits",
+            "neither encoding",
+            "uncomputed formula",
+            "zip bomb",
+            "too many rows",
+            "not a workbook",
+            "too long a code",
+        ],
+    )
+    def test_a_bad_file_is_refused_on_the_page_naming_its_line(
+        self, client, contract, manager, case
+    ):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        name, content, expected = bad_inputs(contract)[case]
+        client.force_login(manager)
+        before = written(contract)
+        response = client.post(
+            reverse("contracts:import", args=[contract.pk]),
+            {"kind": "lines", "wet_run": "on", "file": SimpleUploadedFile(name, content)},
+        )
+        # A refused form answers 400 (the project's rule for Turbo), never 500.
+        assert response.status_code == 400
+        page = response.content.decode()
+        assert "rien n'a été enregistré" in page
+        assert escape(expected) in page
+        assert written(contract) == before
+        # The form keeps what was chosen.
+        assert re.search(r'<option value="lines" selected>', page)
+        assert re.search(r'name="wet_run"[^>]*checked', page)
+
+    def test_the_form_keeps_the_milestones_and_the_dry_run(self, client, contract, manager):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        client.force_login(manager)
+        response = client.post(
+            reverse("contracts:import", args=[contract.pk]),
+            {"kind": "milestones", "file": SimpleUploadedFile("jalons.xlsx", b"pas un zip")},
+        )
+        assert response.status_code == 400
+        page = response.content.decode()
+        assert re.search(r'<option value="milestones" selected>', page)
+        assert not re.search(r'name="wet_run"[^>]*checked', page)
+
+    def test_a_file_over_the_size_limit_is_refused_before_it_is_read(
+        self, client, contract, manager, settings
+    ):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        settings.CONTRACT_IMPORT_MAX_FILE_BYTES = 1024
+        client.force_login(manager)
+        before = written(contract)
+        response = client.post(
+            reverse("contracts:import", args=[contract.pk]),
+            {"kind": "lines", "file": SimpleUploadedFile("lignes.csv", b"x" * 2048)},
+        )
+        assert response.status_code == 400
+        assert "Le fichier dépasse 1 ko (limite) : il pèse 2 ko." in response.content.decode()
+        assert written(contract) == before
+
+
+class TestImportCommandBounds:
+    def test_a_file_over_the_size_limit_is_refused_before_it_is_read(
+        self, contract, manager, tmp_path, settings
+    ):
+        from django.core.management import CommandError, call_command
+
+        settings.CONTRACT_IMPORT_MAX_FILE_BYTES = 1024
+        path = tmp_path / "lignes.csv"
+        path.write_bytes(b"x" * 2048)
+        before = written(contract)
+        with pytest.raises(CommandError, match="Le fichier dépasse 1 ko \\(limite\\)"):
+            call_command(
+                "import_contract_data",
+                contract.reference,
+                str(path),
+                "--username",
+                manager.username,
+                "--wet-run",
+                stdout=io.StringIO(),
+            )
+        assert written(contract) == before
+
+    def test_a_zip_bomb_is_refused_naming_the_file_as_a_whole(self, contract, manager, tmp_path):
+        from django.core.management import CommandError, call_command
+
+        path = tmp_path / "lignes.xlsx"
+        path.write_bytes(xlsx_bomb(40_000_000))
+        with pytest.raises(CommandError, match="une fois décompressé \\(limite\\)"):
+            call_command(
+                "import_contract_data",
+                contract.reference,
+                str(path),
+                "--username",
+                manager.username,
                 stdout=io.StringIO(),
             )

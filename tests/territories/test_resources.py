@@ -3,11 +3,11 @@ import tablib
 from django.conf import settings
 from import_export.formats.base_formats import CSV, XLSX
 
+from audit.spreadsheet import neutralise_cell
 from territories.models import HospitalGroupMembership, MembershipRole
 from territories.resources import (
     EstablishmentResource,
     HospitalGroupMembershipResource,
-    neutralise_formula,
 )
 
 from .factories import EstablishmentFactory, HospitalGroupFactory, LegalEntityFactory
@@ -30,10 +30,11 @@ class TestEstablishmentExport:
         assert "'+cmd" in exported
         assert "'@SUM(1)" in exported
 
-    def test_keeps_numbers_and_phone_numbers_as_they_are(self):
-        assert neutralise_formula("+33 3 25 49 49 49") == "+33 3 25 49 49 49"
-        assert neutralise_formula("-12.5") == "-12.5"
-        assert neutralise_formula("-1+HYPERLINK()") == "'-1+HYPERLINK()"
+    def test_quotes_signed_numbers_and_phone_numbers_too(self):
+        # One rule for every export (audit.spreadsheet): no exception to get wrong.
+        assert neutralise_cell("+33 3 25 49 49 49") == "'+33 3 25 49 49 49"
+        assert neutralise_cell("-12.5") == "'-12.5"
+        assert neutralise_cell("-1+HYPERLINK()") == "'-1+HYPERLINK()"
 
     def test_exports_to_xlsx(self):
         establishment = EstablishmentFactory()

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from contracts.imports import KINDS, import_contract_file
 from contracts.models import Contract
+from contracts.readers import FileRefused, ImportLimits, check_file_size
 
 
 class Command(BaseCommand):
@@ -32,6 +33,12 @@ class Command(BaseCommand):
             raise CommandError(f"Compte inconnu ou inactif : {username}")
         if not actor.has_perm("contracts.change_contract"):
             raise CommandError(f"{username} n'a pas le droit de modifier les contrats.")
+        try:
+            check_file_size(path.stat().st_size, ImportLimits.from_settings())
+        except OSError as error:
+            raise CommandError(f"Fichier illisible : {path}") from error
+        except FileRefused as error:
+            raise CommandError(f"Rien n'a été enregistré : {error}") from error
         report = import_contract_file(
             actor=actor,
             contract=contract,
