@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Site
 
+from api.viewsets import ApiTokensApp
 from contracts.viewsets import ContractsApp
 from reporting.history.viewsets import AuditApp
 from reporting.viewsets import ProgressApp
@@ -18,5 +19,6 @@ site = Site(
         ProgressApp(),
         AuditApp(),
         ScopedWorkflowApp(flow_viewsets=[ScopedFlowViewset(flow_class) for flow_class in FLOWS]),
+        ApiTokensApp(),
     ],
 )
