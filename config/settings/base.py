@@ -196,6 +196,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ContractStatusEnum": "contracts.models.ContractStatus",
+        "DecisionStatusEnum": "contracts.models.DecisionStatus",
+        "MilestoneStatusEnum": "contracts.models.MilestoneStatus",
+    },
 }
 
 LOGGING = {

@@ -15,7 +15,7 @@ from audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
-ME = "/api/v1/moi/"
+ME = "/api/v1/me/"
 
 
 def bearer(key: str) -> APIClient:
@@ -110,7 +110,7 @@ class TestSession:
     def test_a_session_write_without_csrf_is_refused(self, director):
         client = APIClient(enforce_csrf_checks=True)
         client.force_login(director)
-        response = client.post("/api/v1/moi/", {})
+        response = client.post(ME, {})
         assert response.status_code == 403
         assert "CSRF" in response.json()["detail"]
 
