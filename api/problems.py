@@ -95,9 +95,20 @@ def _field_errors(detail, prefix: str = "") -> list[dict]:
     return errors
 
 
+# DRF's own wording of these (English or mixed, with parser internals) is always replaced.
+ALWAYS_FRENCH = (
+    exceptions.MethodNotAllowed,
+    exceptions.NotAcceptable,
+    exceptions.UnsupportedMediaType,
+    exceptions.ParseError,
+)
+
+
 def _detail_of(exc) -> str:
     for klass, message in FRENCH_DETAILS.items():
         if type(exc) is klass:
+            if isinstance(exc, ALWAYS_FRENCH):
+                return message
             custom = str(getattr(exc, "detail", "") or "")
             default = str(getattr(klass, "default_detail", "") or "")
             return message if not custom or custom == default else custom

@@ -1,6 +1,6 @@
 """The routes of ``/api/v1/``."""
 
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
 from . import views
@@ -22,4 +22,6 @@ router.register("journal", views.JournalViewSet, basename="journal")
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),
     *router.urls,
+    # Anything else under /api/v1/ is a problem-details 404, not Django's HTML page.
+    re_path(r"^.*$", views.unknown_route, name="api-unknown"),
 ]

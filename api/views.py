@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, viewsets
 from rest_framework import serializers as drf_serializers
-from rest_framework.decorators import action
+from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -470,6 +470,13 @@ class JournalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=False, methods=["get"], url_path="head", pagination_class=None)
     def head(self, request):
         return Response(s.ChainHeadSerializer(current_head(today=timezone.localdate())).data)
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+@permission_classes([permissions.AllowAny])
+def unknown_route(request, *args, **kwargs):
+    raise NotFound(_("Cette adresse n'existe pas dans l'API."))
 
 
 class MeSerializer(drf_serializers.Serializer):
