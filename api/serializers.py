@@ -137,7 +137,9 @@ class LineSerializer(serializers.Serializer):
     code = serializers.CharField()
     scheme = serializers.CharField(help_text="Dispositif (code).")
     label = serializers.CharField()
-    beneficiary = serializers.CharField(help_text="FINESS de l'établissement bénéficiaire.")
+    beneficiary = serializers.CharField(
+        allow_null=True, help_text="FINESS de l'établissement bénéficiaire."
+    )
     consumption_deadline_date = serializers.DateField(allow_null=True)
     figures = MoneyFiguresSerializer()
     years = YearFiguresSerializer(many=True, help_text="Montants par année.")
