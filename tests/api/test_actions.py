@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from rest_framework.test import APIClient
 from viewflow.workflow.models import Task
 
 from audit.models import AuditEvent
@@ -307,3 +308,30 @@ class TestCreditDelegation:
         )
         assert response.status_code == 400
         assert response.json()["errors"][0]["field"] == "year"
+
+
+def test_the_curl_session_of_the_documentation(contract, settings, tmp_path):
+    """docs/API.md: create a token on the page, list my contracts, file a milestone report."""
+    milestone = Milestone.objects.get(axis__contract=contract, title="Maison des internes ouverte")
+    MilestoneReviewFlow.start.run(milestone=milestone)
+    page = Client()
+    page.force_login(demo_user("director"))
+    created = page.post(reverse("api_tokens:index"), {"name": "SI du GHT", "lifetime_days": "90"})
+    key = created.context["issued"].key
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    contracts = client.get("/api/v1/contracts/", {"status": "ACTIVE", "ordering": "reference"})
+    assert [c["reference"] for c in contracts.json()["results"]] == [contract.reference]
+    task = client.get("/api/v1/tasks/").json()["results"][0]
+    response = client.post(
+        task["action"],
+        {
+            "actual_value": "1",
+            "comment": "Maison des internes ouverte le 2 mars.",
+            "evidence": SimpleUploadedFile("proces-verbal.pdf", b"%PDF-1.4"),
+            "evidence_description": "Procès-verbal d'ouverture",
+        },
+        format="multipart",
+    )
+    assert response.status_code == 200
+    assert response.json()["detail"] == "L'étape « Déclarer l'avancement » est terminée."
