@@ -52,3 +52,30 @@ def add_problem_responses(result, generator, request, public):
             for code, description in errors.items():
                 responses.setdefault(code, {"description": description, "content": content})
     return result
+
+
+def add_links(result, generator, request, public):
+    """Link each list to the operations on its first row (OpenAPI links, postprocessing hook).
+
+    drf-spectacular writes no links; clients and schemathesis's stateful tests follow these
+    from ``GET /contracts/`` to ``/contracts/{id}/``, its progress and its actions.
+    """
+    paths = result.get("paths", {})
+    for path, item in paths.items():
+        if "{" not in path:
+            continue
+        prefix, _, rest = path.partition("{")
+        parameter = rest.split("}", 1)[0]
+        listing = paths.get(prefix, {}).get("get")
+        if listing is None or "200" not in listing.get("responses", {}):
+            continue
+        links = listing["responses"]["200"].setdefault("links", {})
+        for operation in item.values():
+            if not isinstance(operation, dict) or "operationId" not in operation:
+                continue
+            name = "".join(part.capitalize() for part in operation["operationId"].split("_"))
+            links[name] = {
+                "operationId": operation["operationId"],
+                "parameters": {parameter: f"$response.body#/results/0/{parameter}"},
+            }
+    return result

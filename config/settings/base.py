@@ -199,6 +199,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_problem_responses",
+        "api.schema.add_links",
     ],
     "ENUM_NAME_OVERRIDES": {
         "ContractStatusEnum": "contracts.models.ContractStatus",
