@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from audit.journal import journal_channel
 from workflows import steps
 from workflows.flows import (
+    AmendmentFlow,
     ConsumptionClosingFlow,
     ContractApprovalFlow,
     CreditDelegationFlow,
@@ -222,6 +223,28 @@ def declare_statement(*, user, allocation, data) -> Response:
     )
 
 
+def decide_recovery(*, user, recovery, data) -> Response:
+    return complete_open_step(
+        user=user,
+        node=ConsumptionClosingFlow.approve_recovery,
+        recovery=recovery,
+        perform=lambda process: steps.decide_recovery(
+            process, actor=user, approved=data["decision"] == APPROVED, reason=data["reason"]
+        ),
+    )
+
+
+def decide_amendment(*, user, amendment, data) -> Response:
+    return complete_open_step(
+        user=user,
+        node=AmendmentFlow.approve,
+        amendment=amendment,
+        perform=lambda process: steps.decide_amendment(
+            process, actor=user, approved=data["decision"] == APPROVED, reason=data["reason"]
+        ),
+    )
+
+
 # Where each open task is acted on through the API (shown in the task list) ----------------
 
 _TASK_ACTIONS = {
@@ -231,6 +254,10 @@ _TASK_ACTIONS = {
     (MilestoneReviewFlow, "report"): lambda p: f"/api/v1/milestones/{p.milestone_id}/report/",
     (MilestoneReviewFlow, "review"): lambda p: f"/api/v1/milestones/{p.milestone_id}/review/",
     (ConsumptionClosingFlow, "declare"): lambda p: f"/api/v1/contracts/{p.contract_id}/statements/",
+    (ConsumptionClosingFlow, "approve_recovery"): lambda p: (
+        f"/api/v1/recoveries/{p.recovery_id}/decision/"
+    ),
+    (AmendmentFlow, "approve"): lambda p: f"/api/v1/amendments/{p.amendment_id}/decision/",
 }
 
 

@@ -389,6 +389,18 @@ class RecoveryViewSet(ScopedViewSet):
             *ALLOCATION_RELATIONS, "prepared_by", "approved_by"
         )
 
+    @extend_schema(
+        summary="Approuver ou renvoyer la reprise",
+        description="Validateur ARS, autre que le préparateur (quatre yeux) ; motif pour renvoyer.",
+        request=actions.DecisionInput,
+        responses=actions.StepResultSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="decision")
+    def decision(self, request, pk=None):
+        recovery = self.get_object()
+        data = _valid(actions.DecisionInput, request)
+        return actions.decide_recovery(user=request.user, recovery=recovery, data=data)
+
 
 @extend_schema_view(
     list=extend_schema(summary="Avenants"),
@@ -404,6 +416,18 @@ class AmendmentViewSet(ScopedViewSet):
         return selectors.api_amendments(self.request.user).select_related(
             "prepared_by", "approved_by"
         )
+
+    @extend_schema(
+        summary="Approuver ou renvoyer l'avenant",
+        description="Validateur ARS, autre que le rédacteur (quatre yeux) ; motif pour renvoyer.",
+        request=actions.DecisionInput,
+        responses=actions.StepResultSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="decision")
+    def decision(self, request, pk=None):
+        amendment = self.get_object()
+        data = _valid(actions.DecisionInput, request)
+        return actions.decide_amendment(user=request.user, amendment=amendment, data=data)
 
 
 @extend_schema_view(

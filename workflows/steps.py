@@ -191,3 +191,20 @@ def declare_statement(
         non_compliant_amount=non_compliant_amount,
         comment=comment,
     )
+
+
+def decide_recovery(process, *, actor, approved: bool, reason: str) -> None:
+    if approved:
+        services.approve_recovery(actor=actor, recovery=process.recovery)
+    else:
+        services.reject_recovery(actor=actor, recovery=process.recovery, reason=reason)
+        process.recovery = None
+    record_decision(process, approved=approved, reason=reason)
+
+
+def decide_amendment(process, *, actor, approved: bool, reason: str) -> None:
+    if approved:
+        services.approve_amendment(actor=actor, amendment=process.amendment)
+    else:
+        services.reject_amendment(actor=actor, amendment=process.amendment, reason=reason)
+    record_decision(process, approved=approved, reason=reason)

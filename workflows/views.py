@@ -295,16 +295,12 @@ class RecoveryDecisionView(ServiceTaskView):
     form_class = forms.RecoveryDecisionForm
 
     def perform(self, form):
-        if form.approved:
-            services.approve_recovery(actor=self.request.user, recovery=self.process.recovery)
-        else:
-            services.reject_recovery(
-                actor=self.request.user,
-                recovery=self.process.recovery,
-                reason=form.cleaned_data["reason"],
-            )
-            self.process.recovery = None
-        _decide(self.process, form)
+        steps.decide_recovery(
+            self.process,
+            actor=self.request.user,
+            approved=form.approved,
+            reason=form.cleaned_data["reason"],
+        )
 
 
 # Amendment -------------------------------------------------------------------------------
@@ -367,11 +363,9 @@ class AmendmentDecisionView(ServiceTaskView):
         return ["workflows/amendment_decision.html"]
 
     def perform(self, form):
-        amendment = self.process.amendment
-        if form.approved:
-            services.approve_amendment(actor=self.request.user, amendment=amendment)
-        else:
-            services.reject_amendment(
-                actor=self.request.user, amendment=amendment, reason=form.cleaned_data["reason"]
-            )
-        _decide(self.process, form)
+        steps.decide_amendment(
+            self.process,
+            actor=self.request.user,
+            approved=form.approved,
+            reason=form.cleaned_data["reason"],
+        )

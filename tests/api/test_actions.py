@@ -335,3 +335,43 @@ def test_the_curl_session_of_the_documentation(contract, settings, tmp_path):
     )
     assert response.status_code == 200
     assert response.json()["detail"] == "L'étape « Déclarer l'avancement » est terminée."
+
+
+class TestRecoveryAndAmendmentDecisions:
+    def test_a_validator_approves_a_recovery(self, contract):
+        process = scenarios.prepared_recovery(contract)
+        response = api("validator").post(
+            f"/api/v1/recoveries/{process.recovery_id}/decision/",
+            {"decision": "APPROVED"},
+            format="json",
+        )
+        assert response.status_code == 200, response.content
+        process.recovery.refresh_from_db()
+        assert (process.recovery.status, process.recovery.approved_by) == (
+            "APPROVED",
+            demo_user("validator"),
+        )
+
+    def test_a_validator_returns_an_amendment_with_a_reason(self, contract):
+        process = scenarios.drafted_amendment(contract)
+        response = api("validator").post(
+            f"/api/v1/amendments/{process.amendment_id}/decision/",
+            {"decision": "RETURNED", "reason": "Montants à revoir."},
+            format="json",
+        )
+        assert response.status_code == 200, response.content
+        process.amendment.refresh_from_db()
+        assert process.amendment.status == "REJECTED"
+
+    def test_the_drafter_cannot_approve_their_amendment(self, contract):
+        process = scenarios.drafted_amendment(contract)
+        scenarios.give_role("manager", Role.ARS_VALIDATOR)
+        response = api("manager").post(
+            f"/api/v1/amendments/{process.amendment_id}/decision/",
+            {"decision": "APPROVED"},
+            format="json",
+        )
+        assert response.status_code == 403
+        assert response.json()["detail"] == FOUR_EYES
+        process.amendment.refresh_from_db()
+        assert process.amendment.status == "PREPARED"
