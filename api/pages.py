@@ -54,7 +54,12 @@ class TokenListView(LoginRequiredMixin, generic.FormView):
             name=form.cleaned_data["name"],
             lifetime=timedelta(days=form.cleaned_data["lifetime_days"]),
         )
-        return self.render_to_response(self.get_context_data(form=self.form_class(), issued=issued))
+        response = self.render_to_response(
+            self.get_context_data(form=self.form_class(), issued=issued)
+        )
+        # The key is on this page only: no cache may keep it.
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class TokenRevokeView(LoginRequiredMixin, generic.View):

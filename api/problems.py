@@ -32,10 +32,6 @@ class StepConflict(exceptions.APIException):
     default_code = "conflit"
 
 
-class StepRefused(exceptions.PermissionDenied):
-    default_code = "refuse"
-
-
 def problem(
     *, status_code: int, code: str, title: str, detail: str, instance: str = "", **extra
 ) -> Response:

@@ -126,6 +126,7 @@ class TestTokenPage:
         key = response.context["issued"].key
         assert key in response.content.decode()
         assert "il ne sera plus jamais affiché" in response.content.decode()
+        assert response["Cache-Control"] == "no-store"
         assert token.hashed_key == hash_key(key)
         assert key not in client.get(url).content.decode()
 
