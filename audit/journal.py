@@ -7,6 +7,8 @@ Appends are serialised by a lock on the single ``AuditChainHead`` row.
 
 import hashlib
 import json
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -128,6 +130,21 @@ def diff_fields(before: dict, after: dict) -> dict:
     }
 
 
+# The entry point of the changes being journaled, when it is not a page ("api"): set by
+# the interface around its call into the domain, read by every event written meanwhile.
+_channel: ContextVar[str] = ContextVar("journal_channel", default="")
+
+
+@contextmanager
+def journal_channel(name: str):
+    """Mark every event recorded inside the block with ``changes["channel"] = name``."""
+    token = _channel.set(name)
+    try:
+        yield
+    finally:
+        _channel.reset(token)
+
+
 def record_event(
     *,
     actor,
@@ -150,7 +167,8 @@ def record_event(
     if not connection.in_atomic_block:
         raise RuntimeError("record_event doit être appelé dans la transaction de la modification.")
     sequence, last_hash = _take_sequence(connection)
-    changes = canonical_changes(changes or {})
+    channel = _channel.get()
+    changes = canonical_changes({**(changes or {}), **({"channel": channel} if channel else {})})
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     actor_name = actor.get_username() if actor_id else ""
     if contract is None and obj is not None and obj.__class__.__name__ == "Contract":

@@ -4,6 +4,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Site
 
+from api.viewsets import ApiTokensApp
 from contracts.viewsets import ContractsApp
 from reporting.history.viewsets import AuditApp
 from reporting.viewsets import ProgressApp
@@ -33,5 +34,6 @@ site = ContractsSite(
         AuditApp(),
         TerritoriesApp(),
         ScopedWorkflowApp(flow_viewsets=[ScopedFlowViewset(flow_class) for flow_class in FLOWS]),
+        ApiTokensApp(),
     ],
 )

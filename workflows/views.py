@@ -21,7 +21,7 @@ from contracts.models import (
 )
 from contracts.selectors import visible_contracts
 
-from . import forms
+from . import forms, steps
 from .models import ContractProcess
 
 
@@ -50,14 +50,11 @@ class ServiceTaskView(
 
     def form_valid(self, form):
         try:
-            with transaction.atomic():
-                self.perform(form)
+            steps.complete_step(self.activation, lambda process: self.perform(form))
         except BusinessRuleError as error:
             for message in error.messages:
                 form.add_error(None, message)
             return self.form_invalid(form)
-        self.process.save()
-        self.activation.execute()
         success_message = self.get_success_message(form.cleaned_data)
         messages.success(self.request, success_message, fail_silently=True)
         return HttpResponseRedirect(self.get_success_url())
@@ -78,9 +75,7 @@ class StartServiceView(ServiceTaskView):
     success_message = gettext_lazy("Le processus {process} est lancé.")
 
     def set_contract(self, contract) -> None:
-        self.process.contract = contract
-        self.process.hospital_group_id = contract.hospital_group_id
-        self.process.region_id = contract.region_id
+        steps.set_contract(self.process, contract)
 
     def get_initial(self):
         initial = super().get_initial()
@@ -93,8 +88,9 @@ class StartServiceView(ServiceTaskView):
 
 
 def _decide(process, form) -> None:
-    process.decision = "APPROVED" if form.approved else "RETURNED"
-    process.decision_reason = form.cleaned_data.get("reason", "")
+    steps.record_decision(
+        process, approved=form.approved, reason=form.cleaned_data.get("reason", "")
+    )
 
 
 # Contract approval -----------------------------------------------------------------------
@@ -107,39 +103,33 @@ class SubmitContractView(StartServiceView):
         return {**super().get_form_kwargs(), "contracts": self.contracts(ContractStatus.DRAFT)}
 
     def perform(self, form):
-        contract = form.cleaned_data["contract"]
-        services.submit_contract(
-            actor=self.request.user, contract=contract, comment=form.cleaned_data["comment"]
+        steps.submit_contract(
+            self.process,
+            actor=self.request.user,
+            contract=form.cleaned_data["contract"],
+            comment=form.cleaned_data["comment"],
         )
-        self.set_contract(contract)
 
 
 class ContractDecisionView(ServiceTaskView):
     form_class = forms.DecisionForm
 
     def perform(self, form):
-        contract = self.process.contract
-        if form.approved:
-            services.approve_contract(
-                actor=self.request.user, contract=contract, comment=form.cleaned_data["reason"]
-            )
-        else:
-            services.return_contract(
-                actor=self.request.user, contract=contract, reason=form.cleaned_data["reason"]
-            )
-        _decide(self.process, form)
+        steps.decide_contract(
+            self.process,
+            actor=self.request.user,
+            approved=form.approved,
+            reason=form.cleaned_data["reason"],
+        )
 
 
 class ResubmitContractView(ServiceTaskView):
     form_class = forms.ResubmitContractForm
 
     def perform(self, form):
-        services.submit_contract(
-            actor=self.request.user,
-            contract=self.process.contract,
-            comment=form.cleaned_data["comment"],
+        steps.resubmit_contract(
+            self.process, actor=self.request.user, comment=form.cleaned_data["comment"]
         )
-        self.process.decision = ""
 
 
 class RecordSignatureView(ServiceTaskView):
@@ -178,13 +168,12 @@ class PrepareDelegationView(StartServiceView):
         return initial
 
     def perform(self, form):
-        contract, year = form.cleaned_data["contract"], form.cleaned_data["year"]
-        delegation = services.prepare_credit_delegation(
-            actor=self.request.user, contract=contract, year=year
+        steps.prepare_delegation(
+            self.process,
+            actor=self.request.user,
+            contract=form.cleaned_data["contract"],
+            year=form.cleaned_data["year"],
         )
-        self.set_contract(contract)
-        self.process.year = year
-        self.process.delegation = delegation
 
 
 class DelegationDecisionView(ServiceTaskView):
@@ -198,19 +187,14 @@ class DelegationDecisionView(ServiceTaskView):
         return context
 
     def perform(self, form):
-        delegation = self.process.delegation
-        if form.approved:
-            self.process.delegation = services.approve_credit_delegation(
-                actor=self.request.user,
-                delegation=delegation,
-                decision_reference=form.cleaned_data["decision_reference"],
-                decision_date=form.cleaned_data["decision_date"],
-            )
-        else:
-            self.process.delegation = services.reject_credit_delegation(
-                actor=self.request.user, delegation=delegation, reason=form.cleaned_data["reason"]
-            )
-        _decide(self.process, form)
+        steps.decide_delegation(
+            self.process,
+            actor=self.request.user,
+            approved=form.approved,
+            reason=form.cleaned_data["reason"],
+            decision_reference=form.cleaned_data.get("decision_reference", ""),
+            decision_date=form.cleaned_data.get("decision_date"),
+        )
 
 
 class RevisePreparedDelegationView(ServiceTaskView):
@@ -233,37 +217,26 @@ class ReportMilestoneView(ServiceTaskView):
     form_class = forms.ReportMilestoneForm
 
     def perform(self, form):
-        milestone = services.submit_milestone_progress(
+        steps.report_milestone(
+            self.process,
             actor=self.request.user,
-            milestone=self.process.milestone,
             actual_value=form.cleaned_data["actual_value"],
             comment=form.cleaned_data["comment"],
+            evidence=form.cleaned_data.get("evidence"),
+            evidence_description=form.cleaned_data["evidence_description"],
         )
-        evidence = form.cleaned_data.get("evidence")
-        if evidence:
-            services.store_evidence(
-                actor=self.request.user,
-                milestone=milestone,
-                upload=evidence,
-                description=form.cleaned_data["evidence_description"],
-            )
-        self.process.decision = ""
 
 
 class ReviewMilestoneView(ServiceTaskView):
     form_class = forms.ReviewMilestoneForm
 
     def perform(self, form):
-        milestone = self.process.milestone
-        if form.approved:
-            services.validate_milestone(
-                actor=self.request.user, milestone=milestone, comment=form.cleaned_data["reason"]
-            )
-        else:
-            services.request_milestone_changes(
-                actor=self.request.user, milestone=milestone, reason=form.cleaned_data["reason"]
-            )
-        _decide(self.process, form)
+        steps.review_milestone(
+            self.process,
+            actor=self.request.user,
+            approved=form.approved,
+            reason=form.cleaned_data["reason"],
+        )
 
 
 class FollowUpOverdueView(ServiceTaskView):
@@ -315,9 +288,9 @@ class DeclareStatementView(ServiceTaskView):
     form_class = forms.DeclareStatementForm
 
     def perform(self, form):
-        self.process.statement = services.submit_consumption_statement(
+        steps.declare_statement(
+            self.process,
             actor=self.request.user,
-            allocation=self.process.allocation,
             consumed_amount=form.cleaned_data["consumed_amount"],
             non_compliant_amount=form.cleaned_data["non_compliant_amount"],
             comment=form.cleaned_data["comment"],
@@ -341,16 +314,12 @@ class RecoveryDecisionView(ServiceTaskView):
     form_class = forms.RecoveryDecisionForm
 
     def perform(self, form):
-        if form.approved:
-            services.approve_recovery(actor=self.request.user, recovery=self.process.recovery)
-        else:
-            services.reject_recovery(
-                actor=self.request.user,
-                recovery=self.process.recovery,
-                reason=form.cleaned_data["reason"],
-            )
-            self.process.recovery = None
-        _decide(self.process, form)
+        steps.decide_recovery(
+            self.process,
+            actor=self.request.user,
+            approved=form.approved,
+            reason=form.cleaned_data["reason"],
+        )
 
 
 # Amendment -------------------------------------------------------------------------------
@@ -413,11 +382,9 @@ class AmendmentDecisionView(ServiceTaskView):
         return ["workflows/amendment_decision.html"]
 
     def perform(self, form):
-        amendment = self.process.amendment
-        if form.approved:
-            services.approve_amendment(actor=self.request.user, amendment=amendment)
-        else:
-            services.reject_amendment(
-                actor=self.request.user, amendment=amendment, reason=form.cleaned_data["reason"]
-            )
-        _decide(self.process, form)
+        steps.decide_amendment(
+            self.process,
+            actor=self.request.user,
+            approved=form.approved,
+            reason=form.cleaned_data["reason"],
+        )

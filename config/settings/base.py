@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "import_export",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "viewflow",
     "viewflow.workflow",
     "axes",
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "territories",
     "contracts",
     "reporting",
+    "api",
     "demo",
     "benchmarks",
     # Last: its post_migrate hook grants permissions of every other app to the roles.
@@ -190,11 +192,56 @@ CONTRACT_IMPORT_MAX_ROWS = 10_000
 CONTRACT_IMPORT_MAX_COLUMNS = 50
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Token first: its ``WWW-Authenticate`` makes an unauthenticated call a 401, not a 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PagePagination",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("API_RATE_PER_TOKEN", "600/minute")},
+    "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Contrats d'attractivité territoriale", "VERSION": "1.0.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Contrats d'attractivité territoriale",
+    "DESCRIPTION": (
+        "API des contrats d'attractivité entre ARS et GHT : lecture des contrats, de leur "
+        "avancement et du journal, dépôt des déclarations et décisions. Chaque appel voit "
+        "exactement le périmètre de la personne (jeton personnel ou session). Les erreurs "
+        "suivent la RFC 9457 (application/problem+json)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and Redoc served from the app itself: no CDN (offline ARS machines).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_problem_responses",
+        "api.schema.add_links",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "ContractStatusEnum": "contracts.models.ContractStatus",
+        "DecisionStatusEnum": "contracts.models.DecisionStatus",
+        "MilestoneStatusEnum": "contracts.models.MilestoneStatus",
+    },
+}
 
 LOGGING = {
     "version": 1,

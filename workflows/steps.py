@@ -1,0 +1,206 @@
+"""One human step of a flow, run the same way from a task page or from code (the API).
+
+A page reaches a step through viewflow's URL wrappers, which take the process lock and
+check ``can_assign`` / ``can_execute``; code has no wrapper (VIEWFLOW_NOTES trap 5), so
+``run_task`` and ``run_start`` do both themselves, then ``complete_step`` runs the step's
+service exactly as ``ServiceTaskView`` does. The step functions below hold what each
+page's ``perform`` did, so the page and the API call one code path.
+"""
+
+from collections.abc import Callable
+from types import SimpleNamespace
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from contracts import services
+
+from .selectors import process_in_scope
+
+OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED)
+APPROVED, RETURNED = "APPROVED", "RETURNED"
+
+
+class StepRefused(PermissionDenied):
+    """The user may not take or complete this step; the message says why, in French."""
+
+
+class StepGone(Exception):
+    """The step is no longer open: someone completed or cancelled it meanwhile."""
+
+
+def open_step(node, **process_lookup) -> Task | None:
+    """Return the open task of ``node`` on the process matching ``process_lookup``."""
+    lookup = {f"process__contractprocess__{key}": value for key, value in process_lookup.items()}
+    return (
+        Task.objects.filter(flow_task=node, status__in=OPEN_STATUSES, **lookup)
+        .select_related("process", "owner")
+        .order_by("pk")
+        .first()
+    )
+
+
+def refusal_reason(node, user, task) -> str:
+    """Return why ``user`` may not act on ``task``, in the words of the pages."""
+    if getattr(node, "is_preparer", None) and node.is_preparer(user, task):
+        return _(
+            "Contrôle à quatre yeux : vous avez préparé ce que cette étape décide ; "
+            "une autre personne doit la faire."
+        )
+    if task.owner_id is not None and task.owner_id != user.pk:
+        return _("Cette étape est prise en charge par quelqu'un d'autre.")
+    return _("Votre rôle ou votre périmètre ne permet pas de faire cette étape.")
+
+
+def complete_step(activation, perform: Callable[[object], None]) -> None:
+    """Call the step's service in a savepoint, save the process, complete the task.
+
+    A ``BusinessRuleError`` raised by ``perform`` rolls the savepoint back and propagates.
+    """
+    with transaction.atomic():
+        perform(activation.process)
+    activation.process.save()
+    activation.execute()
+
+
+def run_task(*, user, task: Task, perform: Callable[[object], None]):
+    """Take (if free) and complete ``task`` as ``user`` inside the flow's lock; return the
+    activation. Raise ``StepRefused`` (403), ``StepGone`` (409) or ``FlowLockFailed``."""
+    node = task.flow_task
+    with node.flow_class.lock(task.process_id), transaction.atomic():
+        task = Task.objects.select_related("process", "owner").get(pk=task.pk)
+        if task.status not in OPEN_STATUSES:
+            raise StepGone
+        if not process_in_scope(user, task.process):
+            raise StepRefused(refusal_reason(node, user, task))
+        activation = node.activation_class(task)
+        activation.actor = user
+        if task.owner_id is None:
+            if not node.can_assign(user, task):
+                raise StepRefused(refusal_reason(node, user, task))
+            activation.assign(user)
+        if not node.can_execute(user, task):
+            raise StepRefused(refusal_reason(node, user, task))
+        activation.start(SimpleNamespace(user=user))
+        complete_step(activation, perform)
+    return activation
+
+
+def run_start(*, user, node, perform: Callable[[object], None]):
+    """Start a process at ``node`` as ``user``, as the start page does; return the activation."""
+    activation = node.activation_class.create(node, None, None)
+    if not node.can_execute(user, activation.task):
+        raise StepRefused(_("Votre rôle ne permet pas de lancer ce processus."))
+    with transaction.atomic():
+        activation.start(SimpleNamespace(user=user))
+        complete_step(activation, perform)
+    return activation
+
+
+def set_contract(process, contract) -> None:
+    process.contract = contract
+    process.hospital_group_id = contract.hospital_group_id
+    process.region_id = contract.region_id
+
+
+def record_decision(process, *, approved: bool, reason: str) -> None:
+    process.decision = APPROVED if approved else RETURNED
+    process.decision_reason = reason
+
+
+# The steps ---------------------------------------------------------------------------------
+
+
+def submit_contract(process, *, actor, contract, comment: str = "") -> None:
+    services.submit_contract(actor=actor, contract=contract, comment=comment)
+    set_contract(process, contract)
+
+
+def resubmit_contract(process, *, actor, comment: str = "") -> None:
+    services.submit_contract(actor=actor, contract=process.contract, comment=comment)
+    process.decision = ""
+
+
+def decide_contract(process, *, actor, approved: bool, reason: str) -> None:
+    if approved:
+        services.approve_contract(actor=actor, contract=process.contract, comment=reason)
+    else:
+        services.return_contract(actor=actor, contract=process.contract, reason=reason)
+    record_decision(process, approved=approved, reason=reason)
+
+
+def prepare_delegation(process, *, actor, contract, year: int) -> None:
+    delegation = services.prepare_credit_delegation(actor=actor, contract=contract, year=year)
+    set_contract(process, contract)
+    process.year = year
+    process.delegation = delegation
+
+
+def decide_delegation(
+    process, *, actor, approved: bool, reason: str, decision_reference="", decision_date=None
+) -> None:
+    if approved:
+        process.delegation = services.approve_credit_delegation(
+            actor=actor,
+            delegation=process.delegation,
+            decision_reference=decision_reference,
+            decision_date=decision_date,
+        )
+    else:
+        process.delegation = services.reject_credit_delegation(
+            actor=actor, delegation=process.delegation, reason=reason
+        )
+    record_decision(process, approved=approved, reason=reason)
+
+
+def report_milestone(
+    process, *, actor, actual_value, comment: str, evidence=None, evidence_description=""
+) -> None:
+    milestone = services.submit_milestone_progress(
+        actor=actor, milestone=process.milestone, actual_value=actual_value, comment=comment
+    )
+    if evidence:
+        services.store_evidence(
+            actor=actor, milestone=milestone, upload=evidence, description=evidence_description
+        )
+    process.decision = ""
+
+
+def review_milestone(process, *, actor, approved: bool, reason: str) -> None:
+    if approved:
+        services.validate_milestone(actor=actor, milestone=process.milestone, comment=reason)
+    else:
+        services.request_milestone_changes(actor=actor, milestone=process.milestone, reason=reason)
+    record_decision(process, approved=approved, reason=reason)
+
+
+def declare_statement(
+    process, *, actor, consumed_amount, non_compliant_amount, comment: str
+) -> None:
+    process.statement = services.submit_consumption_statement(
+        actor=actor,
+        allocation=process.allocation,
+        consumed_amount=consumed_amount,
+        non_compliant_amount=non_compliant_amount,
+        comment=comment,
+    )
+
+
+def decide_recovery(process, *, actor, approved: bool, reason: str) -> None:
+    if approved:
+        services.approve_recovery(actor=actor, recovery=process.recovery)
+    else:
+        services.reject_recovery(actor=actor, recovery=process.recovery, reason=reason)
+        process.recovery = None
+    record_decision(process, approved=approved, reason=reason)
+
+
+def decide_amendment(process, *, actor, approved: bool, reason: str) -> None:
+    if approved:
+        services.approve_amendment(actor=actor, amendment=process.amendment)
+    else:
+        services.reject_amendment(actor=actor, amendment=process.amendment, reason=reason)
+    record_decision(process, approved=approved, reason=reason)
