@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 from django.apps import apps
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from viewflow.workflow.models import Task
 
 from contracts.models import FundingLine, Milestone
@@ -75,7 +75,8 @@ def every_url(world, skip_nodes=frozenset()):
             continue
         try:
             yield reverse(name, kwargs={param: values[param] for param in params})
-        except KeyError:
+        except (KeyError, NoReverseMatch):
+            # A regex route of the API router (its own read-only tests: tests/api).
             continue
 
 
