@@ -1,6 +1,5 @@
 """The contract, its strategic axes, funding lines and yearly amounts (the money invariants)."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -12,7 +11,7 @@ from territories.models import Establishment, HospitalGroup, Region
 
 from ..money import ZERO, MoneyField
 from ..schemes import SchemeCode
-from .four_eyes import four_eyes_constraint
+from .four_eyes import four_eyes_constraint, person_field
 
 
 class ContractStatus(models.TextChoices):
@@ -73,22 +72,8 @@ class Contract(models.Model):
         _("statut"), max_length=10, choices=ContractStatus.choices, default=ContractStatus.DRAFT
     )
     version = models.PositiveIntegerField(_("version"), default=1)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("soumis par"),
-    )
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("approuvé par"),
-    )
+    submitted_by = person_field(_("soumis par"), optional=True)
+    approved_by = person_field(_("approuvé par"), optional=True)
     approved_at = models.DateTimeField(_("approuvé le"), null=True, blank=True)
     note = models.TextField(
         _("avertissement"),

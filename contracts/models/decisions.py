@@ -1,13 +1,12 @@
 """Decisions on a contract's money and figures, each on the four-eyes base."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from ..money import ZERO, MoneyField
 from .contract import Contract, YearlyAllocation
-from .four_eyes import DecisionStatus, FourEyesDecision, four_eyes_constraint
+from .four_eyes import DecisionStatus, FourEyesDecision, four_eyes_constraint, person_field
 
 
 class CreditDelegation(FourEyesDecision):
@@ -114,20 +113,8 @@ class ConsumptionStatement(models.Model):
     status = models.CharField(
         _("statut"), max_length=10, choices=DecisionStatus.choices, default=DecisionStatus.PREPARED
     )
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("déclaré par"),
-    )
-    checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("vérifié par"),
-    )
+    submitted_by = person_field(_("déclaré par"))
+    checked_by = person_field(_("vérifié par"), optional=True)
     comment = models.TextField(_("commentaire"), blank=True)
     submitted_at = models.DateTimeField(_("déclaré le"), auto_now_add=True)
 

@@ -12,6 +12,18 @@ class DecisionStatus(models.TextChoices):
     REJECTED = "REJECTED", _("Renvoyée")
 
 
+def person_field(verbose_name, *, optional: bool = False) -> models.ForeignKey:
+    """Return the column of a person who prepares or decides (kept if the user is deleted)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=optional,
+        blank=optional,
+        related_name="+",
+        verbose_name=verbose_name,
+    )
+
+
 def four_eyes_constraint(*, name: str, preparer: str, decider: str, message):
     """Return the constraint that whoever decides on a row is never whoever prepared it."""
     return models.CheckConstraint(
@@ -33,20 +45,8 @@ class FourEyesDecision(models.Model):
     status = models.CharField(
         _("statut"), max_length=10, choices=DecisionStatus.choices, default=DecisionStatus.PREPARED
     )
-    prepared_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("préparé par"),
-    )
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("validé par"),
-    )
+    prepared_by = person_field(_("préparé par"))
+    approved_by = person_field(_("validé par"), optional=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     class Meta:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..money import ZERO
 from .contract import StrategicAxis
-from .four_eyes import four_eyes_constraint
+from .four_eyes import four_eyes_constraint, person_field
 
 
 class MilestoneStatus(models.TextChoices):
@@ -62,22 +62,8 @@ class Milestone(models.Model):
         _("statut"), max_length=10, choices=MilestoneStatus.choices, default=MilestoneStatus.PLANNED
     )
     progress_comment = models.TextField(_("commentaire d'avancement"), blank=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("déclaré par"),
-    )
-    validated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("validé par"),
-    )
+    submitted_by = person_field(_("déclaré par"), optional=True)
+    validated_by = person_field(_("validé par"), optional=True)
     validated_at = models.DateTimeField(_("validé le"), null=True, blank=True)
 
     objects = MilestoneQuerySet.as_manager()
