@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import (
     CharField,
     F,
@@ -121,20 +123,38 @@ def _display(value) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def parse_changes(text: str | None) -> tuple[FieldChange, ...]:
-    """Return the journaled ``{field: {"before", "after"}}`` as rows, fields in order."""
+@lru_cache(maxsize=512)
+def _choice_labels(object_type: str, field_name: str) -> dict:
+    """Return the labels of a field with choices (``status`` → « Validé… »), else ``{}``."""
+    try:
+        field = apps.get_model(object_type)._meta.get_field(field_name)
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return {}
+    return {str(code): str(label) for code, label in field.flatchoices}
+
+
+def parse_changes(text: str | None, object_type: str = "") -> tuple[FieldChange, ...]:
+    """Return the journaled ``{field: {"before", "after"}}`` as rows, fields in order.
+
+    A coded value (a status, a mode) reads as its French label, as on the pages.
+    """
     if not text:
         return ()
     changes = json.loads(text) if isinstance(text, str) else text
     rows = []
     for field_name in sorted(changes):
         value = changes[field_name]
+        labels = _choice_labels(object_type, field_name) if object_type else {}
+
+        def shown(item, labels=labels):
+            return labels.get(item, _display(item)) if isinstance(item, str) else _display(item)
+
         if isinstance(value, dict) and ("before" in value or "after" in value):
             rows.append(
-                FieldChange(field_name, _display(value.get("before")), _display(value.get("after")))
+                FieldChange(field_name, shown(value.get("before")), shown(value.get("after")))
             )
         else:
-            rows.append(FieldChange(field_name, "—", _display(value)))
+            rows.append(FieldChange(field_name, "—", shown(value)))
     return tuple(rows)
 
 
@@ -280,7 +300,7 @@ def as_entries(rows) -> list[TimelineEntry]:
                 reason=row["e_reason"] or "",
                 contract_id=row["e_contract"],
                 contract_reference=row["e_contract_ref"] or "",
-                changes=() if is_task else parse_changes(row["e_changes"]),
+                changes=() if is_task else parse_changes(row["e_changes"], row["e_type"]),
             )
         )
     return entries

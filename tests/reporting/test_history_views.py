@@ -246,3 +246,12 @@ class TestTheBeforeAndAfterValues:
         response = client_for("auditor").get(timeline_url(demo_contract, action="TASK"))
         assert response.context["entries"]
         assert all(entry.changes == () for entry in response.context["entries"])
+
+
+class TestACodedValue:
+    def test_reads_as_its_french_label(self, demo_contract):
+        response = client_for("auditor").get(timeline_url(demo_contract, action="TRANSITION"))
+        changes = [c for entry in response.context["entries"] for c in entry.changes]
+        status = next(c for c in changes if c.field == "status")
+        assert (status.before, status.after) == ("Brouillon", "Soumis à validation")
+        assert "SUBMITTED" not in response.content.decode()
