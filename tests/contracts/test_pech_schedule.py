@@ -3,9 +3,11 @@ signature de la convention, puis après la réussite au concours et la prise de 
 
 import datetime
 from decimal import Decimal
+from html import unescape
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from contracts import services
 from contracts.credits import delegation_refusal, proposed_delegation_amounts
@@ -104,3 +106,22 @@ class TestTheDelegationProposalOfAPechLine:
         )
         proposal = proposed_delegation_amounts(contract, 2025)
         assert proposal[line.allocations.get().pk] == D("30000.00")
+
+
+class TestTheContractPage:
+    def test_shows_the_two_instalments_of_a_pech_line(self, client, contract, manager):
+        FundingLineFactory(
+            axis=contract.axes.get(number=1),
+            code="1.7",
+            scheme=SchemeCode.PECH,
+            details={"practitioners": 1, "appointment_date": APPOINTMENT.isoformat()},
+            amounts={2025: D("15000.00"), 2026: D("15000.01")},
+        )
+        client.force_login(manager)
+        page = client.get(reverse("contracts:contract_detail", args=[contract.pk]))
+        text = page.content.decode()
+        assert page.status_code == 200
+        shown = " ".join(unescape(text).replace("\u202f", " ").replace("\xa0", " ").split())
+        assert "Versée en 2 fois : 15 000,01 € à la signature, 15 000,00 € à la prise" in shown
+        assert "à la prise de poste (01/03/2026)" in text
+        assert text.count("Versée en 2 fois") == 1
