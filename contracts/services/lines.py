@@ -191,6 +191,7 @@ def _write_allocations(
         }
     )
     changes = {}
+    created: list[YearlyAllocation] = []
     for year, amount in sorted(amounts_by_year.items()):
         amount = round_cents(amount)
         if amount < 0:
@@ -200,7 +201,7 @@ def _write_allocations(
             )
         allocation = existing.get(year)
         if allocation is None:
-            YearlyAllocation.objects.create(funding_line=line, year=year, allocated_amount=amount)
+            created.append(YearlyAllocation(funding_line=line, year=year, allocated_amount=amount))
             changes[f"{line.code} {year}"] = {"before": None, "after": amount}
         elif allocation.allocated_amount != amount:
             if amount < allocation.delegated_amount:
@@ -222,6 +223,8 @@ def _write_allocations(
             }
             allocation.allocated_amount = amount
             allocation.save(update_fields=["allocated_amount"])
+    # One insert for the new years (the database constraints still hold each row).
+    YearlyAllocation.objects.bulk_create(created)
     return changes
 
 
