@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import schemes
 from .models import (
     ConsumptionStatement,
     Contract,
@@ -39,28 +41,65 @@ def _offsets(contract: Contract, years) -> dict[tuple[int, int], Decimal]:
     return offsets
 
 
-def left_to_delegate(contract: Contract, years=None) -> dict[int, tuple[int, Decimal]]:
+def left_to_delegate(
+    contract: Contract, years=None, *, today=None
+) -> dict[int, tuple[int, Decimal]]:
     """Return, per allocation id, its year and what is left to delegate on it.
 
     Left = allocated − delegated − credits recovered by offset onto that year (DOMAIN.md
     §5: a recovery shows in the next delegation), never below zero. A delegation may be
     complementary: after an amendment raises a year already delegated, the difference is
-    left to delegate.
+    left to delegate. A PECH line follows its two instalments (``schemes.pech_due_amount``):
+    what is left on the line is at most what is payable by ``today`` less what it already
+    got, taken from its earliest years first.
     """
-    years = list(contract.years if years is None else years)
-    allocations = YearlyAllocation.objects.filter(
-        funding_line__axis__contract=contract, year__in=years
-    ).values_list("pk", "funding_line_id", "year", "allocated_amount", "delegated_amount")
+    today = today or timezone.localdate()
+    years = set(contract.years if years is None else years)
+    allocations = (
+        YearlyAllocation.objects.filter(funding_line__axis__contract=contract)
+        .order_by("funding_line_id", "year")
+        .values_list(
+            "pk",
+            "funding_line_id",
+            "year",
+            "allocated_amount",
+            "delegated_amount",
+            "funding_line__scheme",
+            "funding_line__details",
+        )
+    )
     offsets = _offsets(contract, years)
+    pech_room = _pech_room(allocations, today)
+    left_by_allocation = {}
+    for pk, line_id, year, allocated, delegated, _scheme, _details in allocations:
+        left = max(allocated - delegated - offsets.get((line_id, year), ZERO), ZERO)
+        if line_id in pech_room:
+            left = min(left, pech_room[line_id])
+            pech_room[line_id] -= left
+        if year in years:
+            left_by_allocation[pk] = (year, left)
+    return left_by_allocation
+
+
+def _pech_room(allocations, today) -> dict[int, Decimal]:
+    """Return, per PECH line, what its instalments due by ``today`` leave to delegate."""
+    lines: dict[int, list] = {}
+    for _pk, line_id, _year, allocated, delegated, scheme, details in allocations:
+        if scheme == schemes.SchemeCode.PECH:
+            totals = lines.setdefault(line_id, [ZERO, ZERO, details or {}])
+            totals[0] += allocated
+            totals[1] += delegated
     return {
-        pk: (year, max(allocated - delegated - offsets.get((line_id, year), ZERO), ZERO))
-        for pk, line_id, year, allocated, delegated in allocations
+        line_id: max(schemes.pech_due_amount(allocated, details, today) - delegated, ZERO)
+        for line_id, (allocated, delegated, details) in lines.items()
     }
 
 
-def proposed_delegation_amounts(contract: Contract, year: int) -> dict[int, Decimal]:
-    """Return, per allocation id, what is left to delegate for ``year``."""
-    return {pk: left for pk, (_year, left) in left_to_delegate(contract, [year]).items()}
+def proposed_delegation_amounts(contract: Contract, year: int, *, today=None) -> dict[int, Decimal]:
+    """Return, per allocation id, what is left to delegate for ``year`` (PECH: by instalment)."""
+    return {
+        pk: left for pk, (_year, left) in left_to_delegate(contract, [year], today=today).items()
+    }
 
 
 def delegation_refusals(contract: Contract) -> dict[int, str]:

@@ -342,7 +342,7 @@ def _beneficiaries(contract: Contract) -> dict[str, list]:
     return by_key
 
 
-def _plan_line_rows(*, actor, contract, sheet, report) -> list[_PlannedRow]:
+def _plan_line_rows(*, actor, contract, sheet, report, batch) -> list[_PlannedRow]:
     headers = _check_headers(sheet, LINE_COLUMNS, [], report)
     year_columns: dict[str, int] = {}
     for header in headers:
@@ -458,6 +458,7 @@ def _plan_line_rows(*, actor, contract, sheet, report) -> list[_PlannedRow]:
                         details=details,
                         consumption_deadline_date=deadline,
                         reason=_("Import de fichier"),
+                        batch=batch,
                     ),
                 )
             )
@@ -520,6 +521,7 @@ def _plan_line_rows(*, actor, contract, sheet, report) -> list[_PlannedRow]:
                     line=line,
                     amounts_by_year=changed_amounts or None,
                     reason=_("Import de fichier"),
+                    batch=batch,
                     **kwargs,
                 ),
             )
@@ -530,7 +532,7 @@ def _plan_line_rows(*, actor, contract, sheet, report) -> list[_PlannedRow]:
     return planned
 
 
-def _plan_milestone_rows(*, actor, contract, sheet, report) -> list[_PlannedRow]:
+def _plan_milestone_rows(*, actor, contract, sheet, report, batch=None) -> list[_PlannedRow]:
     _check_headers(sheet, MILESTONE_COLUMNS, MILESTONE_READ_ONLY_COLUMNS, report)
     axes = {axis.number: axis for axis in contract.axes.all()}
     existing = {
@@ -657,8 +659,10 @@ def import_contract_file(
                 % {"status": contract.get_status_display()}
             )
             return report
+        # Lines: the envelope is totalled once, then kept as a running total (not quadratic).
+        batch = services.LineBatch.open(contract) if kind == "lines" else None
         plan = _plan_line_rows if kind == "lines" else _plan_milestone_rows
-        planned = plan(actor=actor, contract=contract, sheet=sheet, report=report)
+        planned = plan(actor=actor, contract=contract, sheet=sheet, report=report, batch=batch)
         for row in planned:
             try:
                 with transaction.atomic():

@@ -821,6 +821,30 @@ def pech_instalments(amount: Decimal) -> tuple[Decimal, Decimal]:
     return at_signature, at_appointment
 
 
+def pech_due_amount(
+    amount: Decimal, details: Mapping[str, object], today: datetime.date
+) -> Decimal:
+    """Return how much of a PECH line of ``amount`` its instalments make payable by ``today``.
+
+    seeds/004 « Elle est versée en 2 fois : à la signature de la convention, puis après la
+    réussite au concours et la prise de poste »: the first instalment once the contract is in
+    force, the second once the line's ``appointment_date`` (prise de poste as PH) is reached.
+    """
+    if amount <= ZERO:
+        return ZERO
+    at_signature, _at_appointment = pech_instalments(amount)
+    appointment = details.get("appointment_date")
+    if appointment:
+        if isinstance(appointment, str):
+            try:
+                appointment = datetime.date.fromisoformat(appointment)
+            except ValueError:
+                return at_signature
+        if isinstance(appointment, datetime.date) and appointment <= today:
+            return amount
+    return at_signature
+
+
 def cae_commitment_months(funded_months: int, params: SchemeParameters = DEFAULT_PARAMETERS) -> int:
     """Return how many months the student commits to work for ``funded_months`` of allowance."""
     funded_months = _to_int(funded_months, "La durée financée")

@@ -6,10 +6,16 @@ from django.utils.translation import gettext_lazy as _
 
 from ..money import ZERO, MoneyField
 from .contract import Contract, YearlyAllocation
-from .four_eyes import DecisionStatus, FourEyesDecision, four_eyes_constraint, person_field
+from .four_eyes import (
+    DecisionStatus,
+    FourEyesDecision,
+    JournaledDrafters,
+    four_eyes_constraint,
+    person_field,
+)
 
 
-class CreditDelegation(FourEyesDecision):
+class CreditDelegation(JournaledDrafters, FourEyesDecision):
     """A yearly delegation of credits (délégation de crédits) for a contract."""
 
     contract = models.ForeignKey(
@@ -205,7 +211,7 @@ class Recovery(FourEyesDecision):
         return f"Reprise {self.allocation}: {self.amount} €"
 
 
-class Amendment(FourEyesDecision):
+class Amendment(JournaledDrafters, FourEyesDecision):
     """An amendment (avenant): a new version of the contract's figures and milestones.
 
     ``proposed`` holds the whole proposed version (the shape of

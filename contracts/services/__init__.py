@@ -33,7 +33,7 @@ from .delegations import (
 )
 from .documents import store_evidence, store_signed_contract
 from .drafting import copy_contract_structure
-from .lines import add_funding_line, change_funding_line
+from .lines import LineBatch, add_funding_line, change_funding_line
 from .milestones import (
     add_milestone,
     record_overdue_follow_up,
@@ -52,6 +52,7 @@ from .recoveries import (
 )
 
 __all__ = [
+    "LineBatch",
     "copy_contract_structure",
     "store_evidence",
     "store_signed_contract",

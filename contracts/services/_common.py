@@ -59,6 +59,18 @@ def _require_other_person(*, actor, preparer, what: str) -> None:
         )
 
 
+def _require_not_decision_drafter(*, actor, decision, what: str) -> None:
+    """Refuse a decision approved by someone who created or changed it (four-eyes)."""
+    if hasattr(decision, "drafter_ids") and actor.pk in decision.drafter_ids():
+        raise FourEyesError(
+            _(
+                "Contrôle à quatre yeux : vous avez rédigé ou modifié %(what)s ; "
+                "une autre personne doit l'approuver."
+            )
+            % {"what": what}
+        )
+
+
 def _require_not_drafter(*, actor, contract: Contract) -> None:
     """Refuse a decision on a contract taken by someone who wrote its figures (four-eyes)."""
     if actor.pk in contract.drafter_ids():
@@ -78,6 +90,7 @@ def _send_back(decision, *, actor, reason: str, action: str, what: str, contract
     decision = type(decision).objects.select_for_update().get(pk=decision.pk)
     _require_status(decision, [DecisionStatus.PREPARED], action)
     _require_other_person(actor=actor, preparer=decision.prepared_by, what=what)
+    _require_not_decision_drafter(actor=actor, decision=decision, what=what)
     decision.status = DecisionStatus.REJECTED
     decision.save(update_fields=["status"])
     record_event(

@@ -25,6 +25,7 @@ from ._common import (
     CONTRACT_AUDITED_FIELDS,
     MILESTONE_AUDITED_FIELDS,
     _lock_contract,
+    _require_not_decision_drafter,
     _require_other_person,
     _require_status,
     _send_back,
@@ -137,6 +138,7 @@ def approve_amendment(*, actor, amendment: Amendment) -> Contract:
     amendment = Amendment.objects.select_for_update().get(pk=amendment.pk)
     _require_status(amendment, [DecisionStatus.PREPARED], _("approuver l'avenant"))
     _require_other_person(actor=actor, preparer=amendment.prepared_by, what=_("cet avenant"))
+    _require_not_decision_drafter(actor=actor, decision=amendment, what=_("cet avenant"))
     contract = _lock_contract(amendment.contract)
     if contract.version != amendment.base_version:
         raise BusinessRuleError(

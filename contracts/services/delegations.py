@@ -21,7 +21,13 @@ from ..models import (
     YearlyAllocation,
 )
 from ..money import ZERO, format_euros, round_cents
-from ._common import _lock_contract, _require_other_person, _require_status, _send_back
+from ._common import (
+    _lock_contract,
+    _require_not_decision_drafter,
+    _require_other_person,
+    _require_status,
+    _send_back,
+)
 
 # Credit delegations ----------------------------------------------------------------------
 
@@ -103,6 +109,7 @@ def approve_credit_delegation(
     delegation = CreditDelegation.objects.select_for_update().get(pk=delegation.pk)
     _require_status(delegation, [DecisionStatus.PREPARED], _("approuver la délégation"))
     _require_other_person(actor=actor, preparer=delegation.prepared_by, what=_("cette délégation"))
+    _require_not_decision_drafter(actor=actor, decision=delegation, what=_("cette délégation"))
     if not decision_reference.strip():
         raise BusinessRuleError(_("La référence de la décision est obligatoire."))
     lines = list(delegation.lines.all())

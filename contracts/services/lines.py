@@ -1,6 +1,7 @@
 """Funding lines and their yearly amounts, within the envelope and the scheme rules."""
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -32,8 +33,14 @@ def _allocated_total(contract: Contract) -> Decimal:
     return total or ZERO
 
 
-def _check_allocations_fit(contract: Contract) -> None:
-    total = _allocated_total(contract)
+def _out_of_period_message(contract: Contract) -> str:
+    return _("Des montants sont alloués hors de la période du contrat (%(start)s–%(end)s).") % {
+        "start": contract.start_date.year,
+        "end": contract.end_date.year,
+    }
+
+
+def _check_total_fits(contract: Contract, total: Decimal) -> None:
     if total > contract.envelope_amount:
         raise BusinessRuleError(
             _(
@@ -45,14 +52,82 @@ def _check_allocations_fit(contract: Contract) -> None:
                 "envelope": format_euros(contract.envelope_amount),
             }
         )
-    out_of_period = YearlyAllocation.objects.filter(
-        funding_line__axis__contract=contract, allocated_amount__gt=0
-    ).exclude(year__in=contract.years)
-    if out_of_period.exists():
-        raise BusinessRuleError(
-            _("Des montants sont alloués hors de la période du contrat (%(start)s–%(end)s).")
-            % {"start": contract.start_date.year, "end": contract.end_date.year}
+
+
+def _has_out_of_period_allocations(contract: Contract) -> bool:
+    return (
+        YearlyAllocation.objects.filter(
+            funding_line__axis__contract=contract, allocated_amount__gt=0
         )
+        .exclude(year__in=contract.years)
+        .exists()
+    )
+
+
+def _check_allocations_fit(contract: Contract) -> None:
+    """Refuse a contract whose allocations exceed its envelope or fall outside its period.
+
+    Totals every allocation of the contract: one call per write of a single line. Many
+    writes in a row (an import) go through a ``LineBatch`` instead.
+    """
+    _check_total_fits(contract, _allocated_total(contract))
+    if _has_out_of_period_allocations(contract):
+        raise BusinessRuleError(_out_of_period_message(contract))
+
+
+def _allocated_change(changes: Mapping[str, dict]) -> Decimal:
+    """Return by how much the writes described by ``changes`` (``_write_allocations``) moved
+    the allocated total."""
+    return sum((change["after"] - (change["before"] or ZERO) for change in changes.values()), ZERO)
+
+
+@dataclass
+class LineBatch:
+    """Many line writes on one contract under one lock (an import), checked incrementally.
+
+    Opened inside the caller's transaction, it locks the contract once and totals its
+    allocations once; each write then moves a running total and is refused, like a single
+    write, when the total would exceed the envelope or a year falls outside the period. A
+    write that fails is rolled back by its savepoint and leaves the running total as it was.
+    Without a batch every write re-totals the whole contract, which is quadratic over a file.
+    """
+
+    contract: Contract
+    allocated: Decimal
+    out_of_period: bool
+    _parameters: dict[str, schemes.SchemeParameters] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, contract: Contract) -> "LineBatch":
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("A LineBatch holds its lock for a transaction: open one first.")
+        contract = _lock_contract(contract)
+        return cls(
+            contract=contract,
+            allocated=_allocated_total(contract),
+            out_of_period=_has_out_of_period_allocations(contract),
+        )
+
+    def contract_of(self, axis: StrategicAxis) -> Contract:
+        if axis.contract_id != self.contract.pk:
+            raise ValueError("This batch writes the lines of another contract.")
+        return self.contract
+
+    def parameters(self, scheme: str) -> schemes.SchemeParameters:
+        if scheme not in self._parameters:
+            self._parameters[scheme] = scheme_parameters_for(self.contract, scheme)
+        return self._parameters[scheme]
+
+    def total_after(self, changes: Mapping[str, dict], amounts_by_year) -> Decimal:
+        """Check the write described by ``changes``; return the total it leads to."""
+        total = self.allocated + _allocated_change(changes)
+        _check_total_fits(self.contract, total)
+        years = self.contract.years
+        if self.out_of_period or any(
+            year not in years and amount > 0 for year, amount in amounts_by_year.items()
+        ):
+            raise BusinessRuleError(_out_of_period_message(self.contract))
+        return total
 
 
 def scheme_parameters_for(contract: Contract, scheme: str) -> schemes.SchemeParameters:
@@ -69,11 +144,18 @@ def scheme_parameters_for(contract: Contract, scheme: str) -> schemes.SchemePara
 
 
 def _check_scheme_rules(
-    *, contract: Contract, scheme: str, amounts_by_year: Mapping[int, Decimal], details
+    *,
+    contract: Contract,
+    scheme: str,
+    amounts_by_year: Mapping[int, Decimal],
+    details,
+    batch: LineBatch | None = None,
 ) -> schemes.SchemeParameters:
     """Refuse a line that breaks its scheme's rules; return the figures it was checked with."""
     total = sum((round_cents(amount) for amount in amounts_by_year.values()), ZERO)
-    params = scheme_parameters_for(contract, scheme)
+    params = (
+        batch.parameters(scheme) if batch is not None else scheme_parameters_for(contract, scheme)
+    )
     try:
         schemes.validate_funding_line(
             scheme=scheme, amount=total, details=details or {}, params=params
@@ -93,13 +175,23 @@ def _default_consumption_deadline(scheme: str, params: schemes.SchemeParameters)
     return None
 
 
-def _write_allocations(line: FundingLine, amounts_by_year: Mapping[int, Decimal]) -> dict:
-    """Set the line's allocation for each year given; return before/after per year."""
-    existing = {
-        allocation.year: allocation
-        for allocation in YearlyAllocation.objects.select_for_update().filter(funding_line=line)
-    }
+def _write_allocations(
+    line: FundingLine, amounts_by_year: Mapping[int, Decimal], *, new: bool = False
+) -> dict:
+    """Set the line's allocation for each year given; return before/after per year.
+
+    ``new``: the line was just created and has no allocation yet.
+    """
+    existing = (
+        {}
+        if new
+        else {
+            allocation.year: allocation
+            for allocation in YearlyAllocation.objects.select_for_update().filter(funding_line=line)
+        }
+    )
     changes = {}
+    created: list[YearlyAllocation] = []
     for year, amount in sorted(amounts_by_year.items()):
         amount = round_cents(amount)
         if amount < 0:
@@ -109,7 +201,7 @@ def _write_allocations(line: FundingLine, amounts_by_year: Mapping[int, Decimal]
             )
         allocation = existing.get(year)
         if allocation is None:
-            YearlyAllocation.objects.create(funding_line=line, year=year, allocated_amount=amount)
+            created.append(YearlyAllocation(funding_line=line, year=year, allocated_amount=amount))
             changes[f"{line.code} {year}"] = {"before": None, "after": amount}
         elif allocation.allocated_amount != amount:
             if amount < allocation.delegated_amount:
@@ -131,6 +223,8 @@ def _write_allocations(line: FundingLine, amounts_by_year: Mapping[int, Decimal]
             }
             allocation.allocated_amount = amount
             allocation.save(update_fields=["allocated_amount"])
+    # One insert for the new years (the database constraints still hold each row).
+    YearlyAllocation.objects.bulk_create(created)
     return changes
 
 
@@ -148,13 +242,21 @@ def add_funding_line(
     consumption_deadline_date: date | None = None,
     reason: str = "",
     allow_signed: bool = False,
+    batch: LineBatch | None = None,
 ) -> FundingLine:
-    """Add a funding line to a draft contract, checked against its scheme and the envelope."""
-    contract = _lock_contract(axis.contract)
+    """Add a funding line to a draft contract, checked against its scheme and the envelope.
+
+    ``batch``: one of many writes under the batch's lock and running total (an import).
+    """
+    contract = _lock_contract(axis.contract) if batch is None else batch.contract_of(axis)
     if not allow_signed:
         _require_status(contract, [ContractStatus.DRAFT], _("ajouter une ligne"))
     params = _check_scheme_rules(
-        contract=contract, scheme=scheme, amounts_by_year=amounts_by_year, details=details
+        contract=contract,
+        scheme=scheme,
+        amounts_by_year=amounts_by_year,
+        details=details,
+        batch=batch,
     )
     if consumption_deadline_date is None:
         consumption_deadline_date = _default_consumption_deadline(scheme, params)
@@ -172,8 +274,11 @@ def add_funding_line(
         details=details or {},
         consumption_deadline_date=consumption_deadline_date,
     )
-    changes = _write_allocations(line, amounts_by_year)
-    _check_allocations_fit(contract)
+    changes = _write_allocations(line, amounts_by_year, new=True)
+    if batch is None:
+        _check_allocations_fit(contract)
+    else:
+        total = batch.total_after(changes, amounts_by_year)
     record_event(
         actor=actor,
         action=AuditAction.CREATE,
@@ -184,6 +289,8 @@ def add_funding_line(
         reason=reason,
         changes=changes,
     )
+    if batch is not None:
+        batch.allocated = total
     return line
 
 
@@ -199,9 +306,13 @@ def change_funding_line(
     consumption_deadline_date: date | None = None,
     reason: str = "",
     allow_signed: bool = False,
+    batch: LineBatch | None = None,
 ) -> FundingLine:
-    """Change a line's amounts per year or wording; delegated money is never cut under."""
-    contract = _lock_contract(line.axis.contract)
+    """Change a line's amounts per year or wording; delegated money is never cut under.
+
+    ``batch``: one of many writes under the batch's lock and running total (an import).
+    """
+    contract = _lock_contract(line.axis.contract) if batch is None else batch.contract_of(line.axis)
     if not allow_signed:
         _require_status(contract, [ContractStatus.DRAFT], _("modifier une ligne"))
     line = FundingLine.objects.select_for_update().get(pk=line.pk)
@@ -225,12 +336,19 @@ def change_funding_line(
     merged = {a.year: a.allocated_amount for a in line.allocations.all()}
     merged.update(amounts_by_year or {})
     _check_scheme_rules(
-        contract=contract, scheme=line.scheme, amounts_by_year=merged, details=line.details
+        contract=contract,
+        scheme=line.scheme,
+        amounts_by_year=merged,
+        details=line.details,
+        batch=batch,
     )
     if amounts_by_year is not None:
         changes = _write_allocations(line, amounts_by_year)
     line.save()
-    _check_allocations_fit(contract)
+    if batch is None:
+        _check_allocations_fit(contract)
+    else:
+        total = batch.total_after(changes, merged)
     after = {
         "label": line.label,
         "details": line.details,
@@ -247,4 +365,6 @@ def change_funding_line(
         reason=reason,
         changes=changes,
     )
+    if batch is not None:
+        batch.allocated = total
     return line

@@ -1,9 +1,14 @@
 """Template filters of the contract pages."""
 
+import datetime
 from decimal import Decimal
 
 from django import template
+from django.utils.dateformat import format as date_format
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
+from contracts import schemes
 from contracts.money import format_euros
 
 register = template.Library()
@@ -15,3 +20,35 @@ def euros(amount: Decimal | None) -> str:
     if amount in (None, ""):
         return format_euros(None)
     return format_euros(Decimal(amount))
+
+
+@register.simple_tag
+def pech_schedule(line, allocated: Decimal) -> str:
+    """Return the two PECH instalments of ``line`` for the contract page, or nothing.
+
+    seeds/004: « versée en 2 fois : à la signature de la convention, puis après la
+    réussite au concours et la prise de poste » (``schemes.pech_instalments``); the
+    delegation proposal follows the same schedule (``credits.left_to_delegate``).
+    """
+    if line.scheme != schemes.SchemeCode.PECH or not allocated or allocated <= 0:
+        return ""
+    at_signature, at_appointment = schemes.pech_instalments(allocated)
+    appointment = (line.details or {}).get("appointment_date")
+    if appointment:
+        try:
+            when = date_format(datetime.date.fromisoformat(str(appointment)), "d/m/Y")
+        except ValueError:
+            when = str(appointment)
+        second = _("%(amount)s à la prise de poste (%(date)s)") % {
+            "amount": format_euros(at_appointment),
+            "date": when,
+        }
+    else:
+        second = _("%(amount)s à la prise de poste (date à renseigner)") % {
+            "amount": format_euros(at_appointment)
+        }
+    return format_html(
+        '<br><span class="muted">{}</span>',
+        _("Versée en 2 fois : %(first)s à la signature, %(second)s.")
+        % {"first": format_euros(at_signature), "second": second},
+    )

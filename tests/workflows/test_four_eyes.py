@@ -14,6 +14,7 @@ from django.urls import reverse
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
+from audit.journal import AuditAction, record_event
 from contracts import services
 from contracts.exceptions import FourEyesError
 from contracts.models import ContractStatus, DecisionStatus, MilestoneStatus
@@ -93,6 +94,24 @@ def _milestone_refusals(actor, process):
     ]
 
 
+def changed_by_manager(process, artifact: str):
+    """Return ``process`` after "manager" changed its decision (journaled as a change).
+
+    Whatever path writes the change (a form, the API, an admin action), the journal holds
+    who changed the decision's figures: that person drafted it as much as its preparer.
+    """
+    decision = getattr(process, artifact)
+    record_event(
+        actor=scenarios.user("manager"),
+        action=AuditAction.CHANGE,
+        obj=decision,
+        contract=process.contract,
+        summary="Proposition modifiée",
+        changes={"amounts": {"before": "1", "after": "2"}},
+    )
+    return process
+
+
 def _refreshed(process):
     process.refresh_from_db()
     return process
@@ -137,6 +156,24 @@ DECISIONS = [
         decided=lambda p: _refreshed(p).delegation.status == DecisionStatus.APPROVED,
     ),
     Decision(
+        # Issue 11: "manager2" prepared the delegation, "manager" changed its amounts.
+        name="credit delegation, changed by the approver",
+        extra_role=Role.ARS_VALIDATOR,
+        prepare=lambda contract: changed_by_manager(
+            scenarios.prepared_delegation(scenarios.active_demo_contract(), by="manager2"),
+            "delegation",
+        ),
+        node=CreditDelegationFlow.approve,
+        approve_data={
+            "decision": "APPROVED",
+            "decision_reference": "DEL-2025-044",
+            "decision_date": "2025-09-15",
+        },
+        other="validator",
+        refusals=_delegation_refusals,
+        decided=lambda p: _refreshed(p).delegation.status == DecisionStatus.APPROVED,
+    ),
+    Decision(
         name="recovery",
         extra_role=Role.ARS_VALIDATOR,
         prepare=lambda contract: scenarios.prepared_recovery(scenarios.active_demo_contract()),
@@ -150,6 +187,20 @@ DECISIONS = [
         name="amendment",
         extra_role=Role.ARS_VALIDATOR,
         prepare=lambda contract: scenarios.drafted_amendment(scenarios.active_demo_contract()),
+        node=AmendmentFlow.approve,
+        approve_data={"decision": "APPROVED"},
+        other="validator",
+        refusals=_amendment_refusals,
+        decided=lambda p: _refreshed(p).amendment.status == DecisionStatus.APPROVED,
+    ),
+    Decision(
+        # Issue 11: "manager2" drafted the amendment, "manager" changed its proposal.
+        name="amendment, changed by the approver",
+        extra_role=Role.ARS_VALIDATOR,
+        prepare=lambda contract: changed_by_manager(
+            scenarios.drafted_amendment(scenarios.active_demo_contract(), by="manager2"),
+            "amendment",
+        ),
         node=AmendmentFlow.approve,
         approve_data={"decision": "APPROVED"},
         other="validator",
