@@ -18,7 +18,7 @@ def rule_functions() -> set[str]:
     return {
         name
         for name, function in inspect.getmembers(schemes, inspect.isfunction)
-        if function.__module__ == schemes.__name__
+        if function.__module__.startswith(schemes.__name__ + ".")
         and not name.startswith("_")
         and name not in NOT_RULES
     }
