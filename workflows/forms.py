@@ -106,6 +106,7 @@ class PrepareDelegationForm(ContractChoiceForm):
 
 
 class DelegationDecisionForm(DecisionForm):
+    approve_label = _("Valider la délégation")
     decision_reference = forms.CharField(
         label=_("Référence de la décision"), max_length=60, required=False
     )
@@ -151,6 +152,14 @@ class ReportMilestoneForm(forms.Form):
         if upload:
             check_document(upload, allowed=EVIDENCE_TYPES)
         return upload
+
+
+class ContractDecisionForm(DecisionForm):
+    approve_label = _("Valider le contrat")
+
+
+class AmendmentDecisionForm(DecisionForm):
+    approve_label = _("Valider l'avenant")
 
 
 class ReviewMilestoneForm(DecisionForm):
@@ -206,6 +215,7 @@ class CheckStatementForm(forms.Form):
 
 
 class RecoveryDecisionForm(DecisionForm):
+    approve_label = _("Valider la récupération")
     return_label = _("Renvoyer au chargé de mission")
 
 

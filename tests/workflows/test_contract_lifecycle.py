@@ -29,6 +29,7 @@ from contracts.models import (
     Recovery,
     YearlyAllocation,
 )
+from contracts.money import format_euros
 from tests.workflows.world import build_world
 from workflows.flows import (
     AmendmentFlow,
@@ -318,7 +319,7 @@ class TestTheWholeLifeOfTheDemoContract:
                 AmendmentFlow.approve.reverse("execute", args=[amending.pk, task.pk])
             )
             assert "Avenant n° 1 : différences proposées" in page.content.decode()
-            assert "35000,00" in page.content.decode()
+            assert format_euros(Decimal("35000")) in page.content.decode()
             complete(validator, amending, AmendmentFlow.approve, {"decision": "APPROVED"})
         contract.refresh_from_db()
         house.refresh_from_db()
