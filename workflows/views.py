@@ -211,6 +211,13 @@ class DelegationDecisionView(ServiceTaskView):
     form_class = forms.DelegationDecisionForm
     facts_template = "workflows/facts/delegation.html"
 
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "contract": self.process.contract,
+            "today": timezone.localdate(),
+        }
+
     def get_facts(self):
         return facts.delegation_lines(
             self.process.contract, year=self.process.year, delegation=self.process.delegation
@@ -437,3 +444,38 @@ class AmendmentDecisionView(ServiceTaskView):
             approved=form.approved,
             reason=form.cleaned_data["reason"],
         )
+
+
+class ReviseAmendmentView(ServiceTaskView):
+    """The author of a sent-back amendment corrects it, prefilled, and submits it again."""
+
+    form_class = forms.ReviseAmendmentForm
+    facts_template = "workflows/facts/amendment_returned.html"
+
+    def get_facts(self):
+        return {
+            "reason": self.process.decision_reason,
+            **facts.amendment_facts(self.process.amendment),
+        }
+
+    def get_template_names(self):
+        return ["workflows/amendment_revise.html"]
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "contract": self.process.contract}
+
+    def get_initial(self):
+        return forms.amendment_initial(self.process.amendment)
+
+    def perform(self, form):
+        if form.abandoned:
+            self.process.decision = steps.ABANDONED
+            return
+        self.process.amendment = services.draft_amendment(
+            actor=self.request.user,
+            contract=self.process.contract,
+            reason=form.cleaned_data["reason"],
+            proposal=form.proposal(),
+        )
+        self.process.decision = ""
+        self.process.decision_reason = ""

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 class DecisionStatus(models.TextChoices):
     PREPARED = "PREPARED", _("Préparée")
-    APPROVED = "APPROVED", _("Approuvée")
+    APPROVED = "APPROVED", _("Validée")
     REJECTED = "REJECTED", _("Renvoyée")
 
 
