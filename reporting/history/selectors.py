@@ -29,7 +29,7 @@ from viewflow.workflow.fields import import_task_by_ref
 from viewflow.workflow.models import Task
 
 from audit.journal import AuditAction, AuditEvent
-from contracts.models import Contract
+from contracts.models import Contract, ContractStatus, DecisionStatus, MilestoneStatus
 from contracts.selectors import visible_contracts
 from territories.access import has_national_scope
 from workflows.models import ContractProcess
@@ -121,8 +121,19 @@ def _display(value) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def parse_changes(text: str | None) -> tuple[FieldChange, ...]:
-    """Return the journaled ``{field: {"before", "after"}}`` as rows, fields in order."""
+def _status_labels(object_type: str) -> dict[str, str]:
+    """Return the labels of the status codes of ``object_type``'s model, as the pages say."""
+    choices = DecisionStatus.choices
+    if object_type == "contracts.Contract":
+        choices = ContractStatus.choices
+    elif object_type == "contracts.Milestone":
+        choices = MilestoneStatus.choices
+    return {code: str(label) for code, label in choices}
+
+
+def parse_changes(text: str | None, object_type: str = "") -> tuple[FieldChange, ...]:
+    """Return the journaled ``{field: {"before", "after"}}`` as rows, fields in order;
+    status codes (``APPROVED``) in the words of the pages."""
     if not text:
         return ()
     changes = json.loads(text) if isinstance(text, str) else text
@@ -130,9 +141,11 @@ def parse_changes(text: str | None) -> tuple[FieldChange, ...]:
     for field_name in sorted(changes):
         value = changes[field_name]
         if isinstance(value, dict) and ("before" in value or "after" in value):
-            rows.append(
-                FieldChange(field_name, _display(value.get("before")), _display(value.get("after")))
-            )
+            before, after = value.get("before"), value.get("after")
+            if field_name == "status":
+                labels = _status_labels(object_type)
+                before, after = labels.get(before, before), labels.get(after, after)
+            rows.append(FieldChange(field_name, _display(before), _display(after)))
         else:
             rows.append(FieldChange(field_name, "—", _display(value)))
     return tuple(rows)
@@ -280,7 +293,7 @@ def as_entries(rows) -> list[TimelineEntry]:
                 reason=row["e_reason"] or "",
                 contract_id=row["e_contract"],
                 contract_reference=row["e_contract_ref"] or "",
-                changes=() if is_task else parse_changes(row["e_changes"]),
+                changes=() if is_task else parse_changes(row["e_changes"], row["e_type"]),
             )
         )
     return entries

@@ -56,3 +56,15 @@ def test_sync_roles_renames_the_former_director_group_instead_of_adding_one():
     assert renamed.pk == group.pk
     assert list(renamed.user_set.all()) == [member]
     assert Group.objects.filter(name__startswith="Directeur").count() == 1
+
+
+def test_the_journal_shows_status_codes_in_words():
+    from reporting.history.selectors import parse_changes
+
+    [change] = parse_changes(
+        '{"status": {"before": "SUBMITTED", "after": "APPROVED"}}', "contracts.Contract"
+    )
+    assert change.after == "Validé, en attente de signature"
+    assert "APPROVED" not in change.before + change.after
+    [decision] = parse_changes('{"status": {"before": "PREPARED", "after": "APPROVED"}}', "x")
+    assert decision.after == "Validée"
