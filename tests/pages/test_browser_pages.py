@@ -238,3 +238,26 @@ def test_the_sidebar_is_reached_with_the_keyboard_and_focus_is_visible(
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline not in ("", "none"), outline
     page.screenshot(path=str(SCREENSHOTS / f"pages-keyboard-menu-{viewport}.png"))
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_decision_pages_with_their_facts_fit_and_pass_axe(
+    viewport,
+    pending_work,
+    browser,  # noqa: F811
+    live_server,
+):
+    width = VIEWPORTS[viewport][0]
+    page = new_page(browser, live_server, "validator", viewport)
+    problems = {}
+    for node in (ContractApprovalFlow.approve, AmendmentFlow.approve):
+        task = Task.objects.get(flow_task=node)
+        page.goto(live_server.url + node.reverse("assign", args=[task.process_id, task.pk]))
+        page.locator("form.vf-form button.mdc-button--raised").click()
+        page.wait_for_load_state("networkidle")
+        page.goto(live_server.url + node.reverse("execute", args=[task.process_id, task.pk]))
+        assert page.locator(".task-facts").count() == 1
+        name = f"validator-{viewport}-facts-{node.flow_class.__name__.lower()}"
+        if found := check_page(page, name, width):
+            problems[node.name] = found
+    assert not problems, problems
