@@ -214,7 +214,7 @@ class ContractViewSet(ScopedViewSet):
     @extend_schema(
         summary="Soumettre le contrat",
         description=(
-            "Chargé de mission ARS : soumet le brouillon à approbation, ou soumet à nouveau "
+            "Chargé de mission ARS : soumet le brouillon à validation, ou soumet à nouveau "
             "un contrat renvoyé."
         ),
         request=None,
@@ -225,7 +225,7 @@ class ContractViewSet(ScopedViewSet):
         return actions.submit_contract(user=request.user, contract=self.get_object())
 
     @extend_schema(
-        summary="Approuver ou renvoyer le contrat",
+        summary="Valider ou renvoyer le contrat",
         description="Validateur ARS, autre que la personne qui a soumis (quatre yeux).",
         request=actions.DecisionInput,
         responses=actions.StepResultSerializer,
@@ -238,7 +238,7 @@ class ContractViewSet(ScopedViewSet):
 
     @extend_schema(
         summary="Préparer la délégation d'une année",
-        description="Chargé de mission ARS ; un validateur, autre que lui, l'approuvera.",
+        description="Chargé de mission ARS ; un validateur, autre que lui, le validera.",
         request=actions.YearInput,
         responses={201: actions.StepResultSerializer},
     )
@@ -250,7 +250,7 @@ class ContractViewSet(ScopedViewSet):
 
     @extend_schema(
         summary="Déclarer l'état récapitulatif d'une ligne et d'une année",
-        description="Directeur de GHT, quand la clôture de cette ligne et année est ouverte.",
+        description="Directeur de l'établissement support (GHT), quand la clôture de cette ligne et année est ouverte.",
         request=actions.StatementInput,
         responses=actions.StepResultSerializer,
     )
@@ -290,7 +290,7 @@ class MilestoneViewSet(ScopedViewSet):
     @extend_schema(
         summary="Déclarer l'avancement du jalon",
         description=(
-            "Directeur de GHT : valeur atteinte, commentaire et pièce justificative "
+            "Directeur de l'établissement support (GHT) : valeur atteinte, commentaire et pièce justificative "
             "(multipart/form-data pour joindre un fichier)."
         ),
         request={
@@ -340,7 +340,7 @@ class DelegationViewSet(ScopedViewSet):
         )
 
     @extend_schema(
-        summary="Approuver ou renvoyer la délégation",
+        summary="Valider ou renvoyer la délégation",
         description=(
             "Validateur ARS, autre que le préparateur (quatre yeux) ; référence et date de "
             "la décision pour approuver, motif pour renvoyer."
@@ -390,7 +390,7 @@ class RecoveryViewSet(ScopedViewSet):
         )
 
     @extend_schema(
-        summary="Approuver ou renvoyer la reprise",
+        summary="Valider ou renvoyer la reprise",
         description="Validateur ARS, autre que le préparateur (quatre yeux) ; motif pour renvoyer.",
         request=actions.DecisionInput,
         responses=actions.StepResultSerializer,
@@ -418,7 +418,7 @@ class AmendmentViewSet(ScopedViewSet):
         )
 
     @extend_schema(
-        summary="Approuver ou renvoyer l'avenant",
+        summary="Valider ou renvoyer l'avenant",
         description="Validateur ARS, autre que le rédacteur (quatre yeux) ; motif pour renvoyer.",
         request=actions.DecisionInput,
         responses=actions.StepResultSerializer,

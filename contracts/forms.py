@@ -4,6 +4,7 @@ import json
 from decimal import Decimal
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -149,7 +150,35 @@ class MilestoneRescheduleForm(forms.Form):
         label=_("Nouvelle échéance"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    reason = forms.CharField(label=_("Motif du report"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Motif du report"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("2 000 caractères au plus."),
+        error_messages={
+            "max_length": _(
+                "Le texte est trop long : %(limit_value)d caractères au plus "
+                "(vous en avez saisi %(show_value)d)."
+            )
+        },
+    )
+
+    def __init__(self, *args, contract, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.contract = contract
+
+    def clean_due_date(self):
+        due_date = self.cleaned_data["due_date"]
+        start, end = self.contract.start_date, self.contract.end_date
+        if not start <= due_date <= end:
+            raise forms.ValidationError(
+                _("L'échéance doit tomber dans la période du contrat (%(start)s – %(end)s).")
+                % {
+                    "start": date_format(start, "SHORT_DATE_FORMAT"),
+                    "end": date_format(end, "SHORT_DATE_FORMAT"),
+                }
+            )
+        return due_date
 
 
 class ImportForm(forms.Form):

@@ -237,7 +237,6 @@ class MilestoneRescheduleView(ContractFormView):
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        kwargs.pop("contract")
         kwargs.setdefault("initial", {})["due_date"] = self.milestone.due_date
         return kwargs
 

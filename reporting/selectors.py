@@ -131,7 +131,7 @@ class PendingDecision:
 
 
 def process_label(task: Task) -> str:
-    """Return the French name of the task's flow, e.g. « Approbation de contrat »."""
+    """Return the French name of the task's flow, e.g. « Validation d'un contrat »."""
     return capfirst(str(task.flow_task.flow_class.process_class._meta.verbose_name))
 
 

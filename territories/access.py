@@ -36,7 +36,7 @@ class Role(models.TextChoices):
 
     ARS_MANAGER = "ARS_MANAGER", _("Chargé de mission ARS")
     ARS_VALIDATOR = "ARS_VALIDATOR", _("Validateur ARS")
-    GHT_DIRECTOR = "GHT_DIRECTOR", _("Directeur de GHT")
+    GHT_DIRECTOR = "GHT_DIRECTOR", _("Directeur de l'établissement support (GHT)")
     AUDITOR = "AUDITOR", _("Auditeur")
     ADMINISTRATOR = "ADMINISTRATOR", _("Administrateur")
 
@@ -45,9 +45,15 @@ class Role(models.TextChoices):
 ROLE_GROUP_NAMES = {
     Role.ARS_MANAGER: "Chargé de mission ARS",
     Role.ARS_VALIDATOR: "Validateur ARS",
-    Role.GHT_DIRECTOR: "Directeur de GHT",
+    Role.GHT_DIRECTOR: "Directeur de l'établissement support (GHT)",
     Role.AUDITOR: "Auditeur",
     Role.ADMINISTRATOR: "Administrateur",
+}
+
+# Earlier names of role groups: ``sync_roles`` renames such a group (members kept)
+# instead of creating a second one.
+FORMER_ROLE_GROUP_NAMES = {
+    Role.GHT_DIRECTOR: ["Directeur de GHT"],
 }
 
 NATIONAL_SCOPE_GROUP_NAME = "Périmètre national"
@@ -556,6 +562,9 @@ def _permission_objects(codes: list[str]) -> list[Permission]:
 def sync_roles() -> dict[str, int]:
     """Create the role groups and give each exactly its permissions; return counts per group."""
     counts = {}
+    for role, former_names in FORMER_ROLE_GROUP_NAMES.items():
+        if not Group.objects.filter(name=ROLE_GROUP_NAMES[role]).exists():
+            Group.objects.filter(name__in=former_names).update(name=ROLE_GROUP_NAMES[role])
     for role, codes in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=ROLE_GROUP_NAMES[role])
         group.permissions.set(_permission_objects(codes))

@@ -29,7 +29,7 @@ def workflow_start_actions(user, contract) -> list[ContractAction]:
         if not in_progress:
             actions.append(
                 ContractAction(
-                    _("Soumettre pour approbation"),
+                    _("Soumettre pour validation"),
                     _start_url(ContractApprovalFlow.start, contract=contract.pk),
                 )
             )

@@ -26,6 +26,7 @@ from .nodes import ScopedStart, ScopedView, prepared_by_owner
 from .selectors import can_see_workflows, process_in_scope
 
 APPROVED = "APPROVED"
+ABANDONED = "ABANDONED"
 
 
 class ContractFlow(flow.Flow):
@@ -53,15 +54,15 @@ def _local_moment(day, at: time) -> datetime:
 
 
 class ContractApprovalFlow(ContractFlow):
-    """Approbation d'un contrat
+    """Validation d'un contrat
 
-    Le chargé de mission soumet le contrat ; un validateur, autre que lui, l'approuve
+    Le chargé de mission soumet le contrat ; un validateur, autre que lui, le valide
     ou le renvoie avec un motif ; la signature est enregistrée et le contrat entre en
     vigueur.
     """
 
     # Explicit: viewflow would take the first docstring line of the base class.
-    process_title = _("Approbation d'un contrat")
+    process_title = _("Validation d'un contrat")
     process_class = ContractApprovalProcess
 
     start = (
@@ -77,9 +78,9 @@ class ContractApprovalFlow(ContractFlow):
     approve = (
         ScopedView(views.ContractDecisionView.as_view())
         .Annotation(
-            title=_("Approuver le contrat"),
+            title=_("Valider le contrat"),
             description=_(
-                "Un validateur, autre que la personne qui a soumis, approuve le contrat "
+                "Un validateur, autre que la personne qui a soumis, valide le contrat "
                 "ou le renvoie avec un motif."
             ),
         )
@@ -90,7 +91,7 @@ class ContractApprovalFlow(ContractFlow):
 
     is_approved = (
         flow.If(lambda activation: activation.process.decision == APPROVED)
-        .Annotation(title=_("Contrat approuvé ?"))
+        .Annotation(title=_("Contrat validé ?"))
         .Then(this.sign)
         .Else(this.revise)
     )
@@ -119,14 +120,14 @@ class ContractApprovalFlow(ContractFlow):
 
 
 class CreditDelegationFlow(ContractFlow):
-    """Délégation de crédits annuelle
+    """Délégation de crédits FIR annuelle
 
-    Le chargé de mission prépare la délégation de l'année à partir des allocations et
-    des reprises ; un validateur, autre que lui, l'approuve ; la délégation est
+    Le chargé de mission prépare la délégation de l'année à partir des tranches annuelles
+    et des reprises ; un validateur, autre que lui, la valide ; la délégation est
     enregistrée avec sa décision et le GHT est informé.
     """
 
-    process_title = _("Délégation de crédits annuelle")
+    process_title = _("Délégation de crédits FIR annuelle")
     process_class = CreditDelegationProcess
 
     start = (
@@ -145,9 +146,9 @@ class CreditDelegationFlow(ContractFlow):
     approve = (
         ScopedView(views.DelegationDecisionView.as_view())
         .Annotation(
-            title=_("Approuver la délégation"),
+            title=_("Valider la délégation"),
             description=_(
-                "Un validateur, autre que le préparateur, approuve (référence et date de la "
+                "Un validateur, autre que le préparateur, valide (référence et date de la "
                 "décision) ou renvoie avec un motif. Les crédits ne bougent qu'ici."
             ),
         )
@@ -158,7 +159,7 @@ class CreditDelegationFlow(ContractFlow):
 
     is_approved = (
         flow.If(lambda activation: activation.process.decision == APPROVED)
-        .Annotation(title=_("Délégation approuvée ?"))
+        .Annotation(title=_("Délégation validée ?"))
         .Then(this.notify)
         .Else(this.revise)
     )
@@ -177,7 +178,9 @@ class CreditDelegationFlow(ContractFlow):
         flow.Function(notifications.notify_delegation)
         .Annotation(
             title=_("Informer le GHT"),
-            description=_("Message aux directeurs du GHT, envoyé après validation."),
+            description=_(
+                "Message à la direction de l'établissement support (GHT), après validation."
+            ),
         )
         .Next(this.end)
     )
@@ -199,20 +202,20 @@ def review_escalation_moment(activation):
 
 
 class MilestoneReviewFlow(ContractFlow):
-    """Revue de jalon
+    """Suivi du jalon
 
-    Ouverte avant l'échéance du jalon : le directeur du GHT déclare l'avancement
+    Ouverte avant l'échéance du jalon : le directeur de l'établissement support (GHT) déclare l'avancement
     (valeur de l'indicateur, pièces) ; le chargé de mission valide ou demande un
-    complément. Relance avant l'échéance, escalade au chargé de mission après.
+    complément. Relance avant l'échéance, alerte au chargé de mission après.
     """
 
-    process_title = _("Revue de jalon")
+    process_title = _("Suivi du jalon")
     process_class = MilestoneReviewProcess
 
     start = (
         flow.StartHandle(this.open_review)
         .Annotation(
-            title=_("Ouvrir la revue"),
+            title=_("Ouvrir le suivi"),
             description=_("Ouverte automatiquement avant l'échéance du jalon."),
         )
         .Next(this.report)
@@ -222,7 +225,9 @@ class MilestoneReviewFlow(ContractFlow):
         ScopedView(views.ReportMilestoneView.as_view())
         .Annotation(
             title=_("Déclarer l'avancement"),
-            description=_("Le directeur du GHT déclare la valeur atteinte et joint ses pièces."),
+            description=_(
+                "Le directeur de l'établissement support (GHT) déclare la valeur atteinte et joint ses pièces."
+            ),
         )
         .Permission("workflows.report_milestone")
         .OnTimeout(
@@ -235,7 +240,7 @@ class MilestoneReviewFlow(ContractFlow):
             review_escalation_moment,
             this.escalate,
             interrupting=False,
-            title=_("Échéance dépassée"),
+            title=_("Échéance dépassée : alerte au chargé de mission"),
         )
         .Next(this.review, task_data=prepared_by_owner)
     )
@@ -244,7 +249,9 @@ class MilestoneReviewFlow(ContractFlow):
         flow.Function(notifications.remind_milestone)
         .Annotation(
             title=_("Relancer le GHT"),
-            description=_("Message au directeur du GHT avant l'échéance."),
+            description=_(
+                "Message au directeur de l'établissement support (GHT) avant l'échéance."
+            ),
         )
         .Next(this.reminded)
     )
@@ -254,7 +261,7 @@ class MilestoneReviewFlow(ContractFlow):
     escalate = (
         flow.Function(notifications.escalate_milestone)
         .Annotation(
-            title=_("Escalader au chargé de mission"),
+            title=_("Signaler au chargé de mission"),
             description=_("L'échéance est passée sans déclaration."),
         )
         .Next(this.follow_up)
@@ -311,7 +318,7 @@ class ConsumptionClosingFlow(ContractFlow):
 
     Le GHT déclare l'état récapitulatif d'une ligne pour une année ; le chargé de
     mission le vérifie et calcule les crédits non consommés ou non conformes ; un
-    validateur approuve la reprise ou son imputation sur la délégation suivante.
+    validateur valide la reprise ou sa déduction sur la délégation suivante.
     """
 
     process_title = _("Clôture de consommation et reprise")
@@ -370,10 +377,10 @@ class ConsumptionClosingFlow(ContractFlow):
     approve_recovery = (
         ScopedView(views.RecoveryDecisionView.as_view())
         .Annotation(
-            title=_("Approuver la reprise"),
+            title=_("Valider la reprise"),
             description=_(
-                "Un validateur, autre que le préparateur, approuve la reprise ou son "
-                "imputation sur la délégation suivante."
+                "Un validateur, autre que le préparateur, valide la reprise ou sa "
+                "déduction sur la prochaine notification de crédits."
             ),
         )
         .Permission("workflows.approve_recovery")
@@ -383,7 +390,7 @@ class ConsumptionClosingFlow(ContractFlow):
 
     is_approved = (
         flow.If(lambda activation: activation.process.decision == APPROVED)
-        .Annotation(title=_("Reprise approuvée ?"))
+        .Annotation(title=_("Reprise validée ?"))
         .Then(this.end)
         .Else(this.check)
     )
@@ -402,12 +409,17 @@ class ConsumptionClosingFlow(ContractFlow):
         return process
 
 
+def amendment_author(activation):
+    """The person who drafted the amendment sent back: the correction goes back to them."""
+    return activation.process.amendment.prepared_by
+
+
 class AmendmentFlow(ContractFlow):
     """Avenant
 
     Le chargé de mission rédige l'avenant (montants par axe, ligne et année, dates,
-    jalons) ; un validateur, autre que lui, l'approuve au vu des différences ; le
-    contrat, les délégations à venir et les revues de jalon ouvertes suivent.
+    jalons) ; un validateur, autre que lui, le valide au vu des différences ; le
+    contrat, les délégations à venir et les suivis de jalon ouverts suivent.
     """
 
     process_title = _("Avenant")
@@ -426,9 +438,9 @@ class AmendmentFlow(ContractFlow):
     approve = (
         ScopedView(views.AmendmentDecisionView.as_view())
         .Annotation(
-            title=_("Approuver l'avenant"),
+            title=_("Valider l'avenant"),
             description=_(
-                "Un validateur, autre que le rédacteur, approuve au vu des différences par "
+                "Un validateur, autre que le rédacteur, valide au vu des différences par "
                 "axe, ligne et année, ou renvoie avec un motif."
             ),
         )
@@ -439,14 +451,35 @@ class AmendmentFlow(ContractFlow):
 
     is_approved = (
         flow.If(lambda activation: activation.process.decision == APPROVED)
-        .Annotation(title=_("Avenant approuvé ?"))
+        .Annotation(title=_("Avenant validé ?"))
         .Then(this.end)
+        .Else(this.revise)
+    )
+
+    revise = (
+        ScopedView(views.ReviseAmendmentView.as_view())
+        .Annotation(
+            title=_("Corriger et soumettre à nouveau"),
+            description=_(
+                "Le rédacteur voit le motif du renvoi, corrige l'avenant prérempli et le "
+                "soumet à nouveau, ou l'abandonne."
+            ),
+        )
+        .Permission("workflows.draft_amendment")
+        .Assign(amendment_author)
+        .Next(this.is_resubmitted)
+    )
+
+    is_resubmitted = (
+        flow.If(lambda activation: activation.process.decision != ABANDONED)
+        .Annotation(title=_("Avenant soumis à nouveau ?"))
+        .Then(this.approve)
         .Else(this.rejected)
     )
 
     end = flow.End().Annotation(title=_("Avenant en vigueur"))
 
-    rejected = flow.End().Annotation(title=_("Avenant renvoyé"))
+    rejected = flow.End().Annotation(title=_("Avenant abandonné"))
 
 
 FLOWS = [

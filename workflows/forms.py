@@ -1,28 +1,51 @@
 """Forms of the workflow steps: what each person types; the services decide."""
 
+from datetime import date
+from decimal import Decimal
+
 from django import forms
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from contracts.documents import EVIDENCE_TYPES, SIGNED_DOCUMENT_TYPES, check_document
 from contracts.models import ContractStatus, RecoveryMode
+from contracts.money import format_euros
 
 APPROVE = "APPROVED"
 RETURN = "RETURNED"
+
+#: Longest comment or reason a step keeps (the journal and the pages show it whole).
+TEXT_MAX_LENGTH = 2000
+
+
+def long_text(label, *, required=True, help_text=""):
+    """Return a comment or reason field, limited to ``TEXT_MAX_LENGTH`` characters."""
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=help_text or _("2 000 caractères au plus."),
+        error_messages={
+            "max_length": _(
+                "Le texte est trop long : %(limit_value)d caractères au plus "
+                "(vous en avez saisi %(show_value)d)."
+            )
+        },
+    )
 
 
 class DecisionForm(forms.Form):
     """Approve, or send back with a mandatory reason."""
 
-    approve_label = _("Approuver")
+    approve_label = _("Valider")
     return_label = _("Renvoyer pour correction")
 
     decision = forms.ChoiceField(label=_("Décision"), widget=forms.RadioSelect)
-    reason = forms.CharField(
-        label=_("Motif"),
+    reason = long_text(
+        _("Motif"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Obligatoire en cas de renvoi."),
+        help_text=_("Obligatoire en cas de renvoi ; 2 000 caractères au plus."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -54,17 +77,11 @@ class ContractChoiceForm(forms.Form):
 
 
 class SubmitContractForm(ContractChoiceForm):
-    comment = forms.CharField(
-        label=_("Commentaire pour le validateur"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    comment = long_text(_("Commentaire pour le validateur"), required=False)
 
 
 class ResubmitContractForm(forms.Form):
-    comment = forms.CharField(
-        label=_("Corrections apportées"), widget=forms.Textarea(attrs={"rows": 3})
-    )
+    comment = long_text(_("Corrections apportées"))
 
 
 class SignatureForm(forms.Form):
@@ -106,6 +123,7 @@ class PrepareDelegationForm(ContractChoiceForm):
 
 
 class DelegationDecisionForm(DecisionForm):
+    approve_label = _("Valider la délégation")
     decision_reference = forms.CharField(
         label=_("Référence de la décision"), max_length=60, required=False
     )
@@ -114,6 +132,31 @@ class DelegationDecisionForm(DecisionForm):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+
+    def __init__(self, *args, contract, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.contract = contract
+        self.today = today
+
+    def clean_decision_date(self):
+        decision_date = self.cleaned_data.get("decision_date")
+        if decision_date is None:
+            return decision_date
+        earliest = date(self.contract.start_date.year - 1, 1, 1)
+        if decision_date > self.today:
+            raise forms.ValidationError(_("La date de la décision ne peut pas être dans le futur."))
+        if decision_date < earliest:
+            raise forms.ValidationError(
+                _(
+                    "La date de la décision ne peut pas précéder le %(date)s "
+                    "(contrat commencé en %(year)s)."
+                )
+                % {
+                    "date": date_format(earliest, "SHORT_DATE_FORMAT"),
+                    "year": self.contract.start_date.year,
+                }
+            )
+        return decision_date
 
     def clean(self):
         cleaned = super().clean()
@@ -126,17 +169,12 @@ class DelegationDecisionForm(DecisionForm):
 
 
 class RevisePreparedDelegationForm(forms.Form):
-    comment = forms.CharField(
-        label=_("Ce qui change par rapport à la version renvoyée"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    comment = long_text(_("Ce qui change par rapport à la version renvoyée"))
 
 
 class ReportMilestoneForm(forms.Form):
     actual_value = forms.DecimalField(label=_("Valeur atteinte"), max_digits=14, decimal_places=2)
-    comment = forms.CharField(
-        label=_("Commentaire"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    comment = long_text(_("Commentaire"), required=False)
     evidence = forms.FileField(
         label=_("Pièce justificative"),
         required=False,
@@ -153,16 +191,21 @@ class ReportMilestoneForm(forms.Form):
         return upload
 
 
+class ContractDecisionForm(DecisionForm):
+    approve_label = _("Valider le contrat")
+
+
+class AmendmentDecisionForm(DecisionForm):
+    approve_label = _("Valider l'avenant")
+
+
 class ReviewMilestoneForm(DecisionForm):
     approve_label = _("Valider")
     return_label = _("Demander un complément")
 
 
 class FollowUpForm(forms.Form):
-    comment = forms.CharField(
-        label=_("Suite donnée (relance, nouvelle échéance…)"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    comment = long_text(_("Suite donnée (relance, nouvelle échéance…)"))
 
 
 class OpenClosingForm(forms.Form):
@@ -188,9 +231,21 @@ class DeclareStatementForm(forms.Form):
         min_value=0,
         initial=0,
     )
-    comment = forms.CharField(
-        label=_("Commentaire"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    comment = long_text(_("Commentaire"), required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        consumed = cleaned.get("consumed_amount")
+        non_compliant = cleaned.get("non_compliant_amount")
+        if consumed is not None and non_compliant is not None and non_compliant > consumed:
+            self.add_error(
+                "non_compliant_amount",
+                _(
+                    "Les dépenses non conformes ne peuvent pas dépasser les crédits "
+                    "consommés déclarés."
+                ),
+            )
+        return cleaned
 
 
 class CheckStatementForm(forms.Form):
@@ -200,21 +255,18 @@ class CheckStatementForm(forms.Form):
         widget=forms.RadioSelect,
         initial=RecoveryMode.OFFSET,
     )
-    comment = forms.CharField(
-        label=_("Commentaire"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    comment = long_text(_("Commentaire"), required=False)
 
 
 class RecoveryDecisionForm(DecisionForm):
+    approve_label = _("Valider la reprise")
     return_label = _("Renvoyer au chargé de mission")
 
 
 class AmendmentForm(forms.Form):
     """The amendment's reason and, for each figure, its proposed value (blank: unchanged)."""
 
-    reason = forms.CharField(
-        label=_("Objet de l'avenant"), widget=forms.Textarea(attrs={"rows": 3})
-    )
+    reason = long_text(_("Objet de l'avenant"))
     envelope_amount = forms.DecimalField(
         label=_("Nouvelle enveloppe (€)"), required=False, max_digits=14, decimal_places=2
     )
@@ -287,8 +339,38 @@ class AmendmentForm(forms.Form):
                 proposal.milestones[milestone.pk] = {"due_date": value}
         return proposal
 
+    def _check_period_and_envelope(self, cleaned):
+        contract = self.contract
+        end_date = cleaned.get("end_date") or contract.end_date
+        for name, milestone in self.milestone_fields.items():
+            due = cleaned.get(name) or milestone.due_date
+            if due and not contract.start_date <= due <= end_date:
+                self.add_error(
+                    name,
+                    _("L'échéance doit tomber dans la période du contrat (%(start)s – %(end)s).")
+                    % {
+                        "start": date_format(contract.start_date, "SHORT_DATE_FORMAT"),
+                        "end": date_format(end_date, "SHORT_DATE_FORMAT"),
+                    },
+                )
+        if self.errors:
+            return
+        envelope = cleaned.get("envelope_amount")
+        if envelope is None:
+            envelope = contract.envelope_amount
+        total = Decimal("0")
+        for name, (_line_id, _year, allocation) in self.allocation_fields.items():
+            value = cleaned.get(name)
+            total += allocation.allocated_amount if value is None else value
+        if total > envelope:
+            message = _(
+                "Le total programmé après l'avenant (%(total)s) dépasse l'enveloppe (%(envelope)s)."
+            ) % {"total": format_euros(total), "envelope": format_euros(envelope)}
+            self.add_error("envelope_amount", message)
+
     def clean(self):
         cleaned = super().clean()
+        self._check_period_and_envelope(cleaned)
         if not self.errors and self.proposal().as_json() == {
             "envelope_amount": None,
             "end_date": None,
@@ -297,6 +379,56 @@ class AmendmentForm(forms.Form):
         }:
             raise forms.ValidationError(_("L'avenant ne change aucun montant ni aucune date."))
         return cleaned
+
+
+class ReviseAmendmentForm(AmendmentForm):
+    """The sent-back amendment, prefilled: submit it again, corrected, or abandon it."""
+
+    RESUBMIT, ABANDON = "RESUBMIT", "ABANDON"
+
+    action = forms.ChoiceField(
+        label=_("Suite à donner"),
+        choices=[
+            (RESUBMIT, _("Soumettre à nouveau l'avenant corrigé")),
+            (ABANDON, _("Abandonner l'avenant")),
+        ],
+        widget=forms.RadioSelect,
+        initial=RESUBMIT,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.data.get("action") == self.ABANDON:
+            for name, field in self.fields.items():
+                field.required = name == "action"
+
+    @property
+    def abandoned(self) -> bool:
+        return self.cleaned_data.get("action") == self.ABANDON
+
+    def clean(self):
+        if self.cleaned_data.get("action") == self.ABANDON:
+            return self.cleaned_data
+        return super().clean()
+
+
+def amendment_initial(amendment) -> dict:
+    """Return the form values of ``amendment``'s proposal, to prefill its correction."""
+    from contracts.services import AmendmentProposal
+
+    proposal = AmendmentProposal.from_json(amendment.proposed)
+    initial = {"reason": amendment.reason}
+    if proposal.envelope_amount is not None:
+        initial["envelope_amount"] = proposal.envelope_amount
+    if proposal.end_date is not None:
+        initial["end_date"] = proposal.end_date
+    for line_id, years in proposal.allocations.items():
+        for year, amount in years.items():
+            initial[f"allocation_{line_id}_{year}"] = amount
+    for milestone_id, values in proposal.milestones.items():
+        if "due_date" in values:
+            initial[f"milestone_{milestone_id}"] = values["due_date"]
+    return initial
 
 
 ACTIVE_STATUSES = [ContractStatus.ACTIVE]

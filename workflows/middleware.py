@@ -112,6 +112,24 @@ def conflict_response(request, *, title: str, message: str, link: str | None, re
     return response
 
 
+def already_done_response(request, task):
+    """Return the page of a finished task's URL (Back after a step): what happened, where
+    the file stands; nothing to retry, nothing refused."""
+    return TemplateResponse(
+        request,
+        "workflows/lock_failed.html",
+        {
+            "title": _("Cette étape est déjà faite"),
+            "message": _(
+                "« %(task)s » a déjà été traitée : il n'y a plus rien à faire sur cette page."
+            )
+            % {"task": task.flow_task.task_title},
+            "retry_url": None,
+            "link": where_it_stands(task.process_id),
+        },
+    )
+
+
 class FlowLockFailedMiddleware:
     """Turn a lost race on a task into a 409 in French instead of a 500 or a 403."""
 
@@ -150,12 +168,14 @@ class FlowLockFailedMiddleware:
             return None
         task = (
             node.flow_class.task_class._default_manager.filter(pk=kwargs["task_pk"])
-            .only("status", "owner_id", "owner_permission", "process_id")
+            .only("status", "owner_id", "owner_permission", "process_id", "flow_task")
             .first()
         )
         if task is None:
             return None
         if isinstance(exception.__context__, TransitionNotAllowed):
+            if request.method == "GET" and task.status not in OPEN_STATUSES:
+                return already_done_response(request, task)
             if task.status in OPEN_STATUSES:
                 message = _("Cette tâche vient de changer d'état : rechargez la page.")
             else:

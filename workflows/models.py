@@ -85,7 +85,7 @@ class ContractProcess(Process):
     )
     decision = models.CharField(_("décision"), max_length=10, blank=True)
     decision_reason = models.TextField(_("motif de la décision"), blank=True)
-    escalated_at = models.DateTimeField(_("escaladé le"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("signalé le"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("relancé le"), null=True, blank=True)
     # A copy of "not finished nor cancelled" on this table, written by ``save``: viewflow's
     # status lives on the parent table, which a partial unique index here cannot read.
@@ -97,18 +97,18 @@ class ContractProcess(Process):
         ordering = ["-created"]
         # Node permissions: codenames are a public API (roles, migrations, audits).
         permissions = [
-            ("submit_contract", _("Soumettre un contrat à approbation")),
-            ("approve_contract", _("Approuver ou renvoyer un contrat")),
+            ("submit_contract", _("Soumettre un contrat à validation")),
+            ("approve_contract", _("Valider ou renvoyer un contrat")),
             ("record_signature", _("Enregistrer la signature d'un contrat")),
             ("prepare_delegation", _("Préparer une délégation de crédits")),
-            ("approve_delegation", _("Approuver une délégation de crédits")),
+            ("approve_delegation", _("Valider une délégation de crédits FIR")),
             ("report_milestone", _("Déclarer l'avancement d'un jalon")),
             ("review_milestone", _("Valider l'avancement d'un jalon")),
             ("submit_statement", _("Déclarer un état récapitulatif")),
             ("check_statement", _("Vérifier un état récapitulatif et calculer la reprise")),
-            ("approve_recovery", _("Approuver une reprise de crédits")),
+            ("approve_recovery", _("Valider une reprise de crédits FIR")),
             ("draft_amendment", _("Rédiger un avenant")),
-            ("approve_amendment", _("Approuver un avenant")),
+            ("approve_amendment", _("Valider un avenant")),
         ]
         indexes = [
             models.Index(fields=["hospital_group"], name="process_scope_ght_idx"),
@@ -119,7 +119,7 @@ class ContractProcess(Process):
                 fields=["milestone"],
                 condition=models.Q(milestone__isnull=False),
                 name="one_review_process_per_milestone",
-                violation_error_message=_("Ce jalon a déjà son processus de revue."),
+                violation_error_message=_("Ce jalon a déjà son processus de suivi."),
             ),
             models.UniqueConstraint(
                 fields=["allocation"],
@@ -146,8 +146,8 @@ class ContractProcess(Process):
 class ContractApprovalProcess(ContractProcess):
     class Meta:
         proxy = True
-        verbose_name = _("approbation de contrat")
-        verbose_name_plural = _("approbations de contrat")
+        verbose_name = _("validation de contrat")
+        verbose_name_plural = _("validations de contrat")
 
 
 class CreditDelegationProcess(ContractProcess):
@@ -160,8 +160,8 @@ class CreditDelegationProcess(ContractProcess):
 class MilestoneReviewProcess(ContractProcess):
     class Meta:
         proxy = True
-        verbose_name = _("revue de jalon")
-        verbose_name_plural = _("revues de jalon")
+        verbose_name = _("suivi de jalon")
+        verbose_name_plural = _("suivis de jalon")
 
 
 class ConsumptionClosingProcess(ContractProcess):

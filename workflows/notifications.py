@@ -67,7 +67,7 @@ def notify_delegation(activation) -> None:
         "contract": process.contract.reference,
     }
     body = _(
-        "La délégation de crédits %(year)s de %(total)s a été approuvée "
+        "La délégation de crédits %(year)s de %(total)s a été validée "
         "(décision %(ref)s du %(date)s)."
     ) % {
         "year": delegation.year,
@@ -119,7 +119,7 @@ def escalate_milestone(activation) -> None:
         action=AuditAction.TRANSITION,
         obj=milestone,
         contract=process.contract,
-        summary=_("Échéance dépassée : escalade au chargé de mission"),
+        summary=_("Échéance dépassée : alerte au chargé de mission"),
     )
     _mail_on_commit(
         _("Jalon en retard : %(title)s") % {"title": milestone.title},

@@ -22,6 +22,7 @@ from .selectors import process_in_scope
 
 OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED)
 APPROVED, RETURNED = "APPROVED", "RETURNED"
+ABANDONED = "ABANDONED"
 
 
 class StepRefused(PermissionDenied):

@@ -7,13 +7,14 @@ everything the user typed, and nothing is written: the service runs in a savepoi
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import generic
 from viewflow.workflow.flow.views import mixins
 
-from contracts import amendments, services
+from contracts import services
 from contracts.exceptions import BusinessRuleError
 from contracts.models import (
     ContractStatus,
@@ -21,7 +22,7 @@ from contracts.models import (
 )
 from contracts.selectors import visible_contracts
 
-from . import forms, steps
+from . import facts, forms, steps
 from .models import ContractProcess
 
 
@@ -34,7 +35,9 @@ class ServiceTaskView(
     """Base of every human step: one form, one service call, then the task completes."""
 
     template_filename = "task.html"
-    success_message = gettext_lazy("L'étape {task} est terminée.")
+    success_message = gettext_lazy("« {title} » : c'est enregistré.")
+    #: The facts the person decides on, shown above the form (``workflows/facts/``).
+    facts_template: str | None = None
 
     @property
     def activation(self):
@@ -43,6 +46,24 @@ class ServiceTaskView(
     @property
     def process(self):
         return self.request.activation.process
+
+    def get_facts(self) -> dict:
+        return {}
+
+    def get_template_names(self):
+        if self.facts_template and self.template_name is None:
+            return ["workflows/task_facts.html"]
+        return super().get_template_names()
+
+    def get_success_message(self, cleaned_data):
+        title = self.activation.flow_task.task_title or self.process.flow_class.process_title
+        return self.success_message.format(title=title)
+
+    def get_success_url(self):
+        """Back to the contract the step was about; the technical page only without one."""
+        if self.process.contract_id:
+            return reverse("contracts:contract_detail", args=[self.process.contract_id])
+        return super().get_success_url()
 
     def perform(self, form) -> None:
         """Call the service of this step; raise ``BusinessRuleError`` to refuse."""
@@ -67,12 +88,14 @@ class ServiceTaskView(
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["process"] = self.process
+        if self.facts_template:
+            context["facts_template"] = self.facts_template
+            context["facts"] = self.get_facts()
         return context
 
 
 class StartServiceView(ServiceTaskView):
     template_filename = "start.html"
-    success_message = gettext_lazy("Le processus {process} est lancé.")
 
     def set_contract(self, contract) -> None:
         steps.set_contract(self.process, contract)
@@ -112,7 +135,11 @@ class SubmitContractView(StartServiceView):
 
 
 class ContractDecisionView(ServiceTaskView):
-    form_class = forms.DecisionForm
+    form_class = forms.ContractDecisionForm
+    facts_template = "workflows/facts/contract.html"
+
+    def get_facts(self):
+        return facts.contract_summary(self.process.contract)
 
     def perform(self, form):
         steps.decide_contract(
@@ -125,6 +152,10 @@ class ContractDecisionView(ServiceTaskView):
 
 class ResubmitContractView(ServiceTaskView):
     form_class = forms.ResubmitContractForm
+    facts_template = "workflows/facts/contract.html"
+
+    def get_facts(self):
+        return facts.contract_summary(self.process.contract)
 
     def perform(self, form):
         steps.resubmit_contract(
@@ -178,13 +209,19 @@ class PrepareDelegationView(StartServiceView):
 
 class DelegationDecisionView(ServiceTaskView):
     form_class = forms.DelegationDecisionForm
+    facts_template = "workflows/facts/delegation.html"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["delegation_lines"] = self.process.delegation.lines.select_related(
-            "allocation__funding_line__axis"
-        ).order_by("allocation__funding_line__axis__number", "allocation__funding_line__code")
-        return context
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "contract": self.process.contract,
+            "today": timezone.localdate(),
+        }
+
+    def get_facts(self):
+        return facts.delegation_lines(
+            self.process.contract, year=self.process.year, delegation=self.process.delegation
+        )
 
     def perform(self, form):
         steps.decide_delegation(
@@ -199,6 +236,10 @@ class DelegationDecisionView(ServiceTaskView):
 
 class RevisePreparedDelegationView(ServiceTaskView):
     form_class = forms.RevisePreparedDelegationForm
+    facts_template = "workflows/facts/delegation.html"
+
+    def get_facts(self):
+        return facts.delegation_lines(self.process.contract, year=self.process.year)
 
     def perform(self, form):
         self.process.delegation = services.prepare_credit_delegation(
@@ -213,8 +254,20 @@ class RevisePreparedDelegationView(ServiceTaskView):
 # Milestone review ------------------------------------------------------------------------
 
 
-class ReportMilestoneView(ServiceTaskView):
+class MilestoneFactsMixin:
+    facts_template = "workflows/facts/milestone.html"
+    show_declared = True
+
+    def get_facts(self):
+        return facts.milestone_facts(self.process)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "show_declared": self.show_declared}
+
+
+class ReportMilestoneView(MilestoneFactsMixin, ServiceTaskView):
     form_class = forms.ReportMilestoneForm
+    show_declared = False
 
     def perform(self, form):
         steps.report_milestone(
@@ -227,7 +280,7 @@ class ReportMilestoneView(ServiceTaskView):
         )
 
 
-class ReviewMilestoneView(ServiceTaskView):
+class ReviewMilestoneView(MilestoneFactsMixin, ServiceTaskView):
     form_class = forms.ReviewMilestoneForm
 
     def perform(self, form):
@@ -239,7 +292,7 @@ class ReviewMilestoneView(ServiceTaskView):
         )
 
 
-class FollowUpOverdueView(ServiceTaskView):
+class FollowUpOverdueView(MilestoneFactsMixin, ServiceTaskView):
     form_class = forms.FollowUpForm
 
     def perform(self, form):
@@ -284,7 +337,14 @@ class OpenClosingView(StartServiceView):
             raise BusinessRuleError(refusal) from error
 
 
-class DeclareStatementView(ServiceTaskView):
+class ClosingFactsMixin:
+    facts_template = "workflows/facts/closing.html"
+
+    def get_facts(self):
+        return facts.closing_figures(self.process)
+
+
+class DeclareStatementView(ClosingFactsMixin, ServiceTaskView):
     form_class = forms.DeclareStatementForm
 
     def perform(self, form):
@@ -297,7 +357,7 @@ class DeclareStatementView(ServiceTaskView):
         )
 
 
-class CheckStatementView(ServiceTaskView):
+class CheckStatementView(ClosingFactsMixin, ServiceTaskView):
     form_class = forms.CheckStatementForm
 
     def perform(self, form):
@@ -310,7 +370,7 @@ class CheckStatementView(ServiceTaskView):
         self.process.decision = ""
 
 
-class RecoveryDecisionView(ServiceTaskView):
+class RecoveryDecisionView(ClosingFactsMixin, ServiceTaskView):
     form_class = forms.RecoveryDecisionForm
 
     def perform(self, form):
@@ -371,15 +431,11 @@ class DraftAmendmentView(StartServiceView):
 
 
 class AmendmentDecisionView(ServiceTaskView):
-    form_class = forms.DecisionForm
+    form_class = forms.AmendmentDecisionForm
+    facts_template = "workflows/facts/amendment.html"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["diff"] = amendments.amendment_diff(self.process.amendment)
-        return context
-
-    def get_template_names(self):
-        return ["workflows/amendment_decision.html"]
+    def get_facts(self):
+        return facts.amendment_facts(self.process.amendment)
 
     def perform(self, form):
         steps.decide_amendment(
@@ -388,3 +444,38 @@ class AmendmentDecisionView(ServiceTaskView):
             approved=form.approved,
             reason=form.cleaned_data["reason"],
         )
+
+
+class ReviseAmendmentView(ServiceTaskView):
+    """The author of a sent-back amendment corrects it, prefilled, and submits it again."""
+
+    form_class = forms.ReviseAmendmentForm
+    facts_template = "workflows/facts/amendment_returned.html"
+
+    def get_facts(self):
+        return {
+            "reason": self.process.decision_reason,
+            **facts.amendment_facts(self.process.amendment),
+        }
+
+    def get_template_names(self):
+        return ["workflows/amendment_revise.html"]
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "contract": self.process.contract}
+
+    def get_initial(self):
+        return forms.amendment_initial(self.process.amendment)
+
+    def perform(self, form):
+        if form.abandoned:
+            self.process.decision = steps.ABANDONED
+            return
+        self.process.amendment = services.draft_amendment(
+            actor=self.request.user,
+            contract=self.process.contract,
+            reason=form.cleaned_data["reason"],
+            proposal=form.proposal(),
+        )
+        self.process.decision = ""
+        self.process.decision_reason = ""

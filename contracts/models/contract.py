@@ -17,7 +17,7 @@ from .four_eyes import four_eyes_constraint, person_field
 class ContractStatus(models.TextChoices):
     DRAFT = "DRAFT", _("Brouillon")
     SUBMITTED = "SUBMITTED", _("Soumis à validation")
-    APPROVED = "APPROVED", _("Approuvé, en attente de signature")
+    APPROVED = "APPROVED", _("Validé, en attente de signature")
     ACTIVE = "ACTIVE", _("Signé, en vigueur")
     CLOSED = "CLOSED", _("Clos")
 
@@ -249,14 +249,16 @@ class YearlyAllocation(models.Model):
     recovered_amount = MoneyField(_("montant repris"), default=ZERO)
 
     class Meta:
-        verbose_name = _("allocation annuelle")
-        verbose_name_plural = _("allocations annuelles")
+        verbose_name = _("tranche annuelle")
+        verbose_name_plural = _("tranches annuelles")
         ordering = ["funding_line", "year"]
         constraints = [
             models.UniqueConstraint(
                 fields=["funding_line", "year"],
                 name="unique_allocation_per_line_and_year",
-                violation_error_message=_("Cette ligne a déjà une allocation pour cette année."),
+                violation_error_message=_(
+                    "Cette ligne a déjà une tranche annuelle pour cette année."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(allocated_amount__gte=0)

@@ -11,7 +11,7 @@ from audit.models import AuditAction, AuditEvent
 
 class DecisionStatus(models.TextChoices):
     PREPARED = "PREPARED", _("Préparée")
-    APPROVED = "APPROVED", _("Approuvée")
+    APPROVED = "APPROVED", _("Validée")
     REJECTED = "REJECTED", _("Renvoyée")
 
 

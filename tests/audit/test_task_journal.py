@@ -57,7 +57,7 @@ class TestTaskActionsAreJournaled:
             assert event.actor_name == "validator"
             assert event.contract_id == submitted.contract_id
             assert (event.object_type, event.object_id) == ("viewflow.Task", str(task.pk))
-            assert "Approuver le contrat" in event.summary
+            assert "Valider le contrat" in event.summary
         assert first.changes == {"owner": {"before": None, "after": "validator"}}
         assert second.changes == {"owner": {"before": "validator", "after": None}}
 

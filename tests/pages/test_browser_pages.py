@@ -204,3 +204,60 @@ def test_error_pages_fit_and_speak_french(
     assert response.status == 403
     assert "Accès refusé" in director.locator("body").inner_text()
     assert not check_page(director, f"director-{viewport}-403", width)
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_the_sidebar_is_reached_with_the_keyboard_and_focus_is_visible(
+    viewport,
+    demo,  # noqa: F811
+    browser,  # noqa: F811
+    live_server,
+):
+    page = new_page(browser, live_server, "manager", viewport)
+    page.goto(live_server.url + reverse("contracts:index"))
+
+    page.keyboard.press("Tab")
+    first = page.evaluate("document.activeElement.textContent.trim()")
+    assert first == "Aller au contenu"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Aller au menu"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("", "none"), outline
+    assert page.evaluate("document.activeElement.getBoundingClientRect().left") >= 0
+
+    page.keyboard.press("Enter")
+    if viewport == "phone":
+        # The drawer is folded on a phone: its toggle opens it, then Tab enters it.
+        page.locator(".vf-page__menu-toggle[aria-label]").first.focus()
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(400)
+        page.locator("#menu").focus()
+    page.keyboard.press("Tab")
+    inside = page.evaluate("!!document.activeElement.closest('.vf-page__menu')")
+    assert inside, page.evaluate("document.activeElement.outerHTML.slice(0, 200)")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("", "none"), outline
+    page.screenshot(path=str(SCREENSHOTS / f"pages-keyboard-menu-{viewport}.png"))
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_decision_pages_with_their_facts_fit_and_pass_axe(
+    viewport,
+    pending_work,
+    browser,  # noqa: F811
+    live_server,
+):
+    width = VIEWPORTS[viewport][0]
+    page = new_page(browser, live_server, "validator", viewport)
+    problems = {}
+    for node in (ContractApprovalFlow.approve, AmendmentFlow.approve):
+        task = Task.objects.get(flow_task=node)
+        page.goto(live_server.url + node.reverse("assign", args=[task.process_id, task.pk]))
+        page.locator("form.vf-form button.mdc-button--raised").click()
+        page.wait_for_load_state("networkidle")
+        page.goto(live_server.url + node.reverse("execute", args=[task.process_id, task.pk]))
+        assert page.locator(".task-facts").count() == 1
+        name = f"validator-{viewport}-facts-{node.flow_class.__name__.lower()}"
+        if found := check_page(page, name, width):
+            problems[node.name] = found
+    assert not problems, problems

@@ -162,7 +162,7 @@ class TestArsManager:
 
         manager.reload()
         row = manager.locator(f"tr[data-reference='{contract.reference}']")
-        assert row.locator(".status").inner_text() == "Approuvé, en attente de signature"
+        assert row.locator(".status").inner_text() == "Validé, en attente de signature"
         assert row.locator(".pending").inner_text() == "1"  # the signature to record
         shoot(manager, "manager-overview-approved")
 

@@ -55,7 +55,7 @@ class TestTheTimeline:
         assert [e.at for e in entries] == sorted((e.at for e in entries), reverse=True)
         page = response.content.decode()
         assert "Contrat soumis à validation" in page
-        assert "Approuver le contrat" in page  # the open task, by its node title
+        assert "Valider le contrat" in page  # the open task, by its node title
 
     def test_opening_it_as_an_auditor_is_journaled(self, demo_contract):
         client_for("auditor").get(timeline_url(demo_contract, actor="manager"))

@@ -62,15 +62,15 @@ class TestADraftContract:
     def test_offers_the_manager_to_submit_it(self):
         contract = scenarios.demo_contract()
         response = page("manager", contract)
-        assert labels(response) == ["Soumettre pour approbation"]
-        assert "Soumettre pour approbation" in response.content.decode()
+        assert labels(response) == ["Soumettre pour validation"]
+        assert "Soumettre pour validation" in response.content.decode()
 
     @pytest.mark.parametrize("username", ["director", "auditor", "validator"])
     def test_offers_nothing_to_the_other_roles(self, username):
         contract = scenarios.demo_contract()
         response = page(username, contract)
         assert labels(response) == []
-        assert "Soumettre pour approbation" not in response.content.decode()
+        assert "Soumettre pour validation" not in response.content.decode()
 
     def test_leads_to_the_submission_form_with_the_contract_chosen(self):
         contract = scenarios.demo_contract()

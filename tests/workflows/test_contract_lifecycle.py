@@ -29,6 +29,7 @@ from contracts.models import (
     Recovery,
     YearlyAllocation,
 )
+from contracts.money import format_euros
 from tests.workflows.world import build_world
 from workflows.flows import (
     AmendmentFlow,
@@ -171,7 +172,8 @@ class TestTheWholeLifeOfTheDemoContract:
             contract.refresh_from_db()
             assert contract.status == ContractStatus.ACTIVE
 
-        # 2025 credit delegation: money moves only at the approved step.
+        # 2025 credit delegation: money moves only at the approved step (decided today:
+        # a decision date in the future is refused).
         with time_machine.travel(at(2025, 9, 10, 8), tick=True):
             allocated_2025 = year_total(contract, 2025, "allocated_amount")
             assert allocated_2025 == Decimal("170900.00")
@@ -190,7 +192,7 @@ class TestTheWholeLifeOfTheDemoContract:
                     {
                         "decision": "APPROVED",
                         "decision_reference": "DEL-2025-044",
-                        "decision_date": "2025-09-15",
+                        "decision_date": "2025-09-10",
                     },
                 )
             process.refresh_from_db()
@@ -318,7 +320,7 @@ class TestTheWholeLifeOfTheDemoContract:
                 AmendmentFlow.approve.reverse("execute", args=[amending.pk, task.pk])
             )
             assert "Avenant n° 1 : différences proposées" in page.content.decode()
-            assert "35000,00" in page.content.decode()
+            assert format_euros(Decimal("35000")) in page.content.decode()
             complete(validator, amending, AmendmentFlow.approve, {"decision": "APPROVED"})
         contract.refresh_from_db()
         house.refresh_from_db()
