@@ -342,8 +342,8 @@ def _beneficiaries(contract: Contract) -> dict[str, list]:
     return by_key
 
 
-def _plan_line_rows(*, actor, contract, sheet, report, batch) -> list[_PlannedRow]:
-    headers = _check_headers(sheet, LINE_COLUMNS, [], report)
+def _year_columns(headers, report) -> dict[str, int]:
+    """Return the amount columns (``montant_2026``) and their year; name unreadable ones."""
     year_columns: dict[str, int] = {}
     for header in headers:
         if header.startswith(AMOUNT_COLUMN_PREFIX):
@@ -355,6 +355,197 @@ def _plan_line_rows(*, actor, contract, sheet, report, batch) -> list[_PlannedRo
                     _("Ligne 1 : colonne « %(column)s » : l'année n'est pas lisible.")
                     % {"column": header}
                 )
+    return year_columns
+
+
+@dataclass(frozen=True)
+class _LineRow:
+    """One row of a lines file, read and checked, not yet written."""
+
+    axis: object
+    code: str
+    scheme: str
+    label: str
+    beneficiary: object
+    details: dict
+    deadline: object
+    amounts: dict[int, Decimal]
+
+
+def _read_amounts(values, year_columns: dict[str, int], contract) -> dict[int, Decimal]:
+    """Return the row's amount per year, bounded to the money column and the contract period."""
+    amounts: dict[int, Decimal] = {}
+    for column, year in year_columns.items():
+        try:
+            amount = parse_amount(values.get(column))
+        except AmountOutOfBounds as error:
+            raise InvalidValue(
+                _("montant hors limites (%(column)s : « %(value)s » ; au plus %(max)s)")
+                % {"column": column, "value": error.value, "max": format_euros(MAX_AMOUNT)}
+            ) from error
+        except InvalidValue as error:
+            raise InvalidValue(f"{column} : {error}") from error
+        if amount is None:
+            continue
+        if year not in contract.years:
+            raise InvalidValue(
+                _("année %(year)s hors de la période du contrat (%(start)s–%(end)s).")
+                % {"year": year, "start": contract.start_date.year, "end": contract.end_date.year}
+            )
+        amounts[year] = amount
+    return amounts
+
+
+def _read_beneficiary(values, beneficiaries):
+    key = _cell_text(values.get("beneficiaire"))
+    matches = beneficiaries.get(key, [])
+    if not matches:
+        raise InvalidValue(
+            _("bénéficiaire « %(key)s » inconnu parmi les établissements du GHT.") % {"key": key}
+        )
+    if len(matches) > 1:
+        raise InvalidValue(
+            _("bénéficiaire « %(key)s » ambigu : indiquez son numéro FINESS.") % {"key": key}
+        )
+    return matches[0]
+
+
+def _read_line_row(values, *, contract, axes, beneficiaries, year_columns, seen) -> _LineRow:
+    """Return one row of a lines file, checked; raise ``InvalidValue`` naming what is wrong."""
+    axis = _axis_of(values, axes)
+    code = _text(values, "code", FundingLine, "code")
+    if not code:
+        raise InvalidValue(_("le code de la ligne est obligatoire."))
+    if (axis.pk, code) in seen:
+        raise InvalidValue(
+            _("la ligne %(code)s de l'axe %(axis)s figure deux fois dans le fichier.")
+            % {"code": code, "axis": axis.number}
+        )
+    seen.add((axis.pk, code))
+    scheme = _cell_text(values.get("dispositif")).upper()
+    if scheme not in SchemeCode.values:
+        raise InvalidValue(
+            _("dispositif « %(scheme)s » inconnu (attendu : %(schemes)s).")
+            % {"scheme": scheme, "schemes": ", ".join(SchemeCode.values)}
+        )
+    label = _text(values, "libelle", FundingLine, "label")
+    if not label:
+        raise InvalidValue(_("le libellé de la ligne est obligatoire."))
+    return _LineRow(
+        axis=axis,
+        code=code,
+        scheme=scheme,
+        label=label,
+        beneficiary=_read_beneficiary(values, beneficiaries),
+        details=_parse_details(values.get("parametres")),
+        deadline=parse_date(values.get("date_limite_consommation")),
+        amounts=_read_amounts(values, year_columns, contract),
+    )
+
+
+def _plan_new_line(row: _LineRow, result: RowResult, *, actor, batch) -> _PlannedRow:
+    result.status = RowStatus.CREATED
+    result.changes = {
+        f"{row.code} {year}": {"before": None, "after": str(amount)}
+        for year, amount in sorted(row.amounts.items())
+    }
+    return _PlannedRow(
+        result=result,
+        order=sum(row.amounts.values(), ZERO),
+        write=partial(
+            services.add_funding_line,
+            actor=actor,
+            axis=row.axis,
+            code=row.code,
+            scheme=row.scheme,
+            label=row.label,
+            beneficiary=row.beneficiary,
+            amounts_by_year=row.amounts,
+            details=row.details,
+            consumption_deadline_date=row.deadline,
+            reason=_("Import de fichier"),
+            batch=batch,
+        ),
+    )
+
+
+def _changed_fields(row: _LineRow, line) -> tuple[dict, dict]:
+    """Return the fields of ``line`` the row changes, and their before/after for the journal."""
+    kwargs: dict = {}
+    if row.label != line.label:
+        kwargs["label"] = row.label
+    if row.details != line.details:
+        kwargs["details"] = row.details
+    if row.beneficiary.pk != line.beneficiary_id:
+        kwargs["beneficiary"] = row.beneficiary
+    if row.deadline is not None and row.deadline != line.consumption_deadline_date:
+        kwargs["consumption_deadline_date"] = row.deadline
+    before = {
+        "label": line.label,
+        "details": line.details,
+        "beneficiary": str(line.beneficiary),
+        "consumption_deadline_date": line.consumption_deadline_date,
+    }
+    changes = {
+        name: {
+            "before": before[name] if name == "details" else str(before[name]),
+            "after": value if name == "details" else str(value),
+        }
+        for name, value in kwargs.items()
+    }
+    return kwargs, changes
+
+
+def _plan_changed_line(row: _LineRow, result: RowResult, line, *, actor, batch):
+    """Return the write that brings ``line`` to the row, or None when nothing changes."""
+    if row.scheme != line.scheme:
+        result.fail(
+            _(
+                "la ligne %(code)s existe déjà avec le dispositif %(current)s : "
+                "le dispositif d'une ligne ne se change pas."
+            )
+            % {"code": row.code, "current": line.scheme}
+        )
+        return None
+    current = {a.year: a.allocated_amount for a in line.allocations.all()}
+    changed_amounts = {
+        year: amount for year, amount in row.amounts.items() if current.get(year) != amount
+    }
+    changes = {
+        f"{row.code} {year}": {
+            "before": str(current[year]) if year in current else None,
+            "after": str(amount),
+        }
+        for year, amount in sorted(changed_amounts.items())
+    }
+    kwargs, field_changes = _changed_fields(row, line)
+    changes.update(field_changes)
+    if not changes:
+        result.status = RowStatus.UNCHANGED
+        return None
+    result.status = RowStatus.UPDATED
+    result.changes = changes
+    delta = sum(
+        (amount - current.get(year, ZERO) for year, amount in changed_amounts.items()), ZERO
+    )
+    return _PlannedRow(
+        result=result,
+        order=delta,
+        write=partial(
+            services.change_funding_line,
+            actor=actor,
+            line=line,
+            amounts_by_year=changed_amounts or None,
+            reason=_("Import de fichier"),
+            batch=batch,
+            **kwargs,
+        ),
+    )
+
+
+def _plan_line_rows(*, actor, contract, sheet, report, batch) -> list[_PlannedRow]:
+    """Read every row of a lines file and return the writes it asks for, in a safe order."""
+    year_columns = _year_columns(_check_headers(sheet, LINE_COLUMNS, [], report), report)
     axes = {axis.number: axis for axis in contract.axes.all()}
     beneficiaries = _beneficiaries(contract)
     existing = {
@@ -371,161 +562,24 @@ def _plan_line_rows(*, actor, contract, sheet, report, batch) -> list[_PlannedRo
         report.rows.append(result)
         try:
             _check_read(sheet, line_number)
-            axis = _axis_of(values, axes)
-            code = _text(values, "code", FundingLine, "code")
-            if not code:
-                raise InvalidValue(_("le code de la ligne est obligatoire."))
-            if (axis.pk, code) in seen:
-                raise InvalidValue(
-                    _("la ligne %(code)s de l'axe %(axis)s figure deux fois dans le fichier.")
-                    % {"code": code, "axis": axis.number}
-                )
-            seen.add((axis.pk, code))
-            scheme = _cell_text(values.get("dispositif")).upper()
-            if scheme not in SchemeCode.values:
-                raise InvalidValue(
-                    _("dispositif « %(scheme)s » inconnu (attendu : %(schemes)s).")
-                    % {"scheme": scheme, "schemes": ", ".join(SchemeCode.values)}
-                )
-            label = _text(values, "libelle", FundingLine, "label")
-            if not label:
-                raise InvalidValue(_("le libellé de la ligne est obligatoire."))
-            key = _cell_text(values.get("beneficiaire"))
-            matches = beneficiaries.get(key, [])
-            if not matches:
-                raise InvalidValue(
-                    _("bénéficiaire « %(key)s » inconnu parmi les établissements du GHT.")
-                    % {"key": key}
-                )
-            if len(matches) > 1:
-                raise InvalidValue(
-                    _("bénéficiaire « %(key)s » ambigu : indiquez son numéro FINESS.")
-                    % {"key": key}
-                )
-            beneficiary = matches[0]
-            details = _parse_details(values.get("parametres"))
-            deadline = parse_date(values.get("date_limite_consommation"))
-            amounts: dict[int, Decimal] = {}
-            for column, year in year_columns.items():
-                try:
-                    amount = parse_amount(values.get(column))
-                except AmountOutOfBounds as error:
-                    raise InvalidValue(
-                        _("montant hors limites (%(column)s : « %(value)s » ; au plus %(max)s)")
-                        % {
-                            "column": column,
-                            "value": error.value,
-                            "max": format_euros(MAX_AMOUNT),
-                        }
-                    ) from error
-                except InvalidValue as error:
-                    raise InvalidValue(f"{column} : {error}") from error
-                if amount is None:
-                    continue
-                if year not in contract.years:
-                    raise InvalidValue(
-                        _("année %(year)s hors de la période du contrat (%(start)s–%(end)s).")
-                        % {
-                            "year": year,
-                            "start": contract.start_date.year,
-                            "end": contract.end_date.year,
-                        }
-                    )
-                amounts[year] = amount
+            row = _read_line_row(
+                values,
+                contract=contract,
+                axes=axes,
+                beneficiaries=beneficiaries,
+                year_columns=year_columns,
+                seen=seen,
+            )
         except InvalidValue as error:
             result.fail(error)
             continue
-        line = existing.get((axis.pk, code))
+        line = existing.get((row.axis.pk, row.code))
         if line is None:
-            result.status = RowStatus.CREATED
-            result.changes = {
-                f"{code} {year}": {"before": None, "after": str(amount)}
-                for year, amount in sorted(amounts.items())
-            }
-            planned.append(
-                _PlannedRow(
-                    result=result,
-                    order=sum(amounts.values(), ZERO),
-                    write=partial(
-                        services.add_funding_line,
-                        actor=actor,
-                        axis=axis,
-                        code=code,
-                        scheme=scheme,
-                        label=label,
-                        beneficiary=beneficiary,
-                        amounts_by_year=amounts,
-                        details=details,
-                        consumption_deadline_date=deadline,
-                        reason=_("Import de fichier"),
-                        batch=batch,
-                    ),
-                )
-            )
+            planned.append(_plan_new_line(row, result, actor=actor, batch=batch))
             continue
-        if scheme != line.scheme:
-            result.fail(
-                _(
-                    "la ligne %(code)s existe déjà avec le dispositif %(current)s : "
-                    "le dispositif d'une ligne ne se change pas."
-                )
-                % {"code": code, "current": line.scheme}
-            )
-            continue
-        current = {a.year: a.allocated_amount for a in line.allocations.all()}
-        changed_amounts = {
-            year: amount for year, amount in amounts.items() if current.get(year) != amount
-        }
-        changes = {
-            f"{code} {year}": {
-                "before": str(current[year]) if year in current else None,
-                "after": str(amount),
-            }
-            for year, amount in sorted(changed_amounts.items())
-        }
-        kwargs: dict = {}
-        if label != line.label:
-            kwargs["label"] = label
-        if details != line.details:
-            kwargs["details"] = details
-        if beneficiary.pk != line.beneficiary_id:
-            kwargs["beneficiary"] = beneficiary
-        if deadline is not None and deadline != line.consumption_deadline_date:
-            kwargs["consumption_deadline_date"] = deadline
-        before = {
-            "label": line.label,
-            "details": line.details,
-            "beneficiary": str(line.beneficiary),
-            "consumption_deadline_date": line.consumption_deadline_date,
-        }
-        for name, value in kwargs.items():
-            changes[name] = {
-                "before": str(before[name]) if name != "details" else before[name],
-                "after": str(value) if name != "details" else value,
-            }
-        if not changes:
-            result.status = RowStatus.UNCHANGED
-            continue
-        result.status = RowStatus.UPDATED
-        result.changes = changes
-        delta = sum(
-            (amount - current.get(year, ZERO) for year, amount in changed_amounts.items()), ZERO
-        )
-        planned.append(
-            _PlannedRow(
-                result=result,
-                order=delta,
-                write=partial(
-                    services.change_funding_line,
-                    actor=actor,
-                    line=line,
-                    amounts_by_year=changed_amounts or None,
-                    reason=_("Import de fichier"),
-                    batch=batch,
-                    **kwargs,
-                ),
-            )
-        )
+        change = _plan_changed_line(row, result, line, actor=actor, batch=batch)
+        if change is not None:
+            planned.append(change)
     # Rows that lower the allocated total go first, so a file that moves money between
     # lines never exceeds the envelope half-way through.
     planned.sort(key=lambda row: row.order)
