@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "audit",
     "territories",
     "contracts",
+    "calls",
     "reporting",
     "api",
     "demo",
