@@ -75,7 +75,7 @@ class Command(BaseCommand):
                 payload = fetch_demarche(
                     number=campaign.ds_demarche_number,
                     token=token,
-                    endpoint=getattr(settings, "DS_API_URL", DEFAULT_ENDPOINT),
+                    endpoint=settings.DS_API_URL or DEFAULT_ENDPOINT,
                     updated_since=campaign.ds_synced_until,
                 )
             except (OSError, ValueError) as error:
