@@ -178,7 +178,7 @@ def _write(campaign, parsed_dossiers, deleted_nodes, report, actor) -> None:
         dossier = dossier or Dossier(campaign=campaign, ds_number=parsed.number)
         _fill(dossier, parsed, fingerprint, establishments, legal_entities)
         dossier.save()
-        documents = _replace_children(dossier, parsed, partner_establishments)
+        documents = _replace_children(dossier, parsed, partner_establishments, created=created)
         results = checks.check_dossier(
             scheme=campaign.scheme,
             params=params,
@@ -269,26 +269,30 @@ def _fill(dossier, parsed, fingerprint, establishments, legal_entities) -> None:
     dossier.planned_end_date = values.get("planned_end_date")
 
 
-def _replace_children(dossier, parsed, partner_establishments) -> list[DossierDocument]:
+def _replace_children(
+    dossier, parsed, partner_establishments, *, created: bool
+) -> list[DossierDocument]:
     """Replace what the dossier holds from DS by what the answer says now."""
-    reviews = {
-        (document.kind, document.checksum, document.filename): document
-        for document in DossierDocument.objects.filter(dossier=dossier)
+    reviews = {}
+    profile = {
+        name: (
+            _decimal(parsed.values.get(name))
+            if name.endswith(("_fte", "_rate"))
+            else parsed.values.get(name)
+        )
+        for name in PROFILE_FIELDS
     }
-    DossierDocument.objects.filter(dossier=dossier).delete()
-    dossier.actions.all().delete()
-    dossier.partners.all().delete()
-    EstablishmentProfile.objects.update_or_create(
-        dossier=dossier,
-        defaults={
-            name: (
-                _decimal(parsed.values.get(name))
-                if name.endswith(("_fte", "_rate"))
-                else parsed.values.get(name)
-            )
-            for name in PROFILE_FIELDS
-        },
-    )
+    if created:
+        EstablishmentProfile.objects.create(dossier=dossier, **profile)
+    else:
+        reviews = {
+            (document.kind, document.checksum, document.filename): document
+            for document in DossierDocument.objects.filter(dossier=dossier)
+        }
+        DossierDocument.objects.filter(dossier=dossier).delete()
+        DossierAction.objects.filter(dossier=dossier).delete()
+        DossierPartner.objects.filter(dossier=dossier).delete()
+        EstablishmentProfile.objects.update_or_create(dossier=dossier, defaults=profile)
     actions = DossierAction.objects.bulk_create(
         DossierAction(
             dossier=dossier,

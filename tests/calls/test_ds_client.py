@@ -10,8 +10,9 @@ import pytest
 from django.core.management import call_command
 
 from calls.ds import PAGE_SIZE, DsAnswerError, fetch_demarche
+from calls.ds_mappings import CLACT_2024_GRAND_EST as CLACT_2024_MAPPING
 from calls.models import Dossier
-from tests.calls.factories import CLACT_2024_MAPPING, CampaignFactory, paris
+from tests.calls.factories import CampaignFactory, paris
 
 SAMPLE = Path(__file__).parent / "data" / "ds_clact_dossiers_sample.json"
 TOKEN = "jeton-de-test"

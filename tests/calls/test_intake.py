@@ -10,9 +10,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from audit.models import AuditEvent
+from calls.ds_mappings import CLACT_2024_GRAND_EST as CLACT_2024_MAPPING
 from calls.intake import sync_answer
 from calls.models import Dossier, DossierAction, DossierDocument, DossierState
-from tests.calls.factories import CLACT_2024_MAPPING, CampaignFactory
+from tests.calls.factories import CampaignFactory
 from tests.territories.factories import RegionFactory
 
 pytestmark = pytest.mark.django_db

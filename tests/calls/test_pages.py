@@ -8,11 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from calls.ds_mappings import CLACT_2024_GRAND_EST as CLACT_2024_MAPPING
 from calls.intake import sync_answer
 from calls.models import Campaign, CampaignState
 from territories.access import Role
 from tests.calls.factories import (
-    CLACT_2024_MAPPING,
     CampaignFactory,
     DossierActionFactory,
     DossierFactory,
