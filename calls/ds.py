@@ -109,7 +109,11 @@ class ParsedDossier:
                 "values": self.values,
                 "actions": self.actions,
                 "partners": self.partners,
-                "documents": self.documents,
+                # DS signs file links for a short time: a new link is not a new file.
+                "documents": [
+                    {key: value for key, value in document.items() if key != "url"}
+                    for document in self.documents
+                ],
             },
             sort_keys=True,
             default=str,
@@ -354,6 +358,16 @@ def _post(endpoint: str, token: str, query: str, variables: dict, timeout: float
     )
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
         return json.loads(response.read().decode())
+
+
+def download_file(url: str, *, max_bytes: int, timeout: float = 60.0) -> bytes:
+    """Return the content at the signed file link ``url`` (read at once: it expires)."""
+    request = urllib.request.Request(url, method="GET")
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        content = response.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        raise ValueError(_("fichier trop volumineux"))
+    return content
 
 
 def _pages(endpoint, token, query, variables, connection, timeout) -> Iterator[dict]:

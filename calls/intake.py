@@ -5,17 +5,22 @@ sync (same fingerprint) is left alone, so a second run with the same answer chan
 Every changed dossier is checked again (``calls.checks``) and its state follows.
 """
 
+import base64
 import datetime
 import hashlib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.journal import AuditAction, record_event
+from contracts.documents import check_document
 from territories.models import Establishment, LegalEntity
 
 from . import checks
@@ -80,13 +85,23 @@ def _fingerprint(parsed: ParsedDossier) -> str:
     return hashlib.sha256(parsed.canonical().encode()).hexdigest()
 
 
-def sync_answer(*, campaign: Campaign, payload: Mapping, wet_run: bool, actor=None) -> SyncReport:
+def sync_answer(
+    *,
+    campaign: Campaign,
+    payload: Mapping,
+    wet_run: bool,
+    actor=None,
+    download: Callable[[str], bytes] | None = None,
+) -> SyncReport:
     """Bring the dossiers of ``payload`` into ``campaign``; write only if ``wet_run``.
 
     A dry run does every write in a transaction and rolls it back, so it reports exactly
     what a wet run would do. Any problem, named with its dossier, leaves the base untouched.
+    ``download`` (a wet run reading the API) fetches each new piece at once, since DS's
+    links expire; a dry run or a saved answer records the pieces without their content.
     """
     report = SyncReport(campaign=campaign, wet_run=wet_run)
+    fetch = download if wet_run else None
     try:
         answer = read_answer(payload)
     except DsAnswerError as error:
@@ -121,7 +136,7 @@ def sync_answer(*, campaign: Campaign, payload: Mapping, wet_run: bool, actor=No
         return report
     try:
         with transaction.atomic():
-            _write(campaign, parsed_dossiers, answer.deleted, report, actor)
+            _write(campaign, parsed_dossiers, answer.deleted, report, actor, fetch)
             if report.problems:
                 raise _Rollback
             if not wet_run:
@@ -131,7 +146,7 @@ def sync_answer(*, campaign: Campaign, payload: Mapping, wet_run: bool, actor=No
     return report
 
 
-def _write(campaign, parsed_dossiers, deleted_nodes, report, actor) -> None:
+def _write(campaign, parsed_dossiers, deleted_nodes, report, actor, fetch) -> None:
     existing = {
         dossier.ds_number: dossier
         for dossier in Dossier.objects.select_for_update().filter(
@@ -178,7 +193,9 @@ def _write(campaign, parsed_dossiers, deleted_nodes, report, actor) -> None:
         dossier = dossier or Dossier(campaign=campaign, ds_number=parsed.number)
         _fill(dossier, parsed, fingerprint, establishments, legal_entities)
         dossier.save()
-        documents = _replace_children(dossier, parsed, partner_establishments, created=created)
+        documents = _replace_children(
+            dossier, parsed, partner_establishments, created=created, fetch=fetch, report=report
+        )
         results = checks.check_dossier(
             scheme=campaign.scheme,
             params=params,
@@ -270,7 +287,7 @@ def _fill(dossier, parsed, fingerprint, establishments, legal_entities) -> None:
 
 
 def _replace_children(
-    dossier, parsed, partner_establishments, *, created: bool
+    dossier, parsed, partner_establishments, *, created: bool, fetch, report
 ) -> list[DossierDocument]:
     """Replace what the dossier holds from DS by what the answer says now."""
     reviews = {}
@@ -325,8 +342,12 @@ def _replace_children(
     for document in parsed.documents:
         key = (document["kind"], document["checksum"][:64], document["filename"][:255])
         review = reviews.get(key)
+        stored = review.file.name if review and review.file else ""
+        if not stored and fetch is not None and document.get("url"):
+            stored = _store_piece(dossier, document, fetch, report)
         documents.append(
             DossierDocument(
+                file=stored,
                 dossier=dossier,
                 action=by_rank.get(document["action_rank"]),
                 kind=document["kind"],
@@ -340,6 +361,35 @@ def _replace_children(
             )
         )
     return DossierDocument.objects.bulk_create(documents)
+
+
+def _store_piece(dossier, document, fetch, report) -> str:
+    """Download one piece, check its content and DS's checksum, store it; return its name."""
+    name = document["filename"]
+    try:
+        content = fetch(document["url"])
+        upload = ContentFile(content, name=name)
+        check_document(upload)
+    except (OSError, ValueError, ValidationError) as error:
+        message = " ".join(getattr(error, "messages", [str(error)]))
+        report.problems.append(
+            _("Dossier %(number)s, pièce « %(name)s » : %(message)s")
+            % {"number": dossier.ds_number, "name": name, "message": message}
+        )
+        return ""
+    # DS's checksum is the base64 MD5 of the file (Active Storage).
+    md5 = base64.b64encode(hashlib.md5(content, usedforsecurity=False).digest()).decode()
+    if document["checksum"] and md5 != document["checksum"]:
+        report.problems.append(
+            _(
+                "Dossier %(number)s, pièce « %(name)s » : le contenu reçu ne correspond pas à "
+                "l'empreinte annoncée par DS."
+            )
+            % {"number": dossier.ds_number, "name": name}
+        )
+        return ""
+    field = DossierDocument._meta.get_field("file")
+    return default_storage.save(field.generate_filename(None, name), upload)
 
 
 def _facts(dossier: Dossier, parsed: ParsedDossier, documents) -> checks.DossierFacts:

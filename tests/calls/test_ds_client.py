@@ -1,5 +1,8 @@
 """The DS HTTP client against a stub GraphQL server on 127.0.0.1 (never the internet)."""
 
+import base64
+import copy
+import hashlib
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -7,15 +10,28 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
+from audit.models import AuditEvent
 from calls.ds import PAGE_SIZE, DsAnswerError, fetch_demarche
 from calls.ds_mappings import CLACT_2024_GRAND_EST as CLACT_2024_MAPPING
-from calls.models import Dossier
+from calls.models import Dossier, DossierDocument
 from tests.calls.factories import CampaignFactory, paris
 
 SAMPLE = Path(__file__).parent / "data" / "ds_clact_dossiers_sample.json"
 TOKEN = "jeton-de-test"
+
+
+def _files(value):
+    """Yield every DS ``File`` object inside ``value``."""
+    if isinstance(value, dict):
+        if value.get("__typename") == "File":
+            yield value
+        for item in value.values():
+            yield from _files(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _files(item)
 
 
 class StubDs:
@@ -23,13 +39,26 @@ class StubDs:
 
     def __init__(self, errors=None):
         self.requests: list[dict] = []
+        self.downloads: list[str] = []
         self.errors = errors
+        self.signature = 0
+        self.corrupt = False
         demarche = json.loads(SAMPLE.read_text(encoding="utf-8"))["data"]["demarche"]
         self.nodes = demarche["dossiers"]["nodes"]
         self.head = {k: v for k, v in demarche.items() if k != "dossiers"}
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                stub.downloads.append(self.path)
+                content = stub.content(self.path.split("?")[0].rsplit("/", 1)[-1])
+                if stub.corrupt:
+                    content += b"% altered in transit\n"
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 stub.requests.append({"auth": self.headers["Authorization"], **body})
@@ -44,7 +73,22 @@ class StubDs:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/api/v2/graphql"
+        self.base = f"http://127.0.0.1:{self.server.server_port}"
+        self.url = f"{self.base}/api/v2/graphql"
+
+    @staticmethod
+    def content(filename: str) -> bytes:
+        return b"%PDF-1.4\n% " + filename.encode() + b"\n%%EOF\n"
+
+    def signed(self, nodes):
+        """Return ``nodes`` whose file links point here, signed anew on every answer."""
+        self.signature += 1
+        nodes = copy.deepcopy(nodes)
+        for file in _files(nodes):
+            file["url"] = f"{self.base}/files/{file['filename']}?signature={self.signature}"
+            digest = hashlib.md5(self.content(file["filename"]), usedforsecurity=False).digest()
+            file["checksum"] = base64.b64encode(digest).decode()
+        return nodes
 
     def answer(self, query, variables):
         if self.errors:
@@ -58,7 +102,7 @@ class StubDs:
         first = variables["after"] is None
         page = {
             "pageInfo": {"hasNextPage": first, "endCursor": "page-2" if first else None},
-            "nodes": self.nodes[:2] if first else self.nodes[2:],
+            "nodes": self.signed(self.nodes[:2] if first else self.nodes[2:]),
         }
         return {"data": {"demarche": {**self.head, "dossiers": page}}}
 
@@ -106,3 +150,23 @@ def test_the_command_syncs_from_the_api_then_asks_only_for_what_changed(settings
     assert stub.requests[0]["variables"]["updatedSince"] is None
     assert stub.requests[3]["variables"]["updatedSince"] == "2024-10-09T08:21:17+00:00"
     assert Dossier.objects.count() == 4
+    # Every piece was fetched once, at the first sync; new signed links are not new files.
+    assert len(stub.downloads) == DossierDocument.objects.count() > 0
+    assert AuditEvent.objects.filter(object_type="calls.Dossier").count() == 4
+    duerp = DossierDocument.objects.get(filename="DUERP_CH_Breval_2024.pdf")
+    with duerp.file.open("rb") as stored:
+        assert stored.read() == StubDs.content("DUERP_CH_Breval_2024.pdf")
+
+
+@pytest.mark.django_db
+def test_a_piece_that_does_not_match_its_checksum_writes_nothing(settings, monkeypatch):
+    campaign = CampaignFactory(
+        opened=True, ds_demarche_number=91234, ds_champ_mapping=CLACT_2024_MAPPING
+    )
+    monkeypatch.setenv("DS_API_TOKEN", TOKEN)
+    with StubDs() as stub:
+        stub.corrupt = True
+        settings.DS_API_URL = stub.url
+        with pytest.raises(CommandError, match="rien n'est écrit"):
+            call_command("sync_ds", "--campaign", str(campaign.pk), "--wet-run", stdout=StringIO())
+    assert Dossier.objects.count() == 0

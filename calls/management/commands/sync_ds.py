@@ -2,6 +2,7 @@
 
 import json
 import os
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
-from calls.ds import DEFAULT_ENDPOINT, DsAnswerError, fetch_demarche
+from calls.ds import DEFAULT_ENDPOINT, DsAnswerError, download_file, fetch_demarche
 from calls.intake import SyncReport, campaign_for_answer, sync_answer
 from calls.models import Campaign, DossierState
 
@@ -34,8 +35,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, campaign=None, from_file=None, wet_run=False, **options):
         payload, campaign = self.read(campaign, from_file)
+        # A saved answer's file links have expired: its pieces are recorded, not fetched.
+        download = (
+            None if from_file else partial(download_file, max_bytes=settings.DOCUMENT_MAX_BYTES)
+        )
         try:
-            report = sync_answer(campaign=campaign, payload=payload, wet_run=wet_run)
+            report = sync_answer(
+                campaign=campaign, payload=payload, wet_run=wet_run, download=download
+            )
         except DatabaseError as error:
             raise CommandError(
                 _("La base a refusé la synchronisation, rien n'est écrit : %(error)s")
