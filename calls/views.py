@@ -2,6 +2,7 @@
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,7 +13,7 @@ from territories.access import Role, user_has_role, visible_regions
 
 from . import selectors, services
 from .forms import CampaignForm
-from .models import DossierState
+from .models import DossierDocument, DossierState
 
 INVALID_FORM_STATUS = 400
 
@@ -130,3 +131,21 @@ class DossierDetailView(CallsPermissionMixin, DetailView):
         context["failed_checks"] = [r for r in dossier.check_results if r["outcome"] != "OK"]
         context["passed_checks"] = [r for r in dossier.check_results if r["outcome"] == "OK"]
         return context
+
+
+class DossierDocumentDownloadView(CallsPermissionMixin, View):
+    """Send a stored piece of a dossier the user may see; any other answers 404."""
+
+    def get(self, request, pk, document_pk):
+        document = get_object_or_404(
+            DossierDocument.objects.filter(
+                dossier__in=selectors.visible_dossiers(request.user).values("pk"), dossier_id=pk
+            ).exclude(file=""),
+            pk=document_pk,
+        )
+        return FileResponse(
+            document.file.open("rb"),
+            as_attachment=True,
+            filename=document.filename,
+            content_type=document.content_type or "application/octet-stream",
+        )

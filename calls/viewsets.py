@@ -26,3 +26,8 @@ class CallsApp(Application):
     dossier_detail_path = path(
         "dossiers/<int:pk>/", views.DossierDetailView.as_view(), name="dossier_detail"
     )
+    document_download_path = path(
+        "dossiers/<int:pk>/documents/<int:document_pk>/",
+        views.DossierDocumentDownloadView.as_view(),
+        name="document_download",
+    )

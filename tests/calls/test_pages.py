@@ -4,13 +4,14 @@ import json
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from calls.ds_mappings import CLACT_2024_GRAND_EST as CLACT_2024_MAPPING
 from calls.intake import sync_answer
-from calls.models import Campaign, CampaignState
+from calls.models import Campaign, CampaignState, DossierDocument
 from territories.access import Role
 from tests.calls.factories import (
     CampaignFactory,
@@ -189,3 +190,27 @@ class TestDossierDetail:
     def test_a_dossier_of_another_region_is_not_found(self, client, manager):
         dossier = DossierFactory()
         page(client, manager, reverse("calls:dossier_detail", args=[dossier.pk]), status=404)
+
+
+class TestDocumentDownload:
+    def stored(self, campaign):
+        dossier = DossierFactory(campaign=campaign)
+        document = DossierDocument(dossier=dossier, kind="BANK_DETAILS", filename="RIB.pdf")
+        document.file.save("RIB.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+        return document
+
+    def test_a_manager_of_the_region_opens_a_stored_piece(self, client, manager, campaign):
+        document = self.stored(campaign)
+        client.force_login(manager)
+        url = reverse("calls:document_download", args=[document.dossier_id, document.pk])
+        response = client.get(url)
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == b"%PDF-1.4\n"
+        assert "attachment" in response["Content-Disposition"]
+        response.close()
+
+    def test_a_manager_of_another_region_gets_404(self, client, campaign):
+        document = self.stored(campaign)
+        other = user_with_role(Role.ARS_MANAGER, region=RegionFactory(), username="x")
+        url = reverse("calls:document_download", args=[document.dossier_id, document.pk])
+        page(client, other, url, status=404)
