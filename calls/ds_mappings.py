@@ -39,3 +39,11 @@ CLACT_2024_GRAND_EST = {
     "4120064": "document:BANK_DETAILS",
     "4120065": "document:FINANCING_SUMMARY",
 }
+
+# The known forms a campaign can be bound to, by code: (label, mapping).
+KNOWN_FORMS = {
+    "CLACT_2024_GRAND_EST": (
+        "CLACT 2024 – ARS Grand Est (démarche 91234)",
+        CLACT_2024_GRAND_EST,
+    ),
+}

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from contracts.money import MAX_AMOUNT
 from contracts.schemes import SchemeCode
 
+from .ds_mappings import KNOWN_FORMS
 from .models import DocumentKind
 
 
@@ -55,6 +56,13 @@ class CampaignForm(forms.Form):
     ds_demarche_number = forms.IntegerField(
         label=_("Numéro de démarche Démarches simplifiées"), required=False, min_value=1
     )
+    ds_form = forms.ChoiceField(
+        label=_("Formulaire DS"),
+        required=False,
+        choices=[("", _("— à lier plus tard —"))]
+        + [(code, label) for code, (label, _mapping) in KNOWN_FORMS.items()],
+        help_text=_("Correspondance des champs du formulaire DS avec les données du dossier."),
+    )
     contact_email = forms.EmailField(label=_("Courriel de contact"), required=False)
 
     def __init__(self, *args, regions, **kwargs):
@@ -71,4 +79,6 @@ class CampaignForm(forms.Form):
             self.add_error(
                 "instruction_end_date", _("L'instruction doit finir après avoir commencé.")
             )
+        code = data.pop("ds_form", "")
+        data["ds_champ_mapping"] = dict(KNOWN_FORMS[code][1]) if code else {}
         return data

@@ -102,6 +102,7 @@ class TestCreateAndOpen:
             "contracting_from_date": "2024-10-11",
             "consumption_deadline_date": "2026-12-31",
             "ds_demarche_number": "91234",
+            "ds_form": "CLACT_2024_GRAND_EST",
             **changes,
         }
 
@@ -111,6 +112,7 @@ class TestCreateAndOpen:
         campaign = Campaign.objects.get()
         assert response.status_code == 302
         assert campaign.deadline_at == paris(2024, 5, 10, 23, 59, 59)
+        assert campaign.ds_champ_mapping == CLACT_2024_MAPPING
         assert campaign.state == CampaignState.DRAFT
         assert "Ouvrir la campagne" in page(
             client, manager, reverse("calls:campaign_detail", args=[campaign.pk])
