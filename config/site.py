@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Site
 
 from api.viewsets import ApiTokensApp
+from calls.viewsets import CallsApp
 from contracts.viewsets import ContractsApp
 from reporting.history.viewsets import AuditApp
 from reporting.viewsets import ProgressApp
@@ -30,6 +31,7 @@ site = ContractsSite(
     secondary_color="#e1000f",
     viewsets=[
         ContractsApp(),
+        CallsApp(),
         ProgressApp(),
         AuditApp(),
         TerritoriesApp(),

@@ -494,6 +494,14 @@ CONTRACT_MODELS = [
     "contracts.recovery",
     "contracts.amendment",
 ]
+CALL_MODELS = [
+    "calls.campaign",
+    "calls.dossier",
+    "calls.establishmentprofile",
+    "calls.dossierpartner",
+    "calls.dossieraction",
+    "calls.dossierdocument",
+]
 JOURNAL_MODELS = ["audit.auditevent"]
 
 
@@ -513,6 +521,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.ARS_MANAGER: [
         *_perms(["view"], TERRITORY_MODELS + JOURNAL_MODELS + PROCESS_MODELS),
         *_perms(["view", "add", "change"], CONTRACT_MODELS),
+        *_perms(["view", "add", "change"], CALL_MODELS),
         "workflows.submit_contract",
         "workflows.record_signature",
         "workflows.prepare_delegation",
@@ -522,7 +531,10 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         REGION_EXPORT_PERMISSION,
     ],
     Role.ARS_VALIDATOR: [
-        *_perms(["view"], TERRITORY_MODELS + CONTRACT_MODELS + JOURNAL_MODELS + PROCESS_MODELS),
+        *_perms(
+            ["view"],
+            TERRITORY_MODELS + CONTRACT_MODELS + CALL_MODELS + JOURNAL_MODELS + PROCESS_MODELS,
+        ),
         "workflows.approve_contract",
         "workflows.approve_delegation",
         "workflows.approve_recovery",
@@ -536,7 +548,10 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "workflows.submit_statement",
     ],
     Role.AUDITOR: [
-        *_perms(["view"], TERRITORY_MODELS + CONTRACT_MODELS + JOURNAL_MODELS + PROCESS_MODELS),
+        *_perms(
+            ["view"],
+            TERRITORY_MODELS + CONTRACT_MODELS + CALL_MODELS + JOURNAL_MODELS + PROCESS_MODELS,
+        ),
     ],
     Role.ADMINISTRATOR: [
         *_perms(["view", "add", "change", "delete"], TERRITORY_MODELS),

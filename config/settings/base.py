@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "audit",
     "territories",
     "contracts",
+    "calls",
     "reporting",
     "api",
     "demo",
@@ -260,3 +261,6 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ne-pas-repondre@ars.i
 
 # Numbers, money and dates in the French display form (config/formats/fr/formats.py).
 FORMAT_MODULE_PATH = ["config.formats"]
+
+# Démarches simplifiées GraphQL API v2 (calls.ds); the token is read from DS_API_TOKEN.
+DS_API_URL = os.environ.get("DS_API_URL", "https://www.demarches-simplifiees.fr/api/v2/graphql")

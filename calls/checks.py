@@ -1,0 +1,271 @@
+"""The automatic checks of a dossier (seeds/001 via CALLS.md 3.2 and 3.3), as pure functions.
+
+Each check gives its outcome, its message in French and its source; the dossier's state
+follows from the worst outcome: one « irrecevable » reason makes it inadmissible, else one
+« incomplet » reason makes it incomplete, else it is admissible. Figures come from the
+campaign's frozen parameters and the rules from ``contracts.schemes``.
+"""
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from decimal import ROUND_DOWN, Decimal
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contracts import schemes
+from contracts.money import format_euros
+from contracts.schemes import SchemeCode
+from territories.validators import is_valid_finess, is_valid_siret
+
+from .models import DocumentKind, DocumentStatus, DossierState
+
+SOURCE_CLACT = "seeds/001, cahier des charges CLACT 2024"
+SOURCE_CALL = "calendrier de l'appel à candidatures"
+SOURCE_REGISTRY = "répertoires SIRENE et FINESS"
+# seeds/001 via CALLS.md 3.3: a commitment letter in place of the DUERP is not a DUERP.
+COMMITMENT_LETTER_REASON = "lettre d'engagement : irrecevable"
+
+
+class Outcome(models.TextChoices):
+    OK = "OK", "Conforme"
+    WARNING = "WARNING", "À vérifier"
+    INCOMPLETE = "INCOMPLETE", "Incomplet"
+    INADMISSIBLE = "INADMISSIBLE", "Irrecevable"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    code: str
+    outcome: str
+    message: str
+    source: str
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ActionFacts:
+    rank: int
+    label: str
+    cost_amount: Decimal
+    ars_requested_amount: Decimal
+    has_quote: bool
+
+
+@dataclass(frozen=True)
+class DocumentFacts:
+    kind: str
+    status: str
+    refusal_reason: str = ""
+
+
+@dataclass(frozen=True)
+class DossierFacts:
+    """What the checks read of a dossier, whatever it is stored in."""
+
+    submitted_at: datetime.datetime
+    applicant_siret: str
+    applicant_finess: str
+    partner_sirets: Sequence[str]
+    actions: Sequence[ActionFacts]
+    documents: Sequence[DocumentFacts]
+    planned_end_date: datetime.date | None
+    in_registry: bool
+
+
+def _max_ars_amount(scheme: str, cost: Decimal, params: schemes.SchemeParameters) -> Decimal:
+    """Return the most the ARS may fund of ``cost``, rounded down so the establishment
+    pays at least its share (seeds/001: 100.01 € → ARS 50.00 €)."""
+    if scheme == SchemeCode.CLACT:
+        return schemes.clact_fir_subsidy(cost, params)
+    share = schemes.ars_share(scheme, params)
+    if share is None:
+        return cost
+    return (cost * share).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+
+
+def check_dossier(
+    *,
+    scheme: str,
+    params: schemes.SchemeParameters,
+    deadline_at: datetime.datetime,
+    required_documents: Sequence[str],
+    consumption_deadline_date: datetime.date | None,
+    facts: DossierFacts,
+) -> list[CheckResult]:
+    """Return every check of the dossier described by ``facts``, conforming ones included."""
+    results: list[CheckResult] = []
+
+    def add(code, ok, outcome, message, source):
+        results.append(CheckResult(code, Outcome.OK if ok else outcome, message, source))
+
+    filed = timezone.localtime(facts.submitted_at)
+    deadline = timezone.localtime(deadline_at)
+    add(
+        "DEADLINE",
+        facts.submitted_at <= deadline_at,
+        Outcome.INADMISSIBLE,
+        _("Déposé le %(filed)s ; date limite le %(deadline)s%(verdict)s.")
+        % {
+            "filed": f"{filed:%d/%m/%Y à %H:%M:%S}",
+            "deadline": f"{deadline:%d/%m/%Y à %H:%M:%S}",
+            "verdict": ""
+            if facts.submitted_at <= deadline_at
+            else _(" : dépôt tardif, dossier irrecevable (non rejeté)"),
+        },
+        SOURCE_CALL,
+    )
+    if scheme == SchemeCode.CLACT:
+        count, maximum = len(facts.actions), params.clact_max_actions
+        add(
+            "MAX_ACTIONS",
+            count <= maximum,
+            Outcome.INADMISSIBLE,
+            _("%(count)d action(s) pour %(max)d au plus%(verdict)s.")
+            % {
+                "count": count,
+                "max": maximum,
+                "verdict": "" if count <= maximum else _(" : au-delà, le dossier est irrecevable"),
+            },
+            SOURCE_CLACT + " : « Tout dossier reçu ayant un nombre d'actions supérieur à 5 "
+            "sera déclaré irrecevable »",
+        )
+    share = schemes.ars_share(scheme, params)
+    over = []
+    for action in facts.actions:
+        ceiling = _max_ars_amount(scheme, action.cost_amount, params)
+        if action.ars_requested_amount > ceiling:
+            over.append(
+                _("action %(rank)d : %(asked)s demandés pour un coût de %(cost)s (maximum %(max)s)")
+                % {
+                    "rank": action.rank,
+                    "asked": format_euros(action.ars_requested_amount),
+                    "cost": format_euros(action.cost_amount),
+                    "max": format_euros(ceiling),
+                }
+            )
+    if share is not None:
+        percent = f"{(share * 100).normalize():f} %"
+        add(
+            "ARS_SHARE",
+            not over,
+            Outcome.INADMISSIBLE,
+            (
+                _("Part ARS au plus %(percent)s du coût de chaque action : respectée.")
+                % {"percent": percent}
+                if not over
+                else _("Part ARS au-delà de %(percent)s du coût (cofinancement insuffisant) : ")
+                % {"percent": percent}
+                + " ; ".join(over)
+                + "."
+            ),
+            SOURCE_CLACT + " : « cofinancement des projets à hauteur de 50% au minimum »"
+            if scheme == SchemeCode.CLACT
+            else "contracts.schemes.ars_share",
+        )
+    by_kind: dict[str, list[DocumentFacts]] = {}
+    for document in facts.documents:
+        by_kind.setdefault(document.kind, []).append(document)
+    for kind in required_documents:
+        label = DocumentKind(kind).label if kind in DocumentKind.values else kind
+        pieces = by_kind.get(kind, [])
+        refused = [p for p in pieces if p.status == DocumentStatus.REFUSED]
+        if not pieces:
+            add(
+                f"DOCUMENT_{kind}",
+                False,
+                Outcome.INCOMPLETE,
+                _("Pièce manquante : %(label)s.") % {"label": label},
+                SOURCE_CLACT,
+            )
+        elif len(refused) == len(pieces):
+            letter = any(COMMITMENT_LETTER_REASON in p.refusal_reason for p in refused)
+            add(
+                f"DOCUMENT_{kind}",
+                False,
+                Outcome.INADMISSIBLE if letter else Outcome.INCOMPLETE,
+                _("Pièce refusée : %(label)s (%(reason)s).")
+                % {"label": label, "reason": refused[0].refusal_reason},
+                SOURCE_CLACT,
+            )
+        else:
+            add(
+                f"DOCUMENT_{kind}",
+                True,
+                Outcome.INCOMPLETE,
+                _("Pièce fournie : %(label)s.") % {"label": label},
+                SOURCE_CLACT,
+            )
+    if scheme == SchemeCode.CLACT:
+        without = [str(a.rank) for a in facts.actions if not a.has_quote]
+        add(
+            "QUOTES",
+            not without,
+            Outcome.INCOMPLETE,
+            _("Un devis par action : fourni.")
+            if not without
+            else _("Devis manquant pour l'action ou les actions %(ranks)s.")
+            % {"ranks": ", ".join(without)},
+            SOURCE_CLACT + " : « 1 achat = 1 action », un devis par action",
+        )
+    add(
+        "SIRET",
+        is_valid_siret(facts.applicant_siret)
+        and all(is_valid_siret(siret) for siret in facts.partner_sirets),
+        Outcome.INCOMPLETE,
+        _("SIRET du demandeur et des partenaires : %(verdict)s.")
+        % {
+            "verdict": _("valides")
+            if is_valid_siret(facts.applicant_siret)
+            and all(is_valid_siret(s) for s in facts.partner_sirets)
+            else _("au moins un numéro invalide")
+        },
+        SOURCE_REGISTRY,
+    )
+    add(
+        "FINESS",
+        is_valid_finess(facts.applicant_finess),
+        Outcome.INCOMPLETE,
+        _("FINESS de l'établissement « %(finess)s » : %(verdict)s.")
+        % {
+            "finess": facts.applicant_finess or "—",
+            "verdict": _("valide") if is_valid_finess(facts.applicant_finess) else _("invalide"),
+        },
+        SOURCE_REGISTRY,
+    )
+    add(
+        "REGISTRY",
+        facts.in_registry,
+        Outcome.WARNING,
+        _("Établissement retrouvé dans le répertoire.")
+        if facts.in_registry
+        else _("Établissement absent du répertoire : rapprochement à faire par l'instructeur."),
+        SOURCE_REGISTRY,
+    )
+    if consumption_deadline_date and facts.planned_end_date:
+        add(
+            "CONSUMPTION_DEADLINE",
+            facts.planned_end_date <= consumption_deadline_date,
+            Outcome.WARNING,
+            _("Fin prévue le %(end)s ; crédits à consommer au plus tard le %(deadline)s.")
+            % {
+                "end": f"{facts.planned_end_date:%d/%m/%Y}",
+                "deadline": f"{consumption_deadline_date:%d/%m/%Y}",
+            },
+            SOURCE_CLACT,
+        )
+    return results
+
+
+def state_after_checks(results: Sequence[CheckResult]) -> str:
+    """Return the dossier's state: inadmissible, else incomplete, else admissible."""
+    outcomes = {result.outcome for result in results}
+    if Outcome.INADMISSIBLE in outcomes:
+        return DossierState.INADMISSIBLE
+    if Outcome.INCOMPLETE in outcomes:
+        return DossierState.INCOMPLETE
+    return DossierState.ADMISSIBLE

@@ -1,0 +1,121 @@
+"""Read the dossiers of a campaign from Démarches simplifiées; a dry run unless ``--wet-run``."""
+
+import json
+import os
+from functools import partial
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+from django.utils.translation import gettext as _
+
+from calls.ds import DEFAULT_ENDPOINT, DsAnswerError, download_file, fetch_demarche
+from calls.intake import SyncReport, campaign_for_answer, sync_answer
+from calls.models import Campaign, DossierState
+
+
+class Command(BaseCommand):
+    help = _(
+        "Lit les dossiers d'une campagne sur Démarches simplifiées (API GraphQL v2, jeton "
+        "dans DS_API_TOKEN) ou dans une réponse enregistrée (--from-file). Par défaut, simule ; "
+        "--wet-run écrit, tout ou rien."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--campaign", type=int, help=_("identifiant de la campagne"))
+        parser.add_argument(
+            "--from-file", type=Path, help=_("réponse JSON de l'API DS au lieu de l'API")
+        )
+        parser.add_argument(
+            "--wet-run",
+            action="store_true",
+            help=_("écrire en base (sinon simulation) ; rien n'est écrit si un dossier est refusé"),
+        )
+
+    def handle(self, *args, campaign=None, from_file=None, wet_run=False, **options):
+        payload, campaign = self.read(campaign, from_file)
+        # A saved answer's file links have expired: its pieces are recorded, not fetched.
+        download = (
+            None if from_file else partial(download_file, max_bytes=settings.DOCUMENT_MAX_BYTES)
+        )
+        try:
+            report = sync_answer(
+                campaign=campaign, payload=payload, wet_run=wet_run, download=download
+            )
+        except DatabaseError as error:
+            raise CommandError(
+                _("La base a refusé la synchronisation, rien n'est écrit : %(error)s")
+                % {"error": error}
+            ) from error
+        self.print_report(report)
+        if report.problems:
+            raise CommandError(
+                _("%(count)d problème(s) : rien n'est écrit.") % {"count": len(report.problems)}
+            )
+
+    def read(self, campaign_id, from_file):
+        campaign = None
+        if campaign_id is not None:
+            campaign = Campaign.objects.filter(pk=campaign_id).first()
+            if campaign is None:
+                raise CommandError(_("Campagne introuvable : %(id)s") % {"id": campaign_id})
+        if from_file is not None:
+            if not from_file.is_file():
+                raise CommandError(_("Fichier introuvable : %(path)s") % {"path": from_file})
+            try:
+                payload = json.loads(from_file.read_text(encoding="utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as error:
+                raise CommandError(
+                    _("Le fichier n'est pas une réponse JSON lisible : %(error)s")
+                    % {"error": error}
+                ) from error
+        else:
+            if campaign is None:
+                raise CommandError(_("Sans --from-file, indiquez la campagne (--campaign)."))
+            if not campaign.ds_demarche_number:
+                raise CommandError(_("La campagne n'est liée à aucune démarche DS."))
+            token = os.environ.get("DS_API_TOKEN", "")
+            if not token:
+                raise CommandError(_("Jeton absent : définissez DS_API_TOKEN."))
+            try:
+                payload = fetch_demarche(
+                    number=campaign.ds_demarche_number,
+                    token=token,
+                    endpoint=settings.DS_API_URL or DEFAULT_ENDPOINT,
+                    updated_since=campaign.ds_synced_until,
+                )
+            except (OSError, ValueError) as error:
+                raise CommandError(
+                    _("DS n'a pas pu être lu, rien n'est écrit : %(error)s") % {"error": error}
+                ) from error
+        if campaign is None:
+            try:
+                campaign = campaign_for_answer(payload)
+            except DsAnswerError as error:
+                raise CommandError("\n".join(error.problems)) from error
+        return payload, campaign
+
+    def print_report(self, report: SyncReport) -> None:
+        write = self.stdout.write
+        mode = (
+            _("synchronisation")
+            if report.wet_run
+            else _("simulation (rien n'est écrit ; --wet-run pour écrire)")
+        )
+        write(f"{report.campaign} – {mode}")
+        write(_("%(count)d dossier(s) lu(s).") % {"count": report.read})
+        for label, numbers in (
+            (_("créés"), report.created),
+            (_("mis à jour"), report.updated),
+            (_("inchangés"), report.unchanged),
+            (_("supprimés sur DS"), report.deleted),
+        ):
+            write(f"  {label} : {len(numbers)}")
+        for state in DossierState:
+            if report.states.get(state):
+                write(f"  {state.label} : {report.states[state]}")
+        if report.problems:
+            write(self.style.ERROR(_("Problèmes (%(count)d) :") % {"count": len(report.problems)}))
+            for problem in report.problems:
+                write(f"  {problem}")

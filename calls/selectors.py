@@ -1,0 +1,59 @@
+"""Reads across relations for the campaign and dossier pages, filtered in SQL by scope."""
+
+from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
+
+from contracts.money import ZERO
+
+from .models import Campaign, Dossier, DossierState
+
+
+def visible_campaigns(user):
+    """Return the campaigns of ``user``'s regions with their live dossiers counted by state."""
+    live = Q(dossiers__is_deleted=False)
+    return (
+        Campaign.objects.visible_to(user)
+        .select_related("region")
+        .annotate(
+            dossier_count=Count("dossiers", filter=live),
+            requested_total=Sum("dossiers__requested_amount", filter=live),
+            **{
+                f"count_{state.lower()}": Count("dossiers", filter=live & Q(dossiers__state=state))
+                for state in DossierState.values
+            },
+        )
+    )
+
+
+def campaign_dossiers(campaign):
+    """Return the live dossiers of ``campaign``, inadmissible and incomplete first."""
+    return (
+        Dossier.objects.live()
+        .filter(campaign=campaign)
+        .select_related("carrier_establishment")
+        .annotate(action_count=Count("actions"))
+        .annotate(
+            state_rank=Case(
+                When(state=DossierState.INADMISSIBLE, then=Value(0)),
+                When(state=DossierState.INCOMPLETE, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("state_rank", "ds_number")
+    )
+
+
+def visible_dossiers(user):
+    return Dossier.objects.visible_to(user).select_related("campaign", "campaign__region")
+
+
+def action_totals(actions) -> dict:
+    """Return the totals of a dossier's actions and the ARS share of their cost."""
+    cost = sum((a.cost_amount for a in actions), ZERO)
+    ars = sum((a.ars_requested_amount for a in actions), ZERO)
+    return {
+        "cost": cost,
+        "ars": ars,
+        "establishment": cost - ars,
+        "ars_percent": (ars * 100 / cost).quantize(ZERO) if cost else None,
+    }

@@ -1,0 +1,151 @@
+"""Campaign and dossier pages: lists and details scoped to the user's regions in SQL."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView, FormView, ListView
+
+from territories.access import Role, user_has_role, visible_regions
+
+from . import selectors, services
+from .forms import CampaignForm
+from .models import DossierDocument, DossierState
+
+INVALID_FORM_STATUS = 400
+
+
+def managed_regions(user):
+    """Return the regions where ``user`` may create and open campaigns."""
+    if user.is_authenticated and user_has_role(user, Role.ARS_MANAGER):
+        return visible_regions(user)
+    return visible_regions(user).none()
+
+
+class CallsPermissionMixin(LoginRequiredMixin):
+    """Refuse (403) a signed-in user without the permission to view campaigns."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not request.user.has_perm("calls.view_campaign"):
+            raise PermissionDenied(_("Vous ne pouvez pas consulter les appels à candidatures."))
+        return super().dispatch(request, *args, **kwargs)
+
+
+class CampaignListView(CallsPermissionMixin, ListView):
+    template_name = "calls/campaign_list.html"
+    context_object_name = "campaigns"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return selectors.visible_campaigns(self.request.user).order_by("-year", "title")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_add"] = managed_regions(self.request.user).exists()
+        return context
+
+
+class CampaignCreateView(CallsPermissionMixin, FormView):
+    template_name = "calls/campaign_form.html"
+    form_class = CampaignForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.regions = managed_regions(request.user)
+        if request.user.is_authenticated and not self.regions.exists():
+            raise PermissionDenied(_("Seul un chargé de mission ARS crée une campagne."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "regions": self.regions}
+
+    def form_valid(self, form):
+        data = dict(form.cleaned_data)
+        data["required_documents"] = data["required_documents"] or None
+        try:
+            campaign = services.create_campaign(actor=self.request.user, **data)
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages)
+            return self.form_invalid(form)
+        return redirect("calls:campaign_detail", pk=campaign.pk)
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=INVALID_FORM_STATUS)
+
+
+class CampaignDetailView(CallsPermissionMixin, DetailView):
+    template_name = "calls/campaign_detail.html"
+    context_object_name = "campaign"
+
+    def get_queryset(self):
+        return selectors.visible_campaigns(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        campaign = self.object
+        context["dossiers"] = selectors.campaign_dossiers(campaign)[:500]
+        context["state_counts"] = [
+            (state.label, getattr(campaign, f"count_{state.value.lower()}"))
+            for state in DossierState
+            if state != DossierState.DRAFT
+        ]
+        context["can_open"] = (
+            campaign.is_draft
+            and managed_regions(self.request.user).filter(pk=campaign.region_id).exists()
+        )
+        return context
+
+
+class CampaignOpenView(CallsPermissionMixin, View):
+    def post(self, request, pk):
+        campaign = get_object_or_404(selectors.visible_campaigns(request.user), pk=pk)
+        try:
+            services.open_campaign(actor=request.user, campaign=campaign, now=timezone.now())
+        except ValidationError as error:
+            raise PermissionDenied(" ".join(error.messages)) from error
+        return redirect("calls:campaign_detail", pk=pk)
+
+
+class DossierDetailView(CallsPermissionMixin, DetailView):
+    template_name = "calls/dossier_detail.html"
+    context_object_name = "dossier"
+
+    def get_queryset(self):
+        return selectors.visible_dossiers(self.request.user).select_related(
+            "profile", "applicant", "carrier_establishment"
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        dossier = self.object
+        actions = list(dossier.actions.order_by("rank"))
+        context["actions"] = actions
+        context["totals"] = selectors.action_totals(actions)
+        context["documents"] = dossier.documents.select_related("action").order_by("kind", "pk")
+        context["partners"] = dossier.partners.select_related("establishment")
+        context["failed_checks"] = [r for r in dossier.check_results if r["outcome"] != "OK"]
+        context["passed_checks"] = [r for r in dossier.check_results if r["outcome"] == "OK"]
+        return context
+
+
+class DossierDocumentDownloadView(CallsPermissionMixin, View):
+    """Send a stored piece of a dossier the user may see; any other answers 404."""
+
+    def get(self, request, pk, document_pk):
+        document = get_object_or_404(
+            DossierDocument.objects.filter(
+                dossier__in=selectors.visible_dossiers(request.user).values("pk"), dossier_id=pk
+            ).exclude(file=""),
+            pk=document_pk,
+        )
+        return FileResponse(
+            document.file.open("rb"),
+            as_attachment=True,
+            filename=document.filename,
+            content_type=document.content_type or "application/octet-stream",
+        )

@@ -1,0 +1,33 @@
+"""The calls pages, mounted in the viewflow Site as an application."""
+
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from viewflow.urls import Application
+
+from . import views
+
+
+class CallsApp(Application):
+    app_name = "calls"
+    title = _("Appels à candidatures")
+    icon = "campaign"
+
+    def has_view_permission(self, user, obj=None):
+        return user.is_authenticated and user.has_perm("calls.view_campaign")
+
+    campaign_list_path = path("", views.CampaignListView.as_view(), name="index")
+    campaign_add_path = path("add/", views.CampaignCreateView.as_view(), name="campaign_add")
+    campaign_detail_path = path(
+        "<int:pk>/", views.CampaignDetailView.as_view(), name="campaign_detail"
+    )
+    campaign_open_path = path(
+        "<int:pk>/open/", views.CampaignOpenView.as_view(), name="campaign_open"
+    )
+    dossier_detail_path = path(
+        "dossiers/<int:pk>/", views.DossierDetailView.as_view(), name="dossier_detail"
+    )
+    document_download_path = path(
+        "dossiers/<int:pk>/documents/<int:document_pk>/",
+        views.DossierDocumentDownloadView.as_view(),
+        name="document_download",
+    )
