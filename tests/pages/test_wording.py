@@ -66,5 +66,7 @@ def test_the_journal_shows_status_codes_in_words():
     )
     assert change.after == "Validé, en attente de signature"
     assert "APPROVED" not in change.before + change.after
-    [decision] = parse_changes('{"status": {"before": "PREPARED", "after": "APPROVED"}}', "contracts.CreditDelegation")
+    [decision] = parse_changes(
+        '{"status": {"before": "PREPARED", "after": "APPROVED"}}', "contracts.CreditDelegation"
+    )
     assert decision.after == "Validée"
