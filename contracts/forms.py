@@ -247,6 +247,14 @@ class NewContractForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Un axe par ligne, dans l'ordre."),
     )
+    then_import = forms.BooleanField(
+        label=_("Importer ensuite les lignes et les jalons d'un fichier XLSX ou CSV"),
+        required=False,
+        help_text=_(
+            "Le brouillon créé, la page d'import s'ouvre : une simulation d'abord, "
+            "l'enregistrement ensuite."
+        ),
+    )
 
     def __init__(self, *args, hospital_groups, **kwargs):
         super().__init__(*args, **kwargs)

@@ -491,6 +491,8 @@ class NewDraftMixin(LoginRequiredMixin):
             for message in error.messages:
                 form.add_error(None, message)
             return self.form_invalid(form)
+        if form.cleaned_data.get("then_import"):
+            return redirect("contracts:import", pk=contract.pk)
         return redirect("contracts:contract_detail", pk=contract.pk)
 
 

@@ -109,3 +109,31 @@ class TestTheToDoPanel:
         assert "Rien : le brouillon est complet" in html
         assert "Soumettre pour approbation" in html
         assert "disabled" not in html.split("ars-actions")[1].split("</nav>")[0]
+
+
+class TestTheImportAsAThirdWayIn:
+    def test_the_creation_page_leads_to_the_import_of_the_new_draft(
+        self, client, contract, manager
+    ):
+        client.force_login(manager)
+        page = client.get(reverse("contracts:contract_add")).content.decode()
+        assert 'name="then_import"' in page
+        assert reverse("contracts:contract_copy") in page
+        response = client.post(
+            reverse("contracts:contract_add"),
+            {
+                "hospital_group": contract.hospital_group.pk,
+                "reference": "CAT-IMPORT",
+                "title": "Contrat importé",
+                "start_date": "2026-01-01",
+                "end_date": "2028-12-31",
+                "envelope_amount": "500000.00",
+                "axes": "Marque employeur\n",
+                "then_import": "on",
+            },
+        )
+        created = contract.__class__.objects.get(reference="CAT-IMPORT")
+        assert response.url == reverse("contracts:import", args=[created.pk])
+        import_page = client.get(response.url).content.decode()
+        assert 'name="wet_run"' in import_page  # unchecked by default: a dry run first
+        assert 'name="wet_run" checked' not in import_page
