@@ -488,6 +488,8 @@ CONTRACT_MODELS = [
     "contracts.recovery",
     "contracts.amendment",
 ]
+# Stored documents (signed contracts): seen by every reader, added by managers, never changed.
+DOCUMENT_MODELS = ["contracts.contractdocument"]
 JOURNAL_MODELS = ["audit.auditevent"]
 
 
@@ -507,6 +509,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.ARS_MANAGER: [
         *_perms(["view"], TERRITORY_MODELS + JOURNAL_MODELS + PROCESS_MODELS),
         *_perms(["view", "add", "change"], CONTRACT_MODELS),
+        *_perms(["view", "add"], DOCUMENT_MODELS),
         "workflows.submit_contract",
         "workflows.record_signature",
         "workflows.prepare_delegation",
@@ -517,6 +520,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     ],
     Role.ARS_VALIDATOR: [
         *_perms(["view"], TERRITORY_MODELS + CONTRACT_MODELS + JOURNAL_MODELS + PROCESS_MODELS),
+        *_perms(["view"], DOCUMENT_MODELS),
         "workflows.approve_contract",
         "workflows.approve_delegation",
         "workflows.approve_recovery",
@@ -524,17 +528,18 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         REGION_EXPORT_PERMISSION,
     ],
     Role.GHT_DIRECTOR: [
-        *_perms(["view"], TERRITORY_MODELS + CONTRACT_MODELS + PROCESS_MODELS),
+        *_perms(["view"], TERRITORY_MODELS + CONTRACT_MODELS + DOCUMENT_MODELS + PROCESS_MODELS),
         "contracts.add_evidencedocument",
         "workflows.report_milestone",
         "workflows.submit_statement",
     ],
     Role.AUDITOR: [
         *_perms(["view"], TERRITORY_MODELS + CONTRACT_MODELS + JOURNAL_MODELS + PROCESS_MODELS),
+        *_perms(["view"], DOCUMENT_MODELS),
     ],
     Role.ADMINISTRATOR: [
         *_perms(["view", "add", "change", "delete"], TERRITORY_MODELS),
-        *_perms(["view"], CONTRACT_MODELS + JOURNAL_MODELS + PROCESS_MODELS),
+        *_perms(["view"], CONTRACT_MODELS + DOCUMENT_MODELS + JOURNAL_MODELS + PROCESS_MODELS),
         *_perms(["view", "add", "change"], ["auth.user", "auth.group"]),
     ],
 }
