@@ -70,9 +70,9 @@ class FundingLineForm(forms.Form):
     ):
         self.contract = contract
         self.line = line
-        self.scheme = line.scheme if line is not None else scheme
+        self.scheme_code = line.scheme if line is not None else scheme
         kwargs.setdefault("initial", {})
-        kwargs["initial"] = {**kwargs["initial"], "scheme": self.scheme}
+        kwargs["initial"] = {**kwargs["initial"], "scheme": self.scheme_code}
         if line is not None:
             initial = {
                 "axis": line.axis_id,
@@ -98,7 +98,7 @@ class FundingLineForm(forms.Form):
                 label=_("Montant %(year)s (€)") % {"year": year}, required=False
             )
         # One field per detail the scheme's rules read (contracts.schemes.REQUIRED_DETAILS).
-        for key, description in REQUIRED_DETAILS.get(self.scheme, ()):
+        for key, description in REQUIRED_DETAILS.get(self.scheme_code, ()):
             self.fields[detail_field_name(key)] = detail_form_field(key, description)
         # The scheme is chosen before the form (its detail fields depend on it); a line
         # stays on its axis, with its code and scheme: a new scheme is a new line.
@@ -108,7 +108,7 @@ class FundingLineForm(forms.Form):
                 self.fields[name].disabled = True
 
     def detail_keys(self) -> list[str]:
-        return [key for key, _description in REQUIRED_DETAILS.get(self.scheme, ())]
+        return [key for key, _description in REQUIRED_DETAILS.get(self.scheme_code, ())]
 
     def details(self) -> dict:
         """Return the line's details: the typed ones over those the line already has."""

@@ -162,6 +162,8 @@ class TestLineForm:
         for key in ("half_days", "months", "distance_km"):
             assert f'name="detail_{key}"' in html
         assert 'name="details"' not in html
+        assert "Paramètres du dispositif PET" in html
+        assert '<strong aria-current="true">Prime d' in html
         assert 'name="detail_students"' not in client.get(url + "?scheme=OTHER").content.decode()
 
     def test_refuses_a_non_decimal_amount_on_the_field(self, client, contract, manager):
