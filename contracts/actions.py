@@ -14,6 +14,8 @@ from dataclasses import dataclass
 class ContractAction:
     label: str
     url: str
+    # True for "submit the draft": the page withholds it while the draft lacks something.
+    submits: bool = False
 
 
 ActionProvider = Callable[..., list[ContractAction] | None]

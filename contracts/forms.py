@@ -1,11 +1,9 @@
 """Forms of the contract pages: they read what the user typed; the services decide."""
 
-import json
 from decimal import Decimal
 
 from django import forms
 from django.utils.formats import date_format
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from territories.models import Establishment
@@ -28,28 +26,19 @@ class AmountField(forms.CharField):
             raise forms.ValidationError(str(error), code="invalid") from error
 
 
-class _DecimalTextDecoder(json.JSONDecoder):
-    """Keep JSON numbers with a fraction as text: scheme rules read them as ``Decimal``."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs["parse_float"] = str
-        super().__init__(*args, **kwargs)
+# The kind of each detail of REQUIRED_DETAILS: counts are whole numbers, the rest figures.
+DECIMAL_DETAILS = {"project_cost", "half_days", "distance_km"}
 
 
-class DetailsField(forms.JSONField):
-    def __init__(self, **kwargs):
-        kwargs.setdefault("decoder", _DecimalTextDecoder)
-        super().__init__(**kwargs)
+def detail_field_name(key: str) -> str:
+    return f"detail_{key}"
 
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value in (None, ""):
-            return {}
-        if not isinstance(value, dict):
-            raise forms.ValidationError(
-                _('Saisissez un objet JSON, par exemple {"students": 2}.'), code="invalid"
-            )
-        return value
+
+def detail_form_field(key: str, description: str) -> forms.Field:
+    label = description[:1].upper() + description[1:]
+    if key in DECIMAL_DETAILS:
+        return forms.DecimalField(label=label, min_value=0, max_digits=14, decimal_places=2)
+    return forms.IntegerField(label=label, min_value=0)
 
 
 def amount_field_name(year: int) -> str:
@@ -66,29 +55,25 @@ class FundingLineForm(forms.Form):
     beneficiary = forms.ModelChoiceField(
         queryset=Establishment.objects.none(), label=_("Établissement bénéficiaire")
     )
-    details = DetailsField(
-        label=_("Paramètres du dispositif (JSON)"),
-        required=False,
-        initial=dict,
-        help_text=format_lazy(
-            "{} {} {}.",
-            _('Par exemple {"students": 2} pour une ligne IPA.'),
-            _("Obligatoires :"),
-            " ; ".join(
-                f"{scheme} {', '.join(key for key, _label in keys)}"
-                for scheme, keys in REQUIRED_DETAILS.items()
-            ),
-        ),
-    )
     consumption_deadline_date = forms.DateField(
         label=_("Date limite de consommation"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
-    def __init__(self, *args, contract: Contract, line: FundingLine | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        contract: Contract,
+        line: FundingLine | None = None,
+        scheme: str = SchemeCode.OTHER,
+        **kwargs,
+    ):
         self.contract = contract
         self.line = line
+        self.scheme_code = line.scheme if line is not None else scheme
+        kwargs.setdefault("initial", {})
+        kwargs["initial"] = {**kwargs["initial"], "scheme": self.scheme_code}
         if line is not None:
             initial = {
                 "axis": line.axis_id,
@@ -96,8 +81,12 @@ class FundingLineForm(forms.Form):
                 "scheme": line.scheme,
                 "label": line.label,
                 "beneficiary": line.beneficiary_id,
-                "details": line.details,
                 "consumption_deadline_date": line.consumption_deadline_date,
+                **{
+                    detail_field_name(key): value
+                    for key, value in (line.details or {}).items()
+                    if not isinstance(value, (dict, list))
+                },
             }
             for allocation in line.allocations.all():
                 initial[amount_field_name(allocation.year)] = allocation.allocated_amount
@@ -109,10 +98,43 @@ class FundingLineForm(forms.Form):
             self.fields[amount_field_name(year)] = AmountField(
                 label=_("Montant %(year)s (€)") % {"year": year}, required=False
             )
+        # One field per detail the scheme's rules read (contracts.schemes.REQUIRED_DETAILS).
+        for key, description in REQUIRED_DETAILS.get(self.scheme_code, ()):
+            self.fields[detail_field_name(key)] = detail_form_field(key, description)
+        # The scheme is chosen before the form (its detail fields depend on it); a line
+        # stays on its axis, with its code and scheme: a new scheme is a new line.
+        self.fields["scheme"].disabled = True
         if line is not None:
-            # A line stays on its axis, with its code and scheme: a new scheme is a new line.
-            for name in ("axis", "code", "scheme"):
+            for name in ("axis", "code"):
                 self.fields[name].disabled = True
+
+    def detail_keys(self) -> list[str]:
+        return [key for key, _description in REQUIRED_DETAILS.get(self.scheme_code, ())]
+
+    def details(self) -> dict:
+        """Return the line's details: the typed ones over those the line already has."""
+        details = dict(self.line.details or {}) if self.line is not None else {}
+        for key in self.detail_keys():
+            value = self.cleaned_data.get(detail_field_name(key))
+            if value is None:
+                details.pop(key, None)
+            elif isinstance(value, Decimal):
+                details[key] = (
+                    str(int(value)) if value == value.to_integral() else str(value.normalize())
+                )
+            else:
+                details[key] = value
+        return details
+
+    def add_rule_errors(self, messages: list[str]) -> None:
+        """Put each scheme-rule message next to the detail field it names, else the first."""
+        keys = self.detail_keys()
+        for message in messages:
+            field = next((k for k in keys if f"« {k} »" in message), keys[0] if keys else None)
+            self.add_error(detail_field_name(field) if field else None, message)
+
+    def detail_fields(self):
+        return [self[detail_field_name(key)] for key in self.detail_keys()]
 
     def amounts_by_year(self) -> dict[int, Decimal]:
         """Return the amounts typed, per year; an empty box leaves that year as it is."""
@@ -139,10 +161,38 @@ class MilestoneForm(forms.Form):
     )
     target_value = forms.DecimalField(label=_("Cible"), max_digits=14, decimal_places=2)
 
-    def __init__(self, *args, contract: Contract, **kwargs):
+    def __init__(self, *args, contract: Contract, milestone=None, **kwargs):
         self.contract = contract
+        if milestone is not None:
+            kwargs["initial"] = {
+                name: getattr(milestone, name)
+                for name in (
+                    "title",
+                    "due_date",
+                    "indicator_label",
+                    "indicator_unit",
+                    "baseline_value",
+                    "target_value",
+                )
+            } | {"axis": milestone.axis_id}
         super().__init__(*args, **kwargs)
         self.fields["axis"].queryset = contract.axes.order_by("number")
+        self.fields["due_date"].help_text = _("Entre le %(start)s et le %(end)s.") % {
+            "start": contract.start_date.strftime("%d/%m/%Y"),
+            "end": contract.end_date.strftime("%d/%m/%Y"),
+        }
+
+
+class AxisForm(forms.Form):
+    title = forms.CharField(label=_("Intitulé de l'axe"), max_length=255)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, contract: Contract, axis: StrategicAxis | None = None, **kwargs):
+        if axis is not None:
+            kwargs["initial"] = {"title": axis.title, "description": axis.description}
+        super().__init__(*args, **kwargs)
 
 
 class MilestoneRescheduleForm(forms.Form):
@@ -225,6 +275,14 @@ class NewContractForm(forms.Form):
         label=_("Axes stratégiques"),
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Un axe par ligne, dans l'ordre."),
+    )
+    then_import = forms.BooleanField(
+        label=_("Importer ensuite les lignes et les jalons d'un fichier XLSX ou CSV"),
+        required=False,
+        help_text=_(
+            "Le brouillon créé, la page d'import s'ouvre : une simulation d'abord, "
+            "l'enregistrement ensuite."
+        ),
     )
 
     def __init__(self, *args, hospital_groups, **kwargs):

@@ -28,10 +28,12 @@ from decimal import Decimal
 
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Least
+from django.utils.translation import gettext as _
 
 from territories.access import visible_hospital_groups
 from territories.models import Establishment
 
+from . import schemes
 from .models import (
     Contract,
     ContractDocument,
@@ -41,7 +43,7 @@ from .models import (
     StrategicAxis,
     YearlyAllocation,
 )
-from .money import ZERO, money_sum, round_cents
+from .money import ZERO, format_euros, money_sum, round_cents
 
 
 def visible_contracts(user) -> QuerySet[Contract]:
@@ -411,3 +413,65 @@ def contract_documents(contract: Contract) -> ContractDocuments:
             .order_by("milestone__due_date", "uploaded_at")
         ),
     )
+
+
+@dataclass(frozen=True)
+class SubmissionBlocker:
+    """One thing missing from a draft before it can be submitted, in the user's words."""
+
+    message: str
+
+
+def submission_blockers(contract: Contract) -> list[SubmissionBlocker]:
+    """Return what stops ``contract`` from being submitted; an empty list means ready.
+
+    The one place that says so: the draft page lists it and ``submit_contract`` refuses
+    while it is not empty.
+    """
+    axes = list(contract.axes.order_by("number"))
+    if not axes:
+        return [SubmissionBlocker(_("Le contrat n'a aucun axe stratégique."))]
+    lines = list(
+        FundingLine.objects.filter(axis__contract=contract)
+        .select_related("axis")
+        .order_by("axis__number", "code")
+    )
+    amounts: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for line_id, amount in YearlyAllocation.objects.filter(
+        funding_line__axis__contract=contract
+    ).values_list("funding_line_id", "allocated_amount"):
+        amounts[line_id] += amount
+    blockers = []
+    axes_with_lines = {line.axis_id for line in lines}
+    for axis in axes:
+        if axis.pk not in axes_with_lines:
+            blockers.append(
+                SubmissionBlocker(
+                    _("L'axe %(number)s « %(title)s » n'a aucune ligne de financement.")
+                    % {"number": axis.number, "title": axis.title}
+                )
+            )
+    for line in lines:
+        if amounts[line.pk] <= ZERO:
+            blockers.append(
+                SubmissionBlocker(
+                    _("La ligne %(code)s (axe %(axis)s) n'a aucun montant annuel.")
+                    % {"code": line.code, "axis": line.axis.number}
+                )
+            )
+        for message in schemes.missing_details(line.scheme, line.details or {}):
+            blockers.append(SubmissionBlocker(f"{line.code} : {message}"))
+    total = sum(amounts.values(), ZERO)
+    if total != contract.envelope_amount:
+        blockers.append(
+            SubmissionBlocker(
+                _(
+                    "Le total des lignes (%(total)s) diffère de l'enveloppe du contrat "
+                    "(%(envelope)s)."
+                )
+                % {"total": format_euros(total), "envelope": format_euros(contract.envelope_amount)}
+            )
+        )
+    if not Milestone.objects.filter(axis__contract=contract).exists():
+        blockers.append(SubmissionBlocker(_("Le contrat n'a aucun jalon.")))
+    return blockers

@@ -4,6 +4,7 @@ Scope first (a contract outside the user's scope is a 404), then permission (a u
 scope without ``contracts.change_contract`` gets a 403 on every write).
 """
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
@@ -18,6 +19,7 @@ from territories.access import visible_hospital_groups
 from . import actions, imports, selectors, services
 from .exceptions import BusinessRuleError
 from .forms import (
+    AxisForm,
     CopyContractForm,
     FundingLineForm,
     ImportForm,
@@ -25,7 +27,15 @@ from .forms import (
     MilestoneRescheduleForm,
     NewContractForm,
 )
-from .models import ContractDocument, ContractStatus, EvidenceDocument, FundingLine, Milestone
+from .models import (
+    ContractDocument,
+    ContractStatus,
+    EvidenceDocument,
+    FundingLine,
+    Milestone,
+    StrategicAxis,
+)
+from .schemes import SchemeCode
 
 CHANGE_PERMISSION = "contracts.change_contract"
 VIEW_PERMISSION = "contracts.view_contract"
@@ -109,6 +119,15 @@ class ContractDetailView(ScopedContractMixin, TemplateView):
         context["contract_actions"] = actions.contract_actions(self.request.user, self.contract)
         context["documents"] = selectors.contract_documents(self.contract)
         context["next_step"] = NEXT_STEP.get(self.contract.status, "")
+        if self.contract.status == ContractStatus.DRAFT:
+            context["blockers"] = selectors.submission_blockers(self.contract)
+            context["contract_actions"] = [
+                action
+                for action in context["contract_actions"]
+                if not (context["blockers"] and action.submits)
+            ]
+            context["submit_blocked"] = bool(context["blockers"])
+        context["axis_count"] = len(context["overview"].axes)
         return context
 
 
@@ -132,16 +151,19 @@ class ContractFormView(ScopedContractMixin, FormView):
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=INVALID_FORM_STATUS)
 
+    def check_draft(self):
+        if self.contract.status != ContractStatus.DRAFT:
+            raise BusinessRuleError(
+                _(
+                    "Le contrat est au statut « %(status)s » : seul un brouillon se "
+                    "modifie ici ; un contrat signé se modifie par avenant."
+                )
+                % {"status": self.contract.get_status_display()}
+            )
+
     def form_valid(self, form):
         try:
-            if self.contract.status != ContractStatus.DRAFT:
-                raise BusinessRuleError(
-                    _(
-                        "Le contrat est au statut « %(status)s » : seul un brouillon se "
-                        "modifie ici ; un contrat signé se modifie par avenant."
-                    )
-                    % {"status": self.contract.get_status_display()}
-                )
+            self.check_draft()
             self.write(form)
         except BusinessRuleError as error:
             form.add_error(None, error)
@@ -156,9 +178,35 @@ class ContractFormView(ScopedContractMixin, FormView):
         raise NotImplementedError
 
 
-class FundingLineCreateView(ContractFormView):
+class FundingLineFormMixin:
+    """Line forms: the scheme's rule messages go next to the detail fields they name."""
+
+    template_name = "contracts/line_form.html"
+
+    def form_valid(self, form):
+        try:
+            self.check_draft()
+            self.write(form)
+        except BusinessRuleError as error:
+            form.add_rule_errors(error.messages)
+            return self.form_invalid(form)
+        return redirect("contracts:contract_detail", pk=self.contract.pk)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["schemes"] = SchemeCode.choices
+        return context
+
+
+class FundingLineCreateView(FundingLineFormMixin, ContractFormView):
     form_class = FundingLineForm
     title = _("Ajouter une ligne de financement")
+
+    def get_form_kwargs(self):
+        scheme = self.request.GET.get("scheme", SchemeCode.OTHER)
+        if scheme not in SchemeCode.values:
+            scheme = SchemeCode.OTHER
+        return {**super().get_form_kwargs(), "scheme": scheme}
 
     def write(self, form):
         data = form.cleaned_data
@@ -170,12 +218,12 @@ class FundingLineCreateView(ContractFormView):
             label=data["label"],
             beneficiary=data["beneficiary"],
             amounts_by_year=form.amounts_by_year(),
-            details=data["details"],
+            details=form.details(),
             consumption_deadline_date=data["consumption_deadline_date"],
         )
 
 
-class FundingLineUpdateView(ContractFormView):
+class FundingLineUpdateView(FundingLineFormMixin, ContractFormView):
     form_class = FundingLineForm
     title = _("Modifier une ligne de financement")
 
@@ -201,7 +249,7 @@ class FundingLineUpdateView(ContractFormView):
             line=self.line,
             amounts_by_year=form.amounts_by_year(),
             label=data["label"],
-            details=data["details"],
+            details=form.details(),
             beneficiary=data["beneficiary"],
             consumption_deadline_date=data["consumption_deadline_date"],
         )
@@ -223,6 +271,96 @@ class MilestoneCreateView(ContractFormView):
             baseline_value=data["baseline_value"],
             target_value=data["target_value"],
         )
+
+
+class MilestoneUpdateView(ContractFormView):
+    form_class = MilestoneForm
+    title = _("Modifier un jalon")
+
+    @cached_property
+    def milestone(self) -> Milestone:
+        return get_object_or_404(
+            Milestone, pk=self.kwargs["milestone_pk"], axis__contract=self.contract
+        )
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "milestone": self.milestone}
+
+    def write(self, form):
+        data = dict(form.cleaned_data)
+        axis = data.pop("axis")
+        services.change_milestone(
+            actor=self.request.user, milestone=self.milestone, axis=axis, **data
+        )
+
+
+class AxisCreateView(ContractFormView):
+    form_class = AxisForm
+    title = _("Ajouter un axe stratégique")
+
+    def write(self, form):
+        services.add_axis(actor=self.request.user, contract=self.contract, **form.cleaned_data)
+
+
+class AxisUpdateView(ContractFormView):
+    form_class = AxisForm
+    title = _("Modifier un axe stratégique")
+
+    @cached_property
+    def axis(self) -> StrategicAxis:
+        return get_object_or_404(StrategicAxis, pk=self.kwargs["axis_pk"], contract=self.contract)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "axis": self.axis}
+
+    def write(self, form):
+        services.change_axis(actor=self.request.user, axis=self.axis, **form.cleaned_data)
+
+
+class DraftActionView(ScopedContractMixin, View):
+    """A one-button change of a draft (move an axis, remove an item), POST only.
+
+    A refusal is shown on the contract page as a message; nothing changes.
+    """
+
+    required_permission = CHANGE_PERMISSION
+    http_method_names = ["post"]
+
+    def post(self, request, pk, **kwargs):
+        try:
+            self.perform(**kwargs)
+        except BusinessRuleError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        return redirect("contracts:contract_detail", pk=self.contract.pk)
+
+
+class AxisMoveView(DraftActionView):
+    def perform(self, axis_pk, direction):
+        if direction not in ("up", "down"):
+            raise Http404(_("Un axe monte ou descend."))
+        axis = get_object_or_404(StrategicAxis, pk=axis_pk, contract=self.contract)
+        services.move_axis(
+            actor=self.request.user, axis=axis, direction=-1 if direction == "up" else 1
+        )
+
+
+class AxisRemoveView(DraftActionView):
+    def perform(self, axis_pk):
+        axis = get_object_or_404(StrategicAxis, pk=axis_pk, contract=self.contract)
+        services.remove_axis(actor=self.request.user, axis=axis)
+
+
+class FundingLineRemoveView(DraftActionView):
+    def perform(self, line_pk):
+        line = get_object_or_404(FundingLine, pk=line_pk, axis__contract=self.contract)
+        services.remove_funding_line(actor=self.request.user, line=line)
+
+
+class MilestoneRemoveView(DraftActionView):
+    def perform(self, milestone_pk):
+        milestone = get_object_or_404(Milestone, pk=milestone_pk, axis__contract=self.contract)
+        services.remove_milestone(actor=self.request.user, milestone=milestone)
 
 
 class MilestoneRescheduleView(ContractFormView):
@@ -352,6 +490,8 @@ class NewDraftMixin(LoginRequiredMixin):
             for message in error.messages:
                 form.add_error(None, message)
             return self.form_invalid(form)
+        if form.cleaned_data.get("then_import"):
+            return redirect("contracts:import", pk=contract.pk)
         return redirect("contracts:contract_detail", pk=contract.pk)
 
 

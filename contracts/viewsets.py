@@ -38,6 +38,33 @@ class ContractsApp(Application):
         views.MilestoneRescheduleView.as_view(),
         name="milestone_reschedule",
     )
+    axis_add_path = path("<int:pk>/axes/add/", views.AxisCreateView.as_view(), name="axis_add")
+    axis_change_path = path(
+        "<int:pk>/axes/<int:axis_pk>/change/", views.AxisUpdateView.as_view(), name="axis_change"
+    )
+    axis_move_path = path(
+        "<int:pk>/axes/<int:axis_pk>/move/<str:direction>/",
+        views.AxisMoveView.as_view(),
+        name="axis_move",
+    )
+    axis_remove_path = path(
+        "<int:pk>/axes/<int:axis_pk>/remove/", views.AxisRemoveView.as_view(), name="axis_remove"
+    )
+    line_remove_path = path(
+        "<int:pk>/lines/<int:line_pk>/remove/",
+        views.FundingLineRemoveView.as_view(),
+        name="line_remove",
+    )
+    milestone_change_path = path(
+        "<int:pk>/milestones/<int:milestone_pk>/change/",
+        views.MilestoneUpdateView.as_view(),
+        name="milestone_change",
+    )
+    milestone_remove_path = path(
+        "<int:pk>/milestones/<int:milestone_pk>/remove/",
+        views.MilestoneRemoveView.as_view(),
+        name="milestone_remove",
+    )
     import_path = path("<int:pk>/import/", views.ContractImportView.as_view(), name="import")
     export_path = path(
         "<int:pk>/export/<str:kind>.<str:file_format>",

@@ -502,6 +502,8 @@ CALL_MODELS = [
     "calls.dossieraction",
     "calls.dossierdocument",
 ]
+# Stored documents (signed contracts): seen by every reader, added by managers, never changed.
+DOCUMENT_MODELS = ["contracts.contractdocument"]
 JOURNAL_MODELS = ["audit.auditevent"]
 
 
@@ -522,6 +524,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         *_perms(["view"], TERRITORY_MODELS + JOURNAL_MODELS + PROCESS_MODELS),
         *_perms(["view", "add", "change"], CONTRACT_MODELS),
         *_perms(["view", "add", "change"], CALL_MODELS),
+        *_perms(["view", "add"], DOCUMENT_MODELS),
         "workflows.submit_contract",
         "workflows.record_signature",
         "workflows.prepare_delegation",
@@ -535,6 +538,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
             ["view"],
             TERRITORY_MODELS + CONTRACT_MODELS + CALL_MODELS + JOURNAL_MODELS + PROCESS_MODELS,
         ),
+        *_perms(["view"], DOCUMENT_MODELS),
         "workflows.approve_contract",
         "workflows.approve_delegation",
         "workflows.approve_recovery",
@@ -542,7 +546,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         REGION_EXPORT_PERMISSION,
     ],
     Role.GHT_DIRECTOR: [
-        *_perms(["view"], TERRITORY_MODELS + CONTRACT_MODELS + PROCESS_MODELS),
+        *_perms(["view"], TERRITORY_MODELS + CONTRACT_MODELS + DOCUMENT_MODELS + PROCESS_MODELS),
         "contracts.add_evidencedocument",
         "workflows.report_milestone",
         "workflows.submit_statement",
@@ -552,10 +556,11 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
             ["view"],
             TERRITORY_MODELS + CONTRACT_MODELS + CALL_MODELS + JOURNAL_MODELS + PROCESS_MODELS,
         ),
+        *_perms(["view"], DOCUMENT_MODELS),
     ],
     Role.ADMINISTRATOR: [
         *_perms(["view", "add", "change", "delete"], TERRITORY_MODELS),
-        *_perms(["view"], CONTRACT_MODELS + JOURNAL_MODELS + PROCESS_MODELS),
+        *_perms(["view"], CONTRACT_MODELS + DOCUMENT_MODELS + JOURNAL_MODELS + PROCESS_MODELS),
         *_perms(["view", "add", "change"], ["auth.user", "auth.group"]),
     ],
 }

@@ -15,6 +15,8 @@ from pathlib import Path
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
+from audit.journal import AuditAction, diff_fields, record_event
+
 from .finess import (
     EstablishmentRecord,
     FinessFileError,
@@ -495,12 +497,27 @@ class _Registry:
             self.report.count(HospitalGroup, CREATED)
             if self.write:
                 existing = HospitalGroup.objects.create(code=record.code, **values)
+                record_event(
+                    actor=None,
+                    action=AuditAction.CREATE,
+                    obj=existing,
+                    summary=_("GHT créé par l'import FINESS+"),
+                    changes=diff_fields({}, {"code": record.code, **values}),
+                )
         elif any(getattr(existing, name) != value for name, value in values.items()):
             self.report.count(HospitalGroup, UPDATED)
             if self.write:
+                before = {name: getattr(existing, name) for name in values}
                 for name, value in values.items():
                     setattr(existing, name, value)
                 existing.save(update_fields=list(values))
+                record_event(
+                    actor=None,
+                    action=AuditAction.CHANGE,
+                    obj=existing,
+                    summary=_("GHT mis à jour par l'import FINESS+"),
+                    changes=diff_fields(before, values),
+                )
         else:
             self.report.count(HospitalGroup, UNCHANGED)
         self._sync_memberships(record, existing, members)
@@ -603,11 +620,33 @@ class _Registry:
                 finess__in=[finess for finess, _role in created]
             ).values_list("finess", "pk")
         )
+        # A legal entity with a single site joins through that site too: the support's
+        # site is the carrier of the GHT's contracts.
+        sites: dict[int, list[int]] = {}
+        for entity_id, site_id in Establishment.objects.filter(
+            legal_entity_id__in=entities.values()
+        ).values_list("legal_entity_id", "pk"):
+            sites.setdefault(entity_id, []).append(site_id)
         HospitalGroupMembership.objects.bulk_create(
             [
                 HospitalGroupMembership(
-                    hospital_group=hospital_group, legal_entity_id=entities[finess], role=role
+                    hospital_group=hospital_group,
+                    legal_entity_id=entities[finess],
+                    establishment_id=(
+                        sites[entities[finess]][0]
+                        if len(sites.get(entities[finess], [])) == 1
+                        else None
+                    ),
+                    role=role,
                 )
                 for finess, role in created
             ]
         )
+        if created:
+            record_event(
+                actor=None,
+                action=AuditAction.CHANGE,
+                obj=hospital_group,
+                summary=_("Membres du GHT ajoutés par l'import FINESS+"),
+                changes={finess: {"before": None, "after": str(role)} for finess, role in created},
+            )

@@ -31,6 +31,7 @@ def workflow_start_actions(user, contract) -> list[ContractAction]:
                 ContractAction(
                     _("Soumettre pour validation"),
                     _start_url(ContractApprovalFlow.start, contract=contract.pk),
+                    submits=True,
                 )
             )
     if contract.status != ContractStatus.ACTIVE:

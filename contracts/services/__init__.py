@@ -50,9 +50,25 @@ from .recoveries import (
     reject_recovery,
     submit_consumption_statement,
 )
+from .structure import (
+    add_axis,
+    change_axis,
+    change_milestone,
+    move_axis,
+    remove_axis,
+    remove_funding_line,
+    remove_milestone,
+)
 
 __all__ = [
     "LineBatch",
+    "add_axis",
+    "change_axis",
+    "change_milestone",
+    "move_axis",
+    "remove_axis",
+    "remove_funding_line",
+    "remove_milestone",
     "copy_contract_structure",
     "store_evidence",
     "store_signed_contract",

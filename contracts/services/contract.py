@@ -19,6 +19,7 @@ from ..models import (
     StrategicAxis,
 )
 from ..money import round_cents
+from ..selectors import submission_blockers
 from ._common import (
     CONTRACT_AUDITED_FIELDS,
     _lock_contract,
@@ -136,6 +137,11 @@ def submit_contract(*, actor, contract: Contract, comment: str = "") -> Contract
     if _allocated_total(contract) <= 0:
         raise BusinessRuleError(_("Un contrat doit compter au moins une ligne financée."))
     _check_allocations_fit(contract)
+    blockers = submission_blockers(contract)
+    if blockers:
+        raise BusinessRuleError(
+            [_("Le contrat n'est pas prêt à être soumis :")] + [b.message for b in blockers]
+        )
     before = _values(contract, CONTRACT_AUDITED_FIELDS)
     contract.status = ContractStatus.SUBMITTED
     contract.submitted_by = actor

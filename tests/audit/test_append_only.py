@@ -13,7 +13,7 @@ from contracts import services
 from contracts.models import ContractStatus
 from territories.access import Role
 from tests.audit.builders import append_events
-from tests.contracts.factories import ContractFactory, user_with_role
+from tests.contracts.factories import ContractFactory, make_ready, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,7 @@ class TestTheModelLayer:
 
 class TestAChangeWhoseEventCannotBeWritten:
     def test_is_rolled_back(self, monkeypatch):
-        contract = ContractFactory(with_lines=True)
+        contract = make_ready(ContractFactory(with_lines=True))
         manager = user_with_role(Role.ARS_MANAGER, region=contract.region)
         events = AuditEvent.objects.count()
 

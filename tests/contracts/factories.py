@@ -59,7 +59,8 @@ class ContractFactory(DjangoModelFactory):
     """A draft contract 2025-2027 of 300,000 EUR, its GHT with a support establishment.
 
     ``ContractFactory(with_lines=True)`` adds two axes, each with one line (30,000 EUR a
-    year) and one milestone a year; ``signed`` / ``active`` put it in force.
+    year) and one milestone a year (``make_ready`` then fits the envelope to them, so the
+    draft can be submitted); ``signed`` / ``active`` put it in force.
     """
 
     class Meta:
@@ -159,3 +160,22 @@ class MilestoneFactory(DjangoModelFactory):
     indicator_unit = "personnes"
     baseline_value = Decimal("0.00")
     target_value = Decimal("10.00")
+
+
+def make_ready(contract: Contract) -> Contract:
+    """Complete a draft so it can be submitted: envelope = its lines, one milestone at least.
+
+    Written straight to the tables (no journal): the tests that call it are about what
+    happens after the submission.
+    """
+    allocated = sum(
+        YearlyAllocation.objects.filter(funding_line__axis__contract=contract).values_list(
+            "allocated_amount", flat=True
+        ),
+        Decimal(0),
+    )
+    Contract.objects.filter(pk=contract.pk).update(envelope_amount=allocated)
+    contract.envelope_amount = allocated
+    if not Milestone.objects.filter(axis__contract=contract).exists():
+        MilestoneFactory(axis=contract.axes.order_by("number").first(), due_date=contract.end_date)
+    return contract

@@ -18,7 +18,7 @@ from contracts.exceptions import BusinessRuleError
 from contracts.models import ContractDocument, ContractStatus, EvidenceDocument
 from territories.access import Role
 
-from .factories import ContractFactory, hospital_group_with_support, user_with_role
+from .factories import ContractFactory, hospital_group_with_support, make_ready, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -172,7 +172,7 @@ class TestDownloadingADocument:
 def approved(
     contract, manager, validator, *, on=datetime.datetime(2025, 8, 25, 9, tzinfo=datetime.UTC)
 ):
-    services.submit_contract(actor=manager, contract=contract)
+    services.submit_contract(actor=manager, contract=make_ready(contract))
     services.approve_contract(actor=validator, contract=contract, at=on)
     return contract
 

@@ -11,7 +11,7 @@ from contracts.models import Contract, ContractStatus
 from contracts.schemes import SchemeCode
 from territories.access import Role
 
-from .factories import hospital_group_with_support, user_with_role
+from .factories import hospital_group_with_support, make_ready, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ class TestAManagerValidatorWhoDraftedTheFigures:
     def test_cannot_approve_when_a_colleague_submits(self, team):
         contract = drafted_contract(team, by=team["drafter"])
         add_line(team, contract, by=team["drafter"])
-        services.submit_contract(actor=team["colleague"], contract=contract)
+        services.submit_contract(actor=team["colleague"], contract=make_ready(contract))
 
         with pytest.raises(FourEyesError, match="rédigé des éléments chiffrés"):
             services.approve_contract(actor=team["drafter"], contract=contract)
@@ -76,7 +76,7 @@ class TestAManagerValidatorWhoDraftedTheFigures:
     def test_who_only_added_a_line_cannot_approve_either(self, team):
         contract = drafted_contract(team, by=team["colleague"])
         add_line(team, contract, by=team["drafter"])
-        services.submit_contract(actor=team["colleague"], contract=contract)
+        services.submit_contract(actor=team["colleague"], contract=make_ready(contract))
 
         assert contract.drafter_ids() == {team["colleague"].pk, team["drafter"].pk}
         with pytest.raises(FourEyesError):

@@ -26,7 +26,7 @@ from contracts.schemes import SchemeCode
 from contracts.selectors import contract_figures
 from territories.access import Role, grant_hospital_group_scope, grant_region_scope
 
-from .factories import ContractFactory, hospital_group_with_support, user_with_role
+from .factories import ContractFactory, hospital_group_with_support, make_ready, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -337,7 +337,7 @@ class TestSchemeRules:
 
 class TestFourEyes:
     def test_refuses_a_contract_approved_by_its_submitter(self, manager):
-        contract = ContractFactory(with_lines=True)
+        contract = make_ready(ContractFactory(with_lines=True))
         services.submit_contract(actor=manager, contract=contract)
         refused(
             lambda: services.approve_contract(actor=manager, contract=contract),
@@ -406,7 +406,9 @@ class TestFourEyes:
 
 class TestRejections:
     def test_need_a_reason(self, active_contract, manager, validator):
-        draft = ContractFactory(with_lines=True, hospital_group=active_contract.hospital_group)
+        draft = make_ready(
+            ContractFactory(with_lines=True, hospital_group=active_contract.hospital_group)
+        )
         services.submit_contract(actor=manager, contract=draft)
         refused(
             lambda: services.return_contract(actor=validator, contract=draft, reason="  "),
@@ -465,7 +467,7 @@ class TestRejections:
         assert event.changes["status"] == {"before": "PREPARED", "after": "REJECTED"}
 
     def test_with_a_reason_send_the_contract_back_to_draft(self, manager, validator):
-        contract = ContractFactory(with_lines=True)
+        contract = make_ready(ContractFactory(with_lines=True))
         services.submit_contract(actor=manager, contract=contract)
         services.return_contract(actor=validator, contract=contract, reason="Axe 2 à revoir")
         contract.refresh_from_db()
@@ -511,7 +513,7 @@ class TestLifecycle:
         assert event.changes["1.1 2025"] == {"before": None, "after": "40000.00"}
         assert contract_figures(contract).total.allocated == D("80000.00")
 
-        services.submit_contract(actor=manager, contract=contract)
+        services.submit_contract(actor=manager, contract=make_ready(contract))
         self.last_event(AuditAction.TRANSITION, "contracts.Contract")
         services.approve_contract(
             actor=validator,

@@ -120,13 +120,14 @@ class TestLineForm:
             "scheme": "IPA",
             "label": "Formation IPA – promotion 2025",
             "beneficiary": contract.carrier_establishment.pk,
-            "details": '{"students": 1}',
+            "detail_students": "1",
             "amount_2025": "80 000,00",
             "amount_2026": "",
             "amount_2027": "",
         }
         data.update(overrides)
-        return client.post(reverse("contracts:line_add", args=[contract.pk]), data)
+        url = reverse("contracts:line_add", args=[contract.pk]) + "?scheme=IPA"
+        return client.post(url, data)
 
     def test_shows_the_rule_broken_and_keeps_what_was_typed(self, client, contract, manager):
         client.force_login(manager)
@@ -141,7 +142,29 @@ class TestLineForm:
         assert 'value="Formation IPA – promotion 2025"' in html
         assert 'value="80 000,00"' in html
         assert 'value="3.9"' in html
+        # The rule's message stands next to the detail it is about, not only at the top.
+        assert "plafond" in response.context["form"].errors["detail_students"][0]
         assert (FundingLine.objects.count(), AuditEvent.objects.count()) == (lines, events)
+
+    def test_a_missing_detail_is_refused_on_its_field(self, client, contract, manager):
+        client.force_login(manager)
+        response = self.post_line(client, contract, detail_students="", amount_2025="1000")
+        assert response.status_code == 400
+        assert "obligatoire" in response.context["form"].errors["detail_students"][0]
+        assert not FundingLine.objects.filter(code="3.9").exists()
+
+    def test_has_one_field_per_detail_of_the_scheme_and_no_json_box(
+        self, client, contract, manager
+    ):
+        client.force_login(manager)
+        url = reverse("contracts:line_add", args=[contract.pk])
+        html = client.get(url + "?scheme=PET").content.decode()
+        for key in ("half_days", "months", "distance_km"):
+            assert f'name="detail_{key}"' in html
+        assert 'name="details"' not in html
+        assert "Paramètres du dispositif PET" in html
+        assert '<strong aria-current="true">Prime d' in html
+        assert 'name="detail_students"' not in client.get(url + "?scheme=OTHER").content.decode()
 
     def test_refuses_a_non_decimal_amount_on_the_field(self, client, contract, manager):
         client.force_login(manager)
@@ -168,7 +191,6 @@ class TestLineForm:
             {
                 "label": line.label,
                 "beneficiary": line.beneficiary_id,
-                "details": "{}",
                 "amount_2025": "25000",
                 "amount_2026": "30000.00",
                 "amount_2027": "30 000",

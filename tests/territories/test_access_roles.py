@@ -28,3 +28,22 @@ class TestRoles:
         group.permissions.clear()
         sync_roles()
         assert group.permissions.count() == len(ROLE_PERMISSIONS[Role.ARS_MANAGER])
+
+
+class TestContractDocuments:
+    """Signed contracts: every reader sees them, managers add them, nobody changes them."""
+
+    def codes(self, role):
+        group = Group.objects.get(name=ROLE_GROUP_NAMES[role])
+        return {p.codename for p in group.permissions.filter(codename__endswith="contractdocument")}
+
+    def test_every_role_that_reads_contracts_views_them(self):
+        for role in Role:
+            assert "view_contractdocument" in self.codes(role), role
+
+    def test_only_managers_add_them_and_nobody_changes_or_deletes_them(self):
+        assert self.codes(Role.ARS_MANAGER) == {"view_contractdocument", "add_contractdocument"}
+        for role in Role:
+            assert not self.codes(role) & {"change_contractdocument", "delete_contractdocument"}
+            if role != Role.ARS_MANAGER:
+                assert self.codes(role) == {"view_contractdocument"}, role

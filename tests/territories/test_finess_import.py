@@ -478,3 +478,48 @@ class TestTheCommand:
 
         assert "Import enregistré." in capsys.readouterr().out
         assert LegalEntity.objects.filter(finess="010000156").exists()
+
+
+class TestGroupingsOfKnownEstablishments:
+    """A FINESS+ grouping whose support and members are already imported becomes a GHT."""
+
+    def known(self, finess_plus_id, *, sites=1):
+        from territories.models import Department
+
+        from .factories import EstablishmentFactory
+
+        department = Department.objects.get(code="77")
+        entity = LegalEntityFactory(finess_plus_id=finess_plus_id, department=department)
+        return [
+            EstablishmentFactory(legal_entity=entity, department=department) for _ in range(sites)
+        ]
+
+    def test_creates_the_ght_in_the_region_of_its_support_journaled(self):
+        from audit.journal import AuditEvent
+
+        [support_site] = self.known("75098")
+        self.known("74827", sites=2)
+        report = import_finess_plus(path=FEED, wet_run=True)
+
+        ght = HospitalGroup.objects.get(code="11102")
+        assert ght.name == "77 Sud"
+        assert ght.region == support_site.department.region
+        support = ght.memberships.get(role="SUPPORT")
+        assert support.establishment == support_site  # the carrier of its contracts
+        assert ght.memberships.get(role="MEMBER").establishment is None  # two sites: the entity
+        assert "$.gcc[2]" not in [line.location for line in report.skipped]
+        events = AuditEvent.objects.filter(
+            object_type="territories.HospitalGroup", object_id=str(ght.pk)
+        )
+        assert events.filter(action="CREATE").exists()
+        assert events.filter(summary__contains="Membres").exists()
+
+    def test_a_second_import_changes_nothing_and_journals_nothing(self):
+        from audit.journal import AuditEvent
+
+        self.known("75098")
+        self.known("74827")
+        import_finess_plus(path=FEED, wet_run=True)
+        events = AuditEvent.objects.count()
+        import_finess_plus(path=FEED, wet_run=True)
+        assert AuditEvent.objects.count() == events

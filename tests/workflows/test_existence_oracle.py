@@ -22,7 +22,7 @@ world = test_scope.world
 
 MISSING = 10**9
 # Extra parameters some pages take: a value each accepts.
-OTHER_PARAMS = {"kind": "lines", "file_format": "csv"}
+OTHER_PARAMS = {"kind": "lines", "file_format": "csv", "direction": "up"}
 
 
 def contract_page_urls(contract, missing: bool):
@@ -33,6 +33,7 @@ def contract_page_urls(contract, missing: bool):
         "pk": MISSING if missing else contract.pk,
         "line_pk": MISSING if missing else line.pk,
         "milestone_pk": MISSING if missing else milestone.pk,
+        "axis_pk": MISSING if missing else line.axis_id,
         # The world files no document: a document id is missing in both cases (the download
         # views' own scope tests are in tests/contracts/test_documents.py).
         "document_pk": MISSING,

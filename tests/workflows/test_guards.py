@@ -42,7 +42,7 @@ def submitted_contracts(count=2):
 
 
 def copy_contract(contract, reference):
-    """Create a second draft contract with one funded line (same GHT)."""
+    """Create a second draft contract, ready to submit: one funded line, one milestone."""
     from datetime import date
     from decimal import Decimal
 
@@ -67,6 +67,14 @@ def copy_contract(contract, reference):
         label="Mesure",
         beneficiary=contract.carrier_establishment,
         amounts_by_year={2026: Decimal("1000.00")},
+    )
+    services.add_milestone(
+        actor=manager,
+        axis=copy.axes.get(),
+        title="Jalon",
+        due_date=date(2027, 6, 30),
+        indicator_label="Indicateur",
+        target_value=Decimal("1"),
     )
     return copy
 

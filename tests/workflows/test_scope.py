@@ -14,7 +14,12 @@ from viewflow.workflow.status import STATUS
 from contracts.models import Contract, Milestone
 from territories.access import Role
 from territories.models import Region
-from tests.contracts.factories import ContractFactory, hospital_group_with_support, user_with_role
+from tests.contracts.factories import (
+    ContractFactory,
+    hospital_group_with_support,
+    make_ready,
+    user_with_role,
+)
 from tests.workflows.world import REGION_CODE as GRAND_EST_CODE
 from workflows.flows import FLOWS, ContractApprovalFlow, MilestoneReviewFlow
 from workflows.models import ContractProcess
@@ -75,7 +80,7 @@ def world():
 
     grand_est = Region.objects.get(code=GRAND_EST_CODE)
     other_ght = hospital_group_with_support()
-    contract_b = ContractFactory(with_lines=True, hospital_group=other_ght)
+    contract_b = make_ready(ContractFactory(with_lines=True, hospital_group=other_ght))
     users = {
         "director_same_region": user_with_role(
             Role.GHT_DIRECTOR, hospital_group=hospital_group_with_support(region=grand_est)
