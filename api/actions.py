@@ -19,6 +19,7 @@ from workflows.flows import (
     CreditDelegationFlow,
     MilestoneReviewFlow,
 )
+from workflows.forms import AmendmentForm
 
 from .problems import StepConflict
 
@@ -83,6 +84,100 @@ class StatementInput(serializers.Serializer):
 
 class YearInput(serializers.Serializer):
     year = serializers.IntegerField(min_value=2000, max_value=2100)
+
+
+class AmendmentAllocationInput(serializers.Serializer):
+    line = serializers.IntegerField(help_text="Identifiant de la ligne de financement.")
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    amount = serializers.DecimalField(
+        **MONEY, min_value=0, help_text="Nouveau montant programmé de la ligne pour l'année (€)."
+    )
+
+
+class AmendmentMilestoneInput(serializers.Serializer):
+    milestone = serializers.IntegerField(help_text="Identifiant du jalon.")
+    due_date = serializers.DateField(help_text="Nouvelle échéance du jalon.")
+
+
+class AmendmentInput(serializers.Serializer):
+    """The proposal of an amendment; what is not named stays as it is.
+
+    Checked by the page's own form (``workflows.forms.AmendmentForm``: period, envelope,
+    at least one change), whose errors come back under the API's field names.
+    """
+
+    reason = serializers.CharField(max_length=5000, help_text="Objet de l'avenant.")
+    envelope_amount = serializers.DecimalField(
+        **MONEY,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Nouvelle enveloppe (€).",
+    )
+    end_date = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="Nouvelle date de fin."
+    )
+    allocations = AmendmentAllocationInput(many=True, required=False, default=list)
+    milestones = AmendmentMilestoneInput(many=True, required=False, default=list)
+
+    def validate(self, attrs):
+        contract = self.context["contract"]
+        form_data = {
+            "reason": attrs["reason"],
+            "envelope_amount": attrs["envelope_amount"],
+            "end_date": attrs["end_date"],
+        }
+        # form field name -> the API field that carries it
+        where = {"reason": "reason", "envelope_amount": "envelope_amount", "end_date": "end_date"}
+        form = AmendmentForm(contract=contract)
+        errors = {}
+        for kind, items, key, value in (
+            ("allocations", attrs["allocations"], "allocation_{line}_{year}", "amount"),
+            ("milestones", attrs["milestones"], "milestone_{milestone}", "due_date"),
+        ):
+            item_errors = []
+            for index, item in enumerate(items):
+                name = key.format(**item)
+                item_errors.append({})
+                if name not in form.fields:
+                    first = "line" if kind == "allocations" else "milestone"
+                    item_errors[index][first] = [
+                        _("Aucune ligne de ce contrat n'a d'allocation pour cette année.")
+                        if kind == "allocations"
+                        else _("Aucun jalon de ce contrat ne porte cet identifiant.")
+                    ]
+                elif name in form_data:
+                    item_errors[index][value] = [_("Cette valeur est donnée deux fois.")]
+                else:
+                    form_data[name] = item[value]
+                    where[name] = (kind, index, value)
+            if any(item_errors):
+                errors[kind] = item_errors
+        if errors:
+            raise serializers.ValidationError(errors)
+        form = AmendmentForm(
+            {k: v for k, v in form_data.items() if v is not None}, contract=contract
+        )
+        if not form.is_valid():
+            raise serializers.ValidationError(_api_errors(form, where, attrs))
+        return {"reason": form.cleaned_data["reason"], "proposal": form.proposal()}
+
+
+def _api_errors(form, where, attrs) -> dict:
+    """Return the form's errors under the API's field names."""
+    errors = {}
+    for name, messages in form.errors.items():
+        target = where.get(name)
+        if name == "__all__" or target is None:
+            errors.setdefault("non_field_errors", []).extend(messages)
+        elif isinstance(target, str):
+            errors.setdefault(target, []).extend(messages)
+        else:
+            kind, index, value = target
+            items = errors.setdefault(kind, [{} for _item in attrs[kind]])
+            items[index].setdefault(value, []).extend(messages)
+    return errors
 
 
 class StepResultSerializer(serializers.Serializer):
@@ -230,6 +325,20 @@ def decide_recovery(*, user, recovery, data) -> Response:
         recovery=recovery,
         perform=lambda process: steps.decide_recovery(
             process, actor=user, approved=data["decision"] == APPROVED, reason=data["reason"]
+        ),
+    )
+
+
+def draft_amendment(*, user, contract, data) -> Response:
+    return start_process(
+        user=user,
+        node=AmendmentFlow.start,
+        perform=lambda process: steps.draft_amendment(
+            process,
+            actor=user,
+            contract=contract,
+            reason=data["reason"],
+            proposal=data["proposal"],
         ),
     )
 

@@ -78,7 +78,12 @@ def _field_errors(detail, prefix: str = "") -> list[dict]:
     errors = []
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = prefix if key == "non_field_errors" else f"{prefix}.{key}" if prefix else key
+            if isinstance(key, int):  # a nested list serializer's items, by index
+                name = f"{prefix}[{key}]"
+            elif key == "non_field_errors":
+                name = prefix
+            else:
+                name = f"{prefix}.{key}" if prefix else key
             errors.extend(_field_errors(value, name))
     elif isinstance(detail, list):
         for index, value in enumerate(detail):

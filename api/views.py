@@ -249,6 +249,26 @@ class ContractViewSet(ScopedViewSet):
         return actions.prepare_delegation(user=request.user, contract=contract, year=data["year"])
 
     @extend_schema(
+        summary="Rédiger un avenant",
+        description=(
+            "Chargé de mission ARS, sur un contrat signé : propose une nouvelle enveloppe, "
+            "une nouvelle date de fin, de nouveaux montants par ligne et par année ou de "
+            "nouvelles échéances de jalons. Un validateur, autre que lui, l'approuvera "
+            "(`/api/v1/amendments/{id}/decision/`)."
+        ),
+        request=actions.AmendmentInput,
+        responses={201: actions.StepResultSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="amendments")
+    def amendments(self, request, pk=None):
+        contract = self.get_object()
+        serializer = actions.AmendmentInput(data=request.data, context={"contract": contract})
+        serializer.is_valid(raise_exception=True)
+        return actions.draft_amendment(
+            user=request.user, contract=contract, data=serializer.validated_data
+        )
+
+    @extend_schema(
         summary="Déclarer l'état récapitulatif d'une ligne et d'une année",
         description="Directeur de l'établissement support (GHT), quand la clôture de cette ligne et année est ouverte.",
         request=actions.StatementInput,

@@ -199,6 +199,14 @@ def decide_recovery(process, *, actor, approved: bool, reason: str) -> None:
     record_decision(process, approved=approved, reason=reason)
 
 
+def draft_amendment(process, *, actor, contract, reason: str, proposal) -> None:
+    """Draft an amendment of ``contract`` (a ``services.AmendmentProposal``)."""
+    process.amendment = services.draft_amendment(
+        actor=actor, contract=contract, reason=reason, proposal=proposal
+    )
+    set_contract(process, contract)
+
+
 def decide_amendment(process, *, actor, approved: bool, reason: str) -> None:
     if approved:
         services.approve_amendment(actor=actor, amendment=process.amendment)

@@ -420,14 +420,13 @@ class DraftAmendmentView(StartServiceView):
         return {**super().get_form_kwargs(), "contract": self.get_contract()}
 
     def perform(self, form):
-        contract = form.contract
-        self.process.amendment = services.draft_amendment(
+        steps.draft_amendment(
+            self.process,
             actor=self.request.user,
-            contract=contract,
+            contract=form.contract,
             reason=form.cleaned_data["reason"],
             proposal=form.proposal(),
         )
-        self.set_contract(contract)
 
 
 class AmendmentDecisionView(ServiceTaskView):
