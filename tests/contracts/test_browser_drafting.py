@@ -168,7 +168,7 @@ def test_a_manager_drafts_submits_and_signs_a_contract(people, browser, live_ser
     shoot(page, "drafting-4-complete-draft-phone")
     page.set_viewport_size({"width": 1366, "height": 900})
 
-    page.get_by_role("link", name="Soumettre pour approbation").click()
+    page.get_by_role("link", name="Soumettre pour validation").click()
     page.wait_for_load_state("networkidle")
     shoot(page, "drafting-5-submit")
     page.locator("form.vf-form button.mdc-button--raised").click()

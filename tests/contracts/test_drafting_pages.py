@@ -107,7 +107,7 @@ class TestTheToDoPanel:
         client.force_login(manager)
         html = detail(client, contract).content.decode()
         assert "Rien : le brouillon est complet" in html
-        assert "Soumettre pour approbation" in html
+        assert "Soumettre pour validation" in html
         assert "disabled" not in html.split("ars-actions")[1].split("</nav>")[0]
 
 
