@@ -7,6 +7,7 @@ campaign's frozen parameters and the rules from ``contracts.schemes``.
 """
 
 import datetime
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from decimal import ROUND_DOWN, Decimal
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from contracts import schemes
 from contracts.money import format_euros
-from contracts.schemes import SchemeCode
+from contracts.schemes import ClactExclusion, SchemeCode
 from territories.validators import is_valid_finess, is_valid_siret
 
 from .models import DocumentKind, DocumentStatus, DossierState
@@ -27,6 +28,34 @@ SOURCE_CALL = "calendrier de l'appel à candidatures"
 SOURCE_REGISTRY = "répertoires SIRENE et FINESS"
 # seeds/001 via CALLS.md 3.3: a commitment letter in place of the DUERP is not a DUERP.
 COMMITMENT_LETTER_REASON = "lettre d'engagement : irrecevable"
+# seeds/001: « des projets réalisés dans l'année en cours ou au plus tard 24 mois après
+# l'octroi » (a selection priority, not a deadline: DOMAIN.md, CLACT).
+CLACT_COMPLETE_WITHIN_MONTHS = 24
+SOURCE_START = (
+    SOURCE_CLACT + " : « des projets […] débutant dans l'année suivant l'accord de financement »"
+)
+SOURCE_COMPLETION = (
+    SOURCE_CLACT + " : projets réalisés « au plus tard 24 mois après l'octroi » (priorité)"
+)
+SOURCE_EXCLUSIONS = SOURCE_CLACT + ", dépenses exclues (DOMAIN.md, CLACT)"
+# Words of an action's description that suggest one of the expenses seeds/001 excludes; the
+# instructor confirms (a warning, never a refusal: a word is not a proof).
+EXCLUSION_HINTS = {
+    ClactExclusion.RECURRING_COSTS: ("abonnement", "loyer", "maintenance", "consommable"),
+    ClactExclusion.PAYROLL: (
+        "salaire",
+        "remuneration",
+        "charges de personnel",
+        "creation de poste",
+        "poste perenne",
+        "recrutement d'un",
+    ),
+    ClactExclusion.TRAINING_BODY_FUNDED: ("opco", "anfh", "carsat"),
+    ClactExclusion.LEGALLY_REQUIRED_EQUIPMENT: (
+        "equipement de protection individuelle",
+        "extincteur",
+    ),
+}
 
 
 class Outcome(models.TextChoices):
@@ -75,6 +104,7 @@ class DossierFacts:
     documents: Sequence[DocumentFacts]
     planned_end_date: datetime.date | None
     in_registry: bool
+    planned_start_date: datetime.date | None = None
 
 
 def _max_ars_amount(scheme: str, cost: Decimal, params: schemes.SchemeParameters) -> Decimal:
@@ -96,8 +126,13 @@ def check_dossier(
     required_documents: Sequence[str],
     consumption_deadline_date: datetime.date | None,
     facts: DossierFacts,
+    grant_date: datetime.date | None = None,
 ) -> list[CheckResult]:
-    """Return every check of the dossier described by ``facts``, conforming ones included."""
+    """Return every check of the dossier described by ``facts``, conforming ones included.
+
+    ``grant_date`` is the presumed date of the funding agreement (the campaign's notification
+    date): the planned dates are checked against the windows that follow it.
+    """
     results: list[CheckResult] = []
 
     def add(code, ok, outcome, message, source):
@@ -258,7 +293,94 @@ def check_dossier(
             },
             SOURCE_CLACT,
         )
+    if scheme == SchemeCode.CLACT:
+        results.extend(_window_checks(facts, grant_date, params))
+        results.append(_exclusion_check(facts.actions))
     return results
+
+
+def _window_checks(
+    facts: DossierFacts, grant_date: datetime.date | None, params: schemes.SchemeParameters
+) -> list[CheckResult]:
+    """Check the planned dates against the start (1 year) and completion (24 months) windows.
+
+    Warnings, not refusals: the grant date is only presumed before the decision, and the
+    24 months are a selection priority (seeds/001, CALLS.md 3.4).
+    """
+    if grant_date is None:
+        return []
+    results = []
+    if facts.planned_start_date:
+        latest = schemes.clact_start_deadline(grant_date, params)
+        ok = facts.planned_start_date <= latest
+        results.append(
+            CheckResult(
+                "START_WINDOW",
+                Outcome.OK if ok else Outcome.WARNING,
+                _(
+                    "Début prévu le %(start)s ; les actions débutent au plus tard le "
+                    "%(latest)s (un an après l'octroi présumé du %(grant)s)%(verdict)s."
+                )
+                % {
+                    "start": f"{facts.planned_start_date:%d/%m/%Y}",
+                    "latest": f"{latest:%d/%m/%Y}",
+                    "grant": f"{grant_date:%d/%m/%Y}",
+                    "verdict": "" if ok else _(" : début trop tardif"),
+                },
+                SOURCE_START,
+            )
+        )
+    if facts.planned_end_date:
+        latest = schemes._add_months(grant_date, CLACT_COMPLETE_WITHIN_MONTHS)
+        ok = facts.planned_end_date <= latest
+        results.append(
+            CheckResult(
+                "COMPLETION_WINDOW",
+                Outcome.OK if ok else Outcome.WARNING,
+                _(
+                    "Fin prévue le %(end)s ; réalisation attendue au plus tard le %(latest)s "
+                    "(24 mois après l'octroi présumé du %(grant)s)%(verdict)s."
+                )
+                % {
+                    "end": f"{facts.planned_end_date:%d/%m/%Y}",
+                    "latest": f"{latest:%d/%m/%Y}",
+                    "grant": f"{grant_date:%d/%m/%Y}",
+                    "verdict": "" if ok else _(" : au-delà, le projet perd sa priorité"),
+                },
+                SOURCE_COMPLETION,
+            )
+        )
+    return results
+
+
+def _plain(text: str) -> str:
+    """Return ``text`` in lower case without accents, with straight apostrophes."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("\u2019", "'").lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _exclusion_check(actions: Sequence[ActionFacts]) -> CheckResult:
+    """Flag the actions whose description suggests an excluded expense (seeds/001)."""
+    found = []
+    for action in actions:
+        label = _plain(action.label)
+        for exclusion, words in EXCLUSION_HINTS.items():
+            hits = [word for word in words if word in label]
+            if hits:
+                found.append(
+                    _("action %(rank)d : %(exclusion)s (« %(word)s »)")
+                    % {"rank": action.rank, "exclusion": exclusion.label.lower(), "word": hits[0]}
+                )
+    return CheckResult(
+        "EXCLUDED_EXPENSES",
+        Outcome.WARNING if found else Outcome.OK,
+        _("Aucune dépense exclue repérée dans les actions.")
+        if not found
+        else _("Dépense peut-être exclue, à vérifier par l'instructeur : ")
+        + " ; ".join(found)
+        + ".",
+        SOURCE_EXCLUSIONS,
+    )
 
 
 def state_after_checks(results: Sequence[CheckResult]) -> str:

@@ -7,7 +7,7 @@ from contracts.money import MAX_AMOUNT
 from contracts.schemes import SchemeCode
 
 from .ds_mappings import KNOWN_FORMS
-from .models import DocumentKind
+from .models import DocumentKind, DossierState
 
 
 def _date(label, required=False):
@@ -82,3 +82,20 @@ class CampaignForm(forms.Form):
         code = data.pop("ds_form", "")
         data["ds_champ_mapping"] = dict(KNOWN_FORMS[code][1]) if code else {}
         return data
+
+
+class DossierFilterForm(forms.Form):
+    """The dashboard's filters, read from the URL (GET) so a filtered view can be shared."""
+
+    state = forms.ChoiceField(
+        label=_("État"),
+        required=False,
+        choices=[("", _("Tous les états"))]
+        + [(s.value, s.label) for s in DossierState if s != DossierState.DRAFT],
+    )
+
+    def filter(self, dossiers):
+        """Return ``dossiers`` narrowed by the valid filters (all of them if none is valid)."""
+        if self.is_valid() and self.cleaned_data["state"]:
+            return dossiers.filter(state=self.cleaned_data["state"])
+        return dossiers

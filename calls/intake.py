@@ -203,6 +203,7 @@ def _write(campaign, parsed_dossiers, deleted_nodes, report, actor, fetch) -> No
             required_documents=campaign.required_documents,
             consumption_deadline_date=campaign.consumption_deadline_date,
             facts=_facts(dossier, parsed, documents),
+            grant_date=campaign.notification_from_date,
         )
         dossier.check_results = [result.as_dict() for result in results]
         dossier.state = checks.state_after_checks(results)
@@ -419,4 +420,9 @@ def _facts(dossier: Dossier, parsed: ParsedDossier, documents) -> checks.Dossier
             else None
         ),
         in_registry=dossier.carrier_establishment_id is not None,
+        planned_start_date=(
+            datetime.date.fromisoformat(parsed.values["planned_start_date"])
+            if parsed.values.get("planned_start_date")
+            else None
+        ),
     )

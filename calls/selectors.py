@@ -4,7 +4,7 @@ from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 
 from contracts.money import ZERO
 
-from .models import Campaign, Dossier, DossierState
+from .models import Campaign, Dossier, DossierAction, DossierState
 
 
 def visible_campaigns(user):
@@ -30,7 +30,11 @@ def campaign_dossiers(campaign):
         Dossier.objects.live()
         .filter(campaign=campaign)
         .select_related("carrier_establishment")
-        .annotate(action_count=Count("actions"))
+        .annotate(
+            action_count=Count("actions"),
+            cost_total=Sum("actions__cost_amount"),
+            ars_total=Sum("actions__ars_requested_amount"),
+        )
         .annotate(
             state_rank=Case(
                 When(state=DossierState.INADMISSIBLE, then=Value(0)),
@@ -56,4 +60,30 @@ def action_totals(actions) -> dict:
         "ars": ars,
         "establishment": cost - ars,
         "ars_percent": (ars * 100 / cost).quantize(ZERO) if cost else None,
+    }
+
+
+def campaign_amounts(campaign) -> dict:
+    """Return what the campaign's live dossiers ask against its envelope.
+
+    ``asked`` is the total cost of their actions and ``ars_asked`` the ARS share of it; the
+    remaining envelope leaves out inadmissible dossiers, which will not be funded.
+    """
+    actions = DossierAction.objects.filter(dossier__campaign=campaign, dossier__is_deleted=False)
+    totals = actions.aggregate(
+        asked=Sum("cost_amount"),
+        ars_asked=Sum("ars_requested_amount"),
+        ars_fundable=Sum(
+            "ars_requested_amount", filter=~Q(dossier__state=DossierState.INADMISSIBLE)
+        ),
+    )
+    asked = totals["asked"] or ZERO
+    ars_asked = totals["ars_asked"] or ZERO
+    ars_fundable = totals["ars_fundable"] or ZERO
+    return {
+        "asked": asked,
+        "ars_asked": ars_asked,
+        "ars_fundable": ars_fundable,
+        "envelope": campaign.envelope_amount,
+        "remaining": campaign.envelope_amount - ars_fundable,
     }

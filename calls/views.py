@@ -2,7 +2,7 @@
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,8 +11,8 @@ from django.views.generic import DetailView, FormView, ListView
 
 from territories.access import Role, user_has_role, visible_regions
 
-from . import selectors, services
-from .forms import CampaignForm
+from . import exports, selectors, services
+from .forms import CampaignForm, DossierFilterForm
 from .models import DossierDocument, DossierState
 
 INVALID_FORM_STATUS = 400
@@ -88,7 +88,11 @@ class CampaignDetailView(CallsPermissionMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         campaign = self.object
-        context["dossiers"] = selectors.campaign_dossiers(campaign)[:500]
+        filters = DossierFilterForm(self.request.GET)
+        context["filters"] = filters
+        context["dossiers"] = filters.filter(selectors.campaign_dossiers(campaign))[:500]
+        context["amounts"] = selectors.campaign_amounts(campaign)
+        context["query"] = self.request.GET.urlencode()
         context["state_counts"] = [
             (state.label, getattr(campaign, f"count_{state.value.lower()}"))
             for state in DossierState
@@ -99,6 +103,23 @@ class CampaignDetailView(CallsPermissionMixin, DetailView):
             and managed_regions(self.request.user).filter(pk=campaign.region_id).exists()
         )
         return context
+
+
+class CampaignExportView(CallsPermissionMixin, View):
+    """The campaign's dossiers, with the dashboard's filters, as an XLSX file (journaled)."""
+
+    def get(self, request, pk):
+        campaign = get_object_or_404(selectors.visible_campaigns(request.user), pk=pk)
+        filters = DossierFilterForm(request.GET)
+        file = exports.export_dossiers(
+            actor=request.user,
+            campaign=campaign,
+            dossiers=filters.filter(selectors.campaign_dossiers(campaign)),
+            query=request.GET.dict(),
+        )
+        response = HttpResponse(file.content, content_type=file.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+        return response
 
 
 class CampaignOpenView(CallsPermissionMixin, View):

@@ -23,6 +23,9 @@ class CallsApp(Application):
     campaign_open_path = path(
         "<int:pk>/open/", views.CampaignOpenView.as_view(), name="campaign_open"
     )
+    campaign_export_path = path(
+        "<int:pk>/export.xlsx", views.CampaignExportView.as_view(), name="campaign_export"
+    )
     dossier_detail_path = path(
         "dossiers/<int:pk>/", views.DossierDetailView.as_view(), name="dossier_detail"
     )

@@ -1,9 +1,9 @@
-"""The demo data set: Grand Est, two GHTs, one account per role, two contracts.
+"""The demo data set: Grand Est, two GHTs, one account per role, two contracts, one call.
 
 The regions and départements come with ``migrate``; the demo adds people and contracts:
 the Aube et Sézannais contract as signed on 29 August 2025 (figures below the envelope are
 illustrative, and the contract page says so), and a fictitious draft of GHT Sud Lorraine
-to walk through approval.
+to walk through approval; Grand Est's CLACT 2024 call, bound to DS démarche 91234.
 
 Idempotent: a second run finds everything in place and changes nothing.
 """
@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from demo.calls import load_clact_2024_campaign
 from demo.contracts import load_contract, load_draft_copy, sign_contract
 from territories import reference
 from territories.access import (
@@ -163,6 +164,7 @@ def load_demo() -> dict[str, object]:
         draft = load_draft_copy(
             actor=by_name["manager"], source=contract, hospital_group=second_group
         )
+        campaign = load_clact_2024_campaign(actor=by_name["manager"], region=region)
     return {
         "region": region,
         "hospital_group": hospital_group,
@@ -170,4 +172,5 @@ def load_demo() -> dict[str, object]:
         "users": users,
         "contract": contract,
         "draft_contract": draft,
+        "campaign": campaign,
     }

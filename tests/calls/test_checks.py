@@ -105,3 +105,71 @@ def test_an_establishment_missing_from_the_registry_is_only_flagged():
     results = run(in_registry=False)
     assert outcome(results, "REGISTRY") == Outcome.WARNING
     assert state_after_checks(results) == DossierState.ADMISSIBLE
+
+
+# CLACT 2024: notification from 09/10/2024, the presumed grant date of the campaign.
+GRANT = datetime.date(2024, 10, 9)
+
+
+def run_granted(**changes):
+    return check_dossier(
+        scheme=SchemeCode.CLACT,
+        params=DEFAULT_PARAMETERS,
+        deadline_at=CLACT_2024_DEADLINE,
+        required_documents=PIECES,
+        consumption_deadline_date=datetime.date(2026, 12, 31),
+        facts=facts(**changes),
+        grant_date=GRANT,
+    )
+
+
+def result(results, code):
+    return next(r for r in results if r.code == code)
+
+
+def test_an_action_starting_within_the_year_after_the_grant_is_on_time():
+    results = run_granted(planned_start_date=datetime.date(2025, 10, 9))
+    assert outcome(results, "START_WINDOW") == Outcome.OK
+
+
+def test_an_action_starting_a_day_after_the_year_is_flagged_without_changing_the_state():
+    results = run_granted(planned_start_date=datetime.date(2025, 10, 10))
+    start = result(results, "START_WINDOW")
+    assert start.outcome == Outcome.WARNING
+    assert "au plus tard le 09/10/2025" in start.message
+    assert "début trop tardif" in start.message
+    assert state_after_checks(results) == DossierState.ADMISSIBLE
+
+
+def test_completion_within_24_months_of_the_grant_is_on_time():
+    results = run_granted(planned_end_date=datetime.date(2026, 10, 9))
+    assert outcome(results, "COMPLETION_WINDOW") == Outcome.OK
+
+
+def test_completion_after_24_months_loses_the_priority_as_a_warning():
+    results = run_granted(planned_end_date=datetime.date(2026, 10, 10))
+    end = result(results, "COMPLETION_WINDOW")
+    assert end.outcome == Outcome.WARNING
+    assert "au plus tard le 09/10/2026" in end.message
+    assert "24 mois" in end.source
+    assert state_after_checks(results) == DossierState.ADMISSIBLE
+
+
+def test_without_a_grant_date_the_windows_are_not_checked():
+    codes = {r.code for r in run(planned_start_date=datetime.date(2030, 1, 1))}
+    assert not codes & {"START_WINDOW", "COMPLETION_WINDOW"}
+
+
+def test_a_payroll_or_opco_funded_action_is_flagged_as_a_possible_excluded_expense():
+    actions = [
+        ActionFacts(1, "Rémunération d'un psychologue", Decimal("100"), Decimal("50"), True),
+        ActionFacts(2, "Formation prise en charge par l'ANFH", Decimal("100"), Decimal("50"), True),
+    ]
+    excluded = result(run(actions=actions), "EXCLUDED_EXPENSES")
+    assert excluded.outcome == Outcome.WARNING
+    assert "action 1 : rémunérations et charges de personnel" in excluded.message
+    assert "action 2 : projet remboursable par un opco" in excluded.message
+
+
+def test_an_ordinary_action_has_no_excluded_expense():
+    assert outcome(run(), "EXCLUDED_EXPENSES") == Outcome.OK

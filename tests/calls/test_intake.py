@@ -211,3 +211,22 @@ class TestAllOrNothing:
         report = sync_answer(campaign=draft, payload=answer, wet_run=True)
         assert "n'est pas ouverte" in report.problems[0]
         assert Dossier.objects.count() == 0
+
+
+class TestSeedWindowsOnSync:
+    def test_every_sync_checks_the_windows_from_the_notification_date(self, campaign, answer):
+        sync_answer(campaign=campaign, payload=answer, wet_run=True)
+        tilleuls = Dossier.objects.get(ds_number=18736077)
+        codes = {r["code"]: r for r in tilleuls.check_results}
+        assert codes["START_WINDOW"]["outcome"] == "OK"
+        assert codes["COMPLETION_WINDOW"]["outcome"] == "OK"
+        assert "09/10/2024" in codes["START_WINDOW"]["message"]
+
+    def test_the_subscription_of_the_broken_dossier_is_a_possible_recurring_cost(
+        self, campaign, answer
+    ):
+        sync_answer(campaign=campaign, payload=answer, wet_run=True)
+        broken = Dossier.objects.get(ds_number=BROKEN)
+        excluded = next(r for r in broken.check_results if r["code"] == "EXCLUDED_EXPENSES")
+        assert excluded["outcome"] == "WARNING"
+        assert "action 1 : dépenses courantes ou pérennes" in excluded["message"]

@@ -216,3 +216,64 @@ class TestDocumentDownload:
         other = user_with_role(Role.ARS_MANAGER, region=RegionFactory(), username="x")
         url = reverse("calls:document_download", args=[document.dossier_id, document.pk])
         page(client, other, url, status=404)
+
+
+def money(html: str) -> str:
+    return html.replace("\u202f", " ").replace("\xa0", " ")
+
+
+class TestCampaignDashboard:
+    def test_shows_the_amounts_asked_against_the_envelope(self, client, manager, synced):
+        from calls.models import DossierAction
+        from contracts.money import format_euros
+
+        actions = list(DossierAction.objects.filter(dossier__campaign=synced))
+        ars = sum(a.ars_requested_amount for a in actions)
+        fundable = sum(a.ars_requested_amount for a in actions if a.dossier.state != "INADMISSIBLE")
+        html = money(page(client, manager, reverse("calls:campaign_detail", args=[synced.pk])))
+        assert money(format_euros(sum(a.cost_amount for a in actions))) in html
+        assert money(format_euros(ars)) in html
+        assert money(format_euros(synced.envelope_amount - fundable)) in html
+        assert "Reste sur l'enveloppe" in html
+
+    def test_filters_by_state_in_the_url(self, client, manager, synced):
+        url = reverse("calls:campaign_detail", args=[synced.pk])
+        html = page(client, manager, url + "?state=INADMISSIBLE")
+        assert "18739904" in html and "18734521" not in html
+        assert 'value="INADMISSIBLE" selected' in html
+        assert "export.xlsx?state=INADMISSIBLE" in html
+
+    def test_an_unknown_state_shows_every_dossier(self, client, manager, synced):
+        url = reverse("calls:campaign_detail", args=[synced.pk]) + "?state=NOPE"
+        html = page(client, manager, url)
+        assert "18739904" in html and "18734521" in html
+
+
+class TestCampaignExport:
+    def test_exports_the_filtered_dossiers_as_formula_safe_xlsx_and_journals_it(
+        self, client, manager, synced
+    ):
+        import io
+
+        import openpyxl
+
+        from audit.models import AuditEvent
+
+        synced.dossiers.filter(ds_number=18734521).update(applicant_name="=HYPERLINK(1)")
+        client.force_login(manager)
+        url = reverse("calls:campaign_export", args=[synced.pk]) + "?state=ADMISSIBLE"
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "spreadsheetml" in response["Content-Type"]
+        rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
+        assert rows[0][0] == "numero_ds"
+        numbers = {row[0] for row in rows[1:]}
+        assert numbers == {"18734521", "18736077", "18741236"}
+        assert "'=HYPERLINK(1)" in {row[1] for row in rows[1:]}
+        event = AuditEvent.objects.get(action="EXPORT")
+        assert event.changes["rows"] == 3
+        assert event.changes["filters"] == {"state": "ADMISSIBLE"}
+
+    def test_another_regions_campaign_cannot_be_exported(self, client, manager):
+        other = CampaignFactory()
+        page(client, manager, reverse("calls:campaign_export", args=[other.pk]), status=404)

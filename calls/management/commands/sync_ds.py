@@ -1,5 +1,6 @@
 """Read the dossiers of a campaign from Démarches simplifiées; a dry run unless ``--wet-run``."""
 
+import csv
 import json
 import os
 from functools import partial
@@ -11,6 +12,7 @@ from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 from calls.ds import DEFAULT_ENDPOINT, DsAnswerError, download_file, fetch_demarche
+from calls.ds_export import read_export
 from calls.intake import SyncReport, campaign_for_answer, sync_answer
 from calls.models import Campaign, DossierState
 
@@ -18,7 +20,8 @@ from calls.models import Campaign, DossierState
 class Command(BaseCommand):
     help = _(
         "Lit les dossiers d'une campagne sur Démarches simplifiées (API GraphQL v2, jeton "
-        "dans DS_API_TOKEN) ou dans une réponse enregistrée (--from-file). Par défaut, simule ; "
+        "dans DS_API_TOKEN), dans une réponse enregistrée (--from-file) ou, en secours, dans un "
+        "export XLSX/CSV de DS (--from-export, avec --campaign). Par défaut, simule ; "
         "--wet-run écrit, tout ou rien."
     )
 
@@ -28,16 +31,29 @@ class Command(BaseCommand):
             "--from-file", type=Path, help=_("réponse JSON de l'API DS au lieu de l'API")
         )
         parser.add_argument(
+            "--from-export",
+            type=Path,
+            help=_("export XLSX ou CSV de DS (secours manuel ; colonnes lues par leur titre)"),
+        )
+        parser.add_argument(
             "--wet-run",
             action="store_true",
             help=_("écrire en base (sinon simulation) ; rien n'est écrit si un dossier est refusé"),
         )
 
-    def handle(self, *args, campaign=None, from_file=None, wet_run=False, **options):
-        payload, campaign = self.read(campaign, from_file)
-        # A saved answer's file links have expired: its pieces are recorded, not fetched.
+    def handle(
+        self, *args, campaign=None, from_file=None, from_export=None, wet_run=False, **options
+    ):
+        if from_export is not None:
+            payload, campaign = self.read_export(campaign, from_file, from_export)
+        else:
+            payload, campaign = self.read(campaign, from_file)
+        # A saved answer's file links have expired and an export has none: the pieces are
+        # recorded, not fetched.
         download = (
-            None if from_file else partial(download_file, max_bytes=settings.DOCUMENT_MAX_BYTES)
+            None
+            if from_file or from_export
+            else partial(download_file, max_bytes=settings.DOCUMENT_MAX_BYTES)
         )
         try:
             report = sync_answer(
@@ -53,6 +69,33 @@ class Command(BaseCommand):
             raise CommandError(
                 _("%(count)d problème(s) : rien n'est écrit.") % {"count": len(report.problems)}
             )
+
+    def read_export(self, campaign_id, from_file, path):
+        if from_file is not None:
+            raise CommandError(_("--from-file ou --from-export, pas les deux."))
+        if campaign_id is None:
+            raise CommandError(_("Avec --from-export, indiquez la campagne (--campaign)."))
+        campaign = Campaign.objects.filter(pk=campaign_id).first()
+        if campaign is None:
+            raise CommandError(_("Campagne introuvable : %(id)s") % {"id": campaign_id})
+        if not path.is_file():
+            raise CommandError(_("Fichier introuvable : %(path)s") % {"path": path})
+        try:
+            payload = read_export(
+                path,
+                demarche_number=campaign.ds_demarche_number,
+                mapping=campaign.ds_champ_mapping,
+            )
+        except DsAnswerError as error:
+            raise CommandError(
+                _("L'export ne peut pas être lu, rien n'est écrit :\n%(problems)s")
+                % {"problems": "\n".join(error.problems)}
+            ) from error
+        except (OSError, ValueError, KeyError, csv.Error) as error:
+            raise CommandError(
+                _("L'export n'est pas un fichier XLSX/CSV lisible : %(error)s") % {"error": error}
+            ) from error
+        return payload, campaign
 
     def read(self, campaign_id, from_file):
         campaign = None
