@@ -118,6 +118,194 @@ def _max_ars_amount(scheme: str, cost: Decimal, params: schemes.SchemeParameters
     return (cost * share).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
+def _result(code, ok, outcome, message, source) -> CheckResult:
+    return CheckResult(code, Outcome.OK if ok else outcome, message, source)
+
+
+def _deadline_check(facts: DossierFacts, deadline_at: datetime.datetime) -> CheckResult:
+    filed = timezone.localtime(facts.submitted_at)
+    deadline = timezone.localtime(deadline_at)
+    on_time = facts.submitted_at <= deadline_at
+    return _result(
+        "DEADLINE",
+        on_time,
+        Outcome.INADMISSIBLE,
+        _("Déposé le %(filed)s ; date limite le %(deadline)s%(verdict)s.")
+        % {
+            "filed": f"{filed:%d/%m/%Y à %H:%M:%S}",
+            "deadline": f"{deadline:%d/%m/%Y à %H:%M:%S}",
+            "verdict": "" if on_time else _(" : dépôt tardif, dossier irrecevable (non rejeté)"),
+        },
+        SOURCE_CALL,
+    )
+
+
+def _max_actions_check(facts: DossierFacts, params) -> CheckResult:
+    count, maximum = len(facts.actions), params.clact_max_actions
+    return _result(
+        "MAX_ACTIONS",
+        count <= maximum,
+        Outcome.INADMISSIBLE,
+        _("%(count)d action(s) pour %(max)d au plus%(verdict)s.")
+        % {
+            "count": count,
+            "max": maximum,
+            "verdict": "" if count <= maximum else _(" : au-delà, le dossier est irrecevable"),
+        },
+        SOURCE_CLACT + " : « Tout dossier reçu ayant un nombre d'actions supérieur à 5 "
+        "sera déclaré irrecevable »",
+    )
+
+
+def _ars_share_checks(scheme: str, facts: DossierFacts, params) -> list[CheckResult]:
+    share = schemes.ars_share(scheme, params)
+    if share is None:
+        return []
+    over = []
+    for action in facts.actions:
+        ceiling = _max_ars_amount(scheme, action.cost_amount, params)
+        if action.ars_requested_amount > ceiling:
+            over.append(
+                _("action %(rank)d : %(asked)s demandés pour un coût de %(cost)s (maximum %(max)s)")
+                % {
+                    "rank": action.rank,
+                    "asked": format_euros(action.ars_requested_amount),
+                    "cost": format_euros(action.cost_amount),
+                    "max": format_euros(ceiling),
+                }
+            )
+    percent = f"{(share * 100).normalize():f} %"
+    message = (
+        _("Part ARS au plus %(percent)s du coût de chaque action : respectée.")
+        % {"percent": percent}
+        if not over
+        else _("Part ARS au-delà de %(percent)s du coût (cofinancement insuffisant) : ")
+        % {"percent": percent}
+        + " ; ".join(over)
+        + "."
+    )
+    source = (
+        SOURCE_CLACT + " : « cofinancement des projets à hauteur de 50% au minimum »"
+        if scheme == SchemeCode.CLACT
+        else "contracts.schemes.ars_share"
+    )
+    return [_result("ARS_SHARE", not over, Outcome.INADMISSIBLE, message, source)]
+
+
+def _document_checks(facts: DossierFacts, required_documents: Sequence[str]) -> list[CheckResult]:
+    by_kind: dict[str, list[DocumentFacts]] = {}
+    for document in facts.documents:
+        by_kind.setdefault(document.kind, []).append(document)
+    results = []
+    for kind in required_documents:
+        label = DocumentKind(kind).label if kind in DocumentKind.values else kind
+        pieces = by_kind.get(kind, [])
+        refused = [p for p in pieces if p.status == DocumentStatus.REFUSED]
+        code = f"DOCUMENT_{kind}"
+        if not pieces:
+            results.append(
+                _result(
+                    code,
+                    False,
+                    Outcome.INCOMPLETE,
+                    _("Pièce manquante : %(label)s.") % {"label": label},
+                    SOURCE_CLACT,
+                )
+            )
+        elif len(refused) == len(pieces):
+            letter = any(COMMITMENT_LETTER_REASON in p.refusal_reason for p in refused)
+            results.append(
+                _result(
+                    code,
+                    False,
+                    Outcome.INADMISSIBLE if letter else Outcome.INCOMPLETE,
+                    _("Pièce refusée : %(label)s (%(reason)s).")
+                    % {"label": label, "reason": refused[0].refusal_reason},
+                    SOURCE_CLACT,
+                )
+            )
+        else:
+            results.append(
+                _result(
+                    code,
+                    True,
+                    Outcome.INCOMPLETE,
+                    _("Pièce fournie : %(label)s.") % {"label": label},
+                    SOURCE_CLACT,
+                )
+            )
+    return results
+
+
+def _quotes_check(facts: DossierFacts) -> CheckResult:
+    without = [str(a.rank) for a in facts.actions if not a.has_quote]
+    return _result(
+        "QUOTES",
+        not without,
+        Outcome.INCOMPLETE,
+        _("Un devis par action : fourni.")
+        if not without
+        else _("Devis manquant pour l'action ou les actions %(ranks)s.")
+        % {"ranks": ", ".join(without)},
+        SOURCE_CLACT + " : « 1 achat = 1 action », un devis par action",
+    )
+
+
+def _registry_checks(facts: DossierFacts) -> list[CheckResult]:
+    sirets_valid = is_valid_siret(facts.applicant_siret) and all(
+        is_valid_siret(siret) for siret in facts.partner_sirets
+    )
+    finess_valid = is_valid_finess(facts.applicant_finess)
+    return [
+        _result(
+            "SIRET",
+            sirets_valid,
+            Outcome.INCOMPLETE,
+            _("SIRET du demandeur et des partenaires : %(verdict)s.")
+            % {"verdict": _("valides") if sirets_valid else _("au moins un numéro invalide")},
+            SOURCE_REGISTRY,
+        ),
+        _result(
+            "FINESS",
+            finess_valid,
+            Outcome.INCOMPLETE,
+            _("FINESS de l'établissement « %(finess)s » : %(verdict)s.")
+            % {
+                "finess": facts.applicant_finess or "—",
+                "verdict": _("valide") if finess_valid else _("invalide"),
+            },
+            SOURCE_REGISTRY,
+        ),
+        _result(
+            "REGISTRY",
+            facts.in_registry,
+            Outcome.WARNING,
+            _("Établissement retrouvé dans le répertoire.")
+            if facts.in_registry
+            else _("Établissement absent du répertoire : rapprochement à faire par l'instructeur."),
+            SOURCE_REGISTRY,
+        ),
+    ]
+
+
+def _consumption_check(facts: DossierFacts, consumption_deadline_date) -> list[CheckResult]:
+    if not (consumption_deadline_date and facts.planned_end_date):
+        return []
+    return [
+        _result(
+            "CONSUMPTION_DEADLINE",
+            facts.planned_end_date <= consumption_deadline_date,
+            Outcome.WARNING,
+            _("Fin prévue le %(end)s ; crédits à consommer au plus tard le %(deadline)s.")
+            % {
+                "end": f"{facts.planned_end_date:%d/%m/%Y}",
+                "deadline": f"{consumption_deadline_date:%d/%m/%Y}",
+            },
+            SOURCE_CLACT,
+        )
+    ]
+
+
 def check_dossier(
     *,
     scheme: str,
@@ -133,167 +321,17 @@ def check_dossier(
     ``grant_date`` is the presumed date of the funding agreement (the campaign's notification
     date): the planned dates are checked against the windows that follow it.
     """
-    results: list[CheckResult] = []
-
-    def add(code, ok, outcome, message, source):
-        results.append(CheckResult(code, Outcome.OK if ok else outcome, message, source))
-
-    filed = timezone.localtime(facts.submitted_at)
-    deadline = timezone.localtime(deadline_at)
-    add(
-        "DEADLINE",
-        facts.submitted_at <= deadline_at,
-        Outcome.INADMISSIBLE,
-        _("Déposé le %(filed)s ; date limite le %(deadline)s%(verdict)s.")
-        % {
-            "filed": f"{filed:%d/%m/%Y à %H:%M:%S}",
-            "deadline": f"{deadline:%d/%m/%Y à %H:%M:%S}",
-            "verdict": ""
-            if facts.submitted_at <= deadline_at
-            else _(" : dépôt tardif, dossier irrecevable (non rejeté)"),
-        },
-        SOURCE_CALL,
-    )
-    if scheme == SchemeCode.CLACT:
-        count, maximum = len(facts.actions), params.clact_max_actions
-        add(
-            "MAX_ACTIONS",
-            count <= maximum,
-            Outcome.INADMISSIBLE,
-            _("%(count)d action(s) pour %(max)d au plus%(verdict)s.")
-            % {
-                "count": count,
-                "max": maximum,
-                "verdict": "" if count <= maximum else _(" : au-delà, le dossier est irrecevable"),
-            },
-            SOURCE_CLACT + " : « Tout dossier reçu ayant un nombre d'actions supérieur à 5 "
-            "sera déclaré irrecevable »",
-        )
-    share = schemes.ars_share(scheme, params)
-    over = []
-    for action in facts.actions:
-        ceiling = _max_ars_amount(scheme, action.cost_amount, params)
-        if action.ars_requested_amount > ceiling:
-            over.append(
-                _("action %(rank)d : %(asked)s demandés pour un coût de %(cost)s (maximum %(max)s)")
-                % {
-                    "rank": action.rank,
-                    "asked": format_euros(action.ars_requested_amount),
-                    "cost": format_euros(action.cost_amount),
-                    "max": format_euros(ceiling),
-                }
-            )
-    if share is not None:
-        percent = f"{(share * 100).normalize():f} %"
-        add(
-            "ARS_SHARE",
-            not over,
-            Outcome.INADMISSIBLE,
-            (
-                _("Part ARS au plus %(percent)s du coût de chaque action : respectée.")
-                % {"percent": percent}
-                if not over
-                else _("Part ARS au-delà de %(percent)s du coût (cofinancement insuffisant) : ")
-                % {"percent": percent}
-                + " ; ".join(over)
-                + "."
-            ),
-            SOURCE_CLACT + " : « cofinancement des projets à hauteur de 50% au minimum »"
-            if scheme == SchemeCode.CLACT
-            else "contracts.schemes.ars_share",
-        )
-    by_kind: dict[str, list[DocumentFacts]] = {}
-    for document in facts.documents:
-        by_kind.setdefault(document.kind, []).append(document)
-    for kind in required_documents:
-        label = DocumentKind(kind).label if kind in DocumentKind.values else kind
-        pieces = by_kind.get(kind, [])
-        refused = [p for p in pieces if p.status == DocumentStatus.REFUSED]
-        if not pieces:
-            add(
-                f"DOCUMENT_{kind}",
-                False,
-                Outcome.INCOMPLETE,
-                _("Pièce manquante : %(label)s.") % {"label": label},
-                SOURCE_CLACT,
-            )
-        elif len(refused) == len(pieces):
-            letter = any(COMMITMENT_LETTER_REASON in p.refusal_reason for p in refused)
-            add(
-                f"DOCUMENT_{kind}",
-                False,
-                Outcome.INADMISSIBLE if letter else Outcome.INCOMPLETE,
-                _("Pièce refusée : %(label)s (%(reason)s).")
-                % {"label": label, "reason": refused[0].refusal_reason},
-                SOURCE_CLACT,
-            )
-        else:
-            add(
-                f"DOCUMENT_{kind}",
-                True,
-                Outcome.INCOMPLETE,
-                _("Pièce fournie : %(label)s.") % {"label": label},
-                SOURCE_CLACT,
-            )
-    if scheme == SchemeCode.CLACT:
-        without = [str(a.rank) for a in facts.actions if not a.has_quote]
-        add(
-            "QUOTES",
-            not without,
-            Outcome.INCOMPLETE,
-            _("Un devis par action : fourni.")
-            if not without
-            else _("Devis manquant pour l'action ou les actions %(ranks)s.")
-            % {"ranks": ", ".join(without)},
-            SOURCE_CLACT + " : « 1 achat = 1 action », un devis par action",
-        )
-    add(
-        "SIRET",
-        is_valid_siret(facts.applicant_siret)
-        and all(is_valid_siret(siret) for siret in facts.partner_sirets),
-        Outcome.INCOMPLETE,
-        _("SIRET du demandeur et des partenaires : %(verdict)s.")
-        % {
-            "verdict": _("valides")
-            if is_valid_siret(facts.applicant_siret)
-            and all(is_valid_siret(s) for s in facts.partner_sirets)
-            else _("au moins un numéro invalide")
-        },
-        SOURCE_REGISTRY,
-    )
-    add(
-        "FINESS",
-        is_valid_finess(facts.applicant_finess),
-        Outcome.INCOMPLETE,
-        _("FINESS de l'établissement « %(finess)s » : %(verdict)s.")
-        % {
-            "finess": facts.applicant_finess or "—",
-            "verdict": _("valide") if is_valid_finess(facts.applicant_finess) else _("invalide"),
-        },
-        SOURCE_REGISTRY,
-    )
-    add(
-        "REGISTRY",
-        facts.in_registry,
-        Outcome.WARNING,
-        _("Établissement retrouvé dans le répertoire.")
-        if facts.in_registry
-        else _("Établissement absent du répertoire : rapprochement à faire par l'instructeur."),
-        SOURCE_REGISTRY,
-    )
-    if consumption_deadline_date and facts.planned_end_date:
-        add(
-            "CONSUMPTION_DEADLINE",
-            facts.planned_end_date <= consumption_deadline_date,
-            Outcome.WARNING,
-            _("Fin prévue le %(end)s ; crédits à consommer au plus tard le %(deadline)s.")
-            % {
-                "end": f"{facts.planned_end_date:%d/%m/%Y}",
-                "deadline": f"{consumption_deadline_date:%d/%m/%Y}",
-            },
-            SOURCE_CLACT,
-        )
-    if scheme == SchemeCode.CLACT:
+    clact = scheme == SchemeCode.CLACT
+    results = [_deadline_check(facts, deadline_at)]
+    if clact:
+        results.append(_max_actions_check(facts, params))
+    results += _ars_share_checks(scheme, facts, params)
+    results += _document_checks(facts, required_documents)
+    if clact:
+        results.append(_quotes_check(facts))
+    results += _registry_checks(facts)
+    results += _consumption_check(facts, consumption_deadline_date)
+    if clact:
         results.extend(_window_checks(facts, grant_date, params))
         results.append(_exclusion_check(facts.actions))
     return results
