@@ -51,7 +51,8 @@ class ServiceTaskView(
         return {}
 
     def get_template_names(self):
-        if self.facts_template and self.template_name is None:
+        if self.template_name is None and (self.facts_template or self.process.pk):
+            # Every task form: the facts it decides on (if any) and one « Enregistrer ».
             return ["workflows/task_facts.html"]
         return super().get_template_names()
 
