@@ -4,20 +4,20 @@ from django.db import models
 
 
 class SchemeCode(models.TextChoices):
-    IPA = "IPA", "Infirmier en pratique avancée (IPA)"
+    IPA = "IPA", "Formation d'infirmiers en pratique avancée (IPA)"
     CLACT = "CLACT", "Contrat local d'amélioration des conditions de travail (CLACT)"
     PET = "PET", "Prime d'exercice territorial (PET)"
     ASTP = "ASTP", "Assistant spécialiste à temps partagé (ASTP)"
     PECH = "PECH", "Prime d'engagement de carrière hospitalière (PECH)"
     CAE = "CAE", "Contrat d'allocation d'études (CAE)"
-    TUTORING = "TUTORING", "Tutorat et formation"
-    OTHER = "OTHER", "Mesure nouvelle du contrat"
+    TUTORING = "TUTORING", "Formation et tutorat"
+    OTHER = "OTHER", "Mesure spécifique au contrat"
 
 
 class PetDerogation(models.TextChoices):
     MENTAL_HEALTH = "MENTAL_HEALTH", "Établissement de santé mentale"
     PRISON_HEALTH = "PRISON_HEALTH", "Unité de soins aux détenus"
-    RADIOLOGY = "RADIOLOGY", "Radiologie"
+    RADIOLOGY = "RADIOLOGY", "Radiologues"
     CASE_BY_CASE = "CASE_BY_CASE", "Dérogation accordée au cas par cas"
 
 

@@ -73,8 +73,9 @@ def check_dossier(**overrides) -> None:
 
 class TestSchemeCode:
     def test_has_uppercase_codes_and_french_labels(self):
-        assert SchemeCode.IPA.label == "Infirmier en pratique avancée (IPA)"
-        assert SchemeCode.TUTORING.label == "Tutorat et formation"
+        assert SchemeCode.IPA.label == "Formation d'infirmiers en pratique avancée (IPA)"
+        assert SchemeCode.TUTORING.label == "Formation et tutorat"
+        assert SchemeCode.OTHER.label == "Mesure spécifique au contrat"
         assert all(code == code.upper() for code in SchemeCode.values)
 
 
