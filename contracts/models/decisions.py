@@ -151,8 +151,8 @@ class ConsumptionStatement(models.Model):
 
 
 class RecoveryMode(models.TextChoices):
-    RECOVER = "RECOVER", _("Reprise des crédits (titre de recette)")
-    OFFSET = "OFFSET", _("Imputation sur la prochaine délégation")
+    RECOVER = "RECOVER", _("Récupération par titre de recette")
+    OFFSET = "OFFSET", _("Récupération sur la prochaine notification de crédits")
 
 
 class Recovery(FourEyesDecision):

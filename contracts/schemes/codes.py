@@ -38,7 +38,7 @@ class ClactDocument(models.TextChoices):
         "SIGNED_CONTRACT",
         "Contrat signé par le directeur et les organisations syndicales représentatives",
     )
-    CSE_OPINION = "CSE_OPINION", "Avis du CSE"
+    CSE_OPINION = "CSE_OPINION", "Avis des instances (a minima le CSE)"
     DUERP_AND_PREVENTION_PLAN = (
         "DUERP_AND_PREVENTION_PLAN",
         "Document unique (DUERP) et plan de prévention actualisés",
