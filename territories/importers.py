@@ -140,6 +140,30 @@ def import_finess_file(
     )
 
 
+def _journal_import(report: ImportReport, path: Path) -> None:
+    """Append one IMPORT event saying what a written import changed, per model and outcome.
+
+    An import that changed nothing (the same file again) leaves no event.
+    """
+    if not any(
+        number for (_model, outcome), number in report.counts.items() if outcome != UNCHANGED
+    ):
+        return
+    record_event(
+        actor=None,
+        action=AuditAction.IMPORT,
+        object_type="territories.FinessImport",
+        object_label=path.name,
+        summary=_("Import FINESS (%(format)s) : %(file)s")
+        % {"format": report.source_format, "file": path.name},
+        changes={
+            "records_read": report.records_read,
+            "extract_date": report.extract_date,
+            **{f"{model} {outcome}": number for (model, outcome), number in report.counts.items()},
+        },
+    )
+
+
 def import_finess_extract(
     *,
     path: Path,
@@ -162,6 +186,8 @@ def import_finess_extract(
             registry.import_records(records, fields=EXTRACT_ESTABLISHMENT_FIELDS, progress=progress)
             if wet_run and not report.succeeded:
                 transaction.set_rollback(True)
+            elif wet_run:
+                _journal_import(report, path)
     except FinessFileError as error:
         report.file_error = str(error)
     report.written = wet_run and report.succeeded
@@ -194,6 +220,8 @@ def import_finess_plus(
         registry.import_feed(feed)
         if wet_run and not report.succeeded:
             transaction.set_rollback(True)
+        elif wet_run:
+            _journal_import(report, path)
     report.written = wet_run and report.succeeded
     return report
 

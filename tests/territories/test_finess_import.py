@@ -523,3 +523,26 @@ class TestGroupingsOfKnownEstablishments:
         events = AuditEvent.objects.count()
         import_finess_plus(path=FEED, wet_run=True)
         assert AuditEvent.objects.count() == events
+
+
+class TestTheJournal:
+    def test_records_one_import_event_with_what_a_wet_run_wrote(self):
+        from audit.journal import AuditAction, AuditEvent
+
+        events = AuditEvent.objects.count()
+        import_finess_extract(path=EXTRACT)
+        assert AuditEvent.objects.count() == events  # a dry run journals nothing
+
+        import_finess_extract(path=EXTRACT, wet_run=True)
+
+        event = AuditEvent.objects.filter(action=AuditAction.IMPORT).get()
+        assert event.object_label == "finess_extract_sample.csv"
+        assert event.changes["Establishment created"] == 14
+        assert event.changes["records_read"] == 14
+
+    def test_records_nothing_when_the_import_is_refused(self, without_wallis_and_futuna):
+        from audit.journal import AuditEvent
+
+        events = AuditEvent.objects.count()
+        import_finess_extract(path=EXTRACT, wet_run=True)
+        assert AuditEvent.objects.count() == events
