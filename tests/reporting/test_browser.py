@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -177,8 +178,9 @@ class TestRegionExport:
         manager.get_by_role("button", name="Lancer l'export").click()
         manager.wait_for_url("**/progress/export/*/")
         manager.locator("#export-download:not([hidden])").wait_for(timeout=20_000)
-        assert manager.locator("#export-percent").inner_text() == "100 %"
-        assert manager.locator("#export-status").inner_text() == "Terminé"
+        # The page updates its texts and the link on the same poll: wait for the texts too.
+        expect(manager.locator("#export-percent")).to_have_text("100 %", timeout=20_000)
+        expect(manager.locator("#export-status")).to_have_text("Terminé", timeout=20_000)
         shoot(manager, "manager-region-export-done")
         with manager.expect_download() as download:
             manager.get_by_text("Télécharger le fichier").click()
