@@ -221,6 +221,11 @@ def test_the_sidebar_is_reached_with_the_keyboard_and_focus_is_visible(
     assert first == "Aller au contenu"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent.trim()") == "Aller au menu"
+    # The focus ring is drawn once the stylesheet has applied :focus-visible: give it a moment.
+    page.wait_for_function(
+        "!['', 'none'].includes(getComputedStyle(document.activeElement).outlineStyle)",
+        timeout=5_000,
+    )
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline not in ("", "none"), outline
     assert page.evaluate("document.activeElement.getBoundingClientRect().left") >= 0
