@@ -9,6 +9,7 @@ from drf_spectacular.views import (
 )
 from viewflow.contrib.auth import AuthViewset
 
+from background.views import health
 from config.site import site
 
 admin.site.site_header = "Contrats d'attractivité territoriale – administration"
@@ -19,6 +20,7 @@ handler403 = "config.errors.permission_denied"
 urlpatterns = [
     path("accounts/", AuthViewset(with_profile_view=False).urls),
     path("admin/", admin.site.urls),
+    path("health/", health, name="health"),
     path("api/v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

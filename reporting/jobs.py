@@ -1,53 +1,48 @@
-"""Region exports run in the background, their progress kept on an ``ExportJob`` row.
+"""Region exports built by a task: progress reported as it goes, the file in the storage.
 
-The web request only creates the row; a thread started after the commit runs the export
-(``run_export``), writing its progress as it goes, so the page is never blocked. Any web
-process can then report progress and serve the file. ``manage.py run_export_jobs``
-runs jobs left pending (e.g. by a restart).
+The web request records the ``ExportJob`` and queues the task in the same transaction; a
+worker (``manage.py db_worker``, any machine) builds the workbook, reporting its progress
+under the task's id, and stores the file in Django's default storage, where it expires after
+``EXPORT_FILE_HOURS``. A worker that dies mid-export leaves the task to another worker
+(``background.leases``), which builds the file again from the start.
 """
 
 import datetime
-import threading
 
-from django.db import connections, transaction
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django_tasks import TaskContext, task
 
-from .models import ExportJob, ExportStatus
+from background.progress import report_progress
+
+from .models import ExportJob
 from .xlsx import region_workbook
+
+EXPORT_DIRECTORY = "exports"
 
 
 def request_region_export(*, user, today: datetime.date) -> ExportJob:
-    """Record an export of every contract in ``user``'s scope and start it after commit."""
-    job = ExportJob.objects.create(owner=user, situation_date=today)
-    transaction.on_commit(lambda: start_in_thread(job.pk))
+    """Record an export of every contract in ``user``'s scope and queue the task building it."""
+    with transaction.atomic():
+        job = ExportJob.objects.create(owner=user, situation_date=today)
+        job.task_id = str(export_region.enqueue(job.pk).id)
+        job.save(update_fields=["task_id"])
     return job
 
 
-def start_in_thread(job_id: int) -> threading.Thread:
-    thread = threading.Thread(
-        target=_run_in_thread, args=(job_id,), name=f"export-{job_id}", daemon=True
-    )
-    thread.start()
-    return thread
+def export_path(job: ExportJob) -> str:
+    return f"{EXPORT_DIRECTORY}/{job.token}.xlsx"
 
 
-def _run_in_thread(job_id: int) -> None:
-    try:
-        run_export(job_id)
-    finally:
-        # The thread's own connections: nobody else would ever close them.
-        connections.close_all()
-
-
-def run_export(job_id: int) -> ExportJob:
-    """Run the job ``job_id`` if nobody else has: write its progress, then its file."""
-    claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.PENDING).update(
-        status=ExportStatus.RUNNING
-    )
+@task(takes_context=True)
+def export_region(context: TaskContext, job_id: int) -> dict:
+    """Build the workbook of the job ``job_id``, store it, return where and until when."""
     job = ExportJob.objects.select_related("owner").get(pk=job_id)
-    if not claimed:
-        return job
+    task_id = str(context.task_result.id)
     last_percent = -1
 
     def on_progress(done: int, total: int) -> None:
@@ -55,31 +50,30 @@ def run_export(job_id: int) -> ExportJob:
         percent = done * 100 // total if total else 0
         if percent != last_percent:  # one write per percent, not per row
             last_percent = percent
-            ExportJob.objects.filter(pk=job_id).update(done=done, total=total)
+            report_progress(task_id, done=done, total=total)
 
-    try:
-        content = region_workbook(job.owner, today=job.situation_date, on_progress=on_progress)
-    except Exception as error:  # noqa: BLE001  (the page must show the failure, not hang)
-        ExportJob.objects.filter(pk=job_id).update(
-            status=ExportStatus.FAILED, error=str(error)[:1000], finished_at=timezone.now()
-        )
-    else:
-        ExportJob.objects.filter(pk=job_id).update(
-            status=ExportStatus.DONE,
-            content=content,
-            filename=f"contrats-{slugify(job.situation_date.isoformat())}.xlsx",
-            finished_at=timezone.now(),
-        )
-    job.refresh_from_db()
-    return job
+    content = region_workbook(job.owner, today=job.situation_date, on_progress=on_progress)
+    path = export_path(job)
+    if default_storage.exists(path):  # left by an attempt that died after storing it
+        default_storage.delete(path)
+    stored = default_storage.save(path, ContentFile(content))
+    expires_at = timezone.now() + datetime.timedelta(hours=settings.EXPORT_FILE_HOURS)
+    return {
+        "path": stored,
+        "filename": f"contrats-{slugify(job.situation_date.isoformat())}.xlsx",
+        "expires_at": expires_at.isoformat(),
+    }
 
 
-def run_pending_jobs() -> int:
-    """Run every pending job here and now; return how many ran."""
-    count = 0
-    for job_id in ExportJob.objects.filter(status=ExportStatus.PENDING).values_list(
-        "pk", flat=True
-    ):
-        run_export(job_id)
-        count += 1
-    return count
+def delete_expired_exports() -> dict:
+    """Delete the export files older than ``EXPORT_FILE_HOURS`` (periodic job)."""
+    cutoff = timezone.now() - datetime.timedelta(hours=settings.EXPORT_FILE_HOURS)
+    if not default_storage.exists(EXPORT_DIRECTORY):
+        return {"deleted": 0}
+    deleted = 0
+    for name in default_storage.listdir(EXPORT_DIRECTORY)[1]:
+        path = f"{EXPORT_DIRECTORY}/{name}"
+        if default_storage.get_modified_time(path) < cutoff:
+            default_storage.delete(path)
+            deleted += 1
+    return {"deleted": deleted}

@@ -5,13 +5,16 @@ The regional overview is for ARS staff and auditors: a GHT director gets a 403 t
 follows their own contracts through the contract pages and the calendar.
 """
 
+import datetime
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -211,11 +214,55 @@ class RegionExportView(RegionalMixin, TemplateView):
 class ExportJobMixin(RegionalMixin):
     """Load the export job of the URL among the user's own, else answer 404."""
 
-    def get_job(self, *fields) -> ExportJob:
-        queryset = ExportJob.objects.filter(owner=self.request.user)
-        if fields:
-            queryset = queryset.only(*fields)
+    def get_job(self) -> ExportJob:
+        queryset = ExportJob.objects.filter(owner=self.request.user).only("token", "task_id")
         return get_object_or_404(queryset, token=self.kwargs["token"])
+
+
+def _export_facts(job: ExportJob) -> dict:
+    """Return what the export page shows, read from the task building the export."""
+    state = job.state()
+    if state is None:
+        raise Http404(_("Export introuvable."))
+    status = ExportStatus.of(state.status)
+    result = state.return_value if status == ExportStatus.DONE else None
+    expires_at = datetime.datetime.fromisoformat(result["expires_at"]) if result else None
+    if expires_at and expires_at <= timezone.now():
+        expires_text = _("Le fichier a expiré : relancez l'export.")
+    elif expires_at:
+        expires_text = _("Fichier disponible jusqu'au %(moment)s.") % {
+            "moment": formats.date_format(timezone.localtime(expires_at), "SHORT_DATETIME_FORMAT")
+        }
+    else:
+        expires_text = ""
+    retried = state.attempts > 1 and not state.finished
+    return {
+        "status": status.value,
+        "status_label": str(status.label),
+        "percent": state.percent,
+        "done": state.done,
+        "total": state.total,
+        "attempts": state.attempts,
+        "retry_text": _(
+            "L'exécutant précédent s'est arrêté : l'export a repris (tentative %(attempt)d)."
+        )
+        % {"attempt": state.attempts}
+        if retried
+        else "",
+        "steps_text": _("(%(done)d étapes sur %(total)d)")
+        % {"done": state.done, "total": state.total}
+        if state.total and not state.finished
+        else "",
+        "error": state.error,
+        "error_text": _("L'export a échoué : %(error)s") % {"error": state.error}
+        if state.error
+        else "",
+        "expires_text": expires_text,
+        "download_url": reverse("progress:region_export_download", args=[job.token])
+        if result and expires_at > timezone.now()
+        else None,
+        "result": result,
+    }
 
 
 class RegionExportStatusView(ExportJobMixin, TemplateView):
@@ -223,33 +270,30 @@ class RegionExportStatusView(ExportJobMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["job"] = self.get_job("token", "status", "done", "total", "error", "owner")
+        context["job"] = self.get_job()
+        context["export"] = _export_facts(context["job"])
         return context
 
 
 class RegionExportProgressView(ExportJobMixin, View):
-    """Answer the job's progress as JSON, polled by ``export_progress.js``."""
+    """Answer the export task's progress as JSON, polled by ``export_progress.js``."""
 
     def get(self, request, token):
-        job = self.get_job("token", "status", "done", "total", "error", "owner")
-        return JsonResponse(
-            {
-                "status": job.status,
-                "status_label": str(job.get_status_display()),
-                "percent": job.percent,
-                "done": job.done,
-                "total": job.total,
-                "error": job.error,
-                "download_url": reverse("progress:region_export_download", args=[job.token])
-                if job.status == ExportStatus.DONE
-                else None,
-            }
-        )
+        facts = _export_facts(self.get_job())
+        del facts["result"]
+        return JsonResponse(facts)
 
 
 class RegionExportDownloadView(ExportJobMixin, View):
     def get(self, request, token):
-        job = self.get_job()
-        if job.status != ExportStatus.DONE:
-            raise Http404(_("L'export n'est pas encore prêt."))
-        return _attachment(bytes(job.content), XLSX_CONTENT_TYPE, job.filename)
+        facts = _export_facts(self.get_job())
+        if facts["download_url"] is None:
+            raise Http404(_("L'export n'est pas prêt ou son fichier a expiré."))
+        result = facts["result"]
+        try:
+            stored = default_storage.open(result["path"], "rb")
+        except FileNotFoundError:
+            raise Http404(_("Le fichier a expiré : relancez l'export.")) from None
+        response = FileResponse(stored, content_type=XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{result["filename"]}"'
+        return response

@@ -1,16 +1,12 @@
-"""Messages the flows send: journaled in the step's transaction, mailed after commit.
+"""Messages the flows send: journaled and queued as a task in the step's transaction.
 
-A ``Function`` node runs inside the user's transaction (VIEWFLOW_NOTES trap 11): the
-mail goes out on commit, so a failing mail server never rolls a decision back and a
-rolled-back decision never sends a mail.
+A ``Function`` node runs inside the user's transaction (VIEWFLOW_NOTES trap 11): the mail
+is a task queued in that transaction (``workflows.tasks.send_message``), so a worker sends
+it once the decision commits, a failing mail server never rolls a decision back (the task
+fails, visibly) and a rolled-back decision never sends a mail (its task is rolled back too).
 """
 
-import logging
-from functools import partial
-
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
-from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -25,7 +21,7 @@ from territories.access import (
     region_scope_group_name,
 )
 
-logger = logging.getLogger(__name__)
+from .tasks import send_message
 
 
 def _recipients(process, role: Role) -> list[str]:
@@ -44,17 +40,9 @@ def _recipients(process, role: Role) -> list[str]:
     return list(users.order_by("email").values_list("email", flat=True))
 
 
-def _mail_on_commit(subject: str, body: str, recipients: list[str]) -> None:
-    if not recipients:
-        return
-
-    def send():
-        try:
-            send_mail(subject, body, None, recipients)
-        except OSError:
-            logger.exception("Message non envoyé : %s", subject)
-
-    transaction.on_commit(partial(send))
+def _queue_mail(subject: str, body: str, recipients: list[str]) -> None:
+    if recipients:
+        send_message.enqueue(str(subject), str(body), list(recipients))
 
 
 def notify_delegation(activation) -> None:
@@ -84,7 +72,7 @@ def notify_delegation(activation) -> None:
         summary=_("GHT informé de la délégation %(year)s") % {"year": delegation.year},
         changes={"destinataires": {"before": None, "after": len(recipients)}},
     )
-    _mail_on_commit(subject, body, recipients)
+    _queue_mail(subject, body, recipients)
 
 
 def remind_milestone(activation) -> None:
@@ -100,7 +88,7 @@ def remind_milestone(activation) -> None:
         contract=process.contract,
         summary=_("Relance envoyée avant l'échéance du jalon"),
     )
-    _mail_on_commit(
+    _queue_mail(
         _("Jalon à déclarer avant le %(due)s")
         % {"due": date_format(milestone.due_date, "SHORT_DATE_FORMAT")},
         _("Merci de déclarer l'avancement du jalon « %(title)s ».") % {"title": milestone.title},
@@ -121,7 +109,7 @@ def escalate_milestone(activation) -> None:
         contract=process.contract,
         summary=_("Échéance dépassée : alerte au chargé de mission"),
     )
-    _mail_on_commit(
+    _queue_mail(
         _("Jalon en retard : %(title)s") % {"title": milestone.title},
         _("L'échéance du %(due)s est passée sans déclaration du GHT.")
         % {"due": date_format(milestone.due_date, "SHORT_DATE_FORMAT")},

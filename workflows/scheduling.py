@@ -1,8 +1,10 @@
 """Processes started by the calendar, and timers that follow a moved due date.
 
-Run by ``manage.py timers_loop`` (development) or ``workflow_timers`` plus
-``open_due_processes`` every minute (production cron); safe to run concurrently: unique
-constraints keep one review per milestone and one open closing per allocation.
+``open_due_processes`` and ``fire_workflow_timers`` are periodic jobs
+(``settings.PERIODIC_JOBS``), queued as tasks by the one scheduler (``manage.py
+run_scheduler``); the commands of the same names run them by hand. Safe to run concurrently
+all the same: unique constraints keep one review per milestone and one open closing per
+allocation, and viewflow fires each timer under its process lock.
 """
 
 from datetime import date, timedelta
@@ -10,6 +12,8 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
+from django.utils import timezone
+from viewflow.workflow import timers
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -68,6 +72,24 @@ def open_consumption_closings(*, today: date) -> int:
             continue  # another worker opened it first (one open closing per allocation)
         opened += 1
     return opened
+
+
+def open_due_processes() -> dict[str, int]:
+    """Open today's due milestone reviews and consumption closings; return how many."""
+    today = timezone.localdate()
+    return {
+        "reviews": open_milestone_reviews(today=today),
+        "closings": open_consumption_closings(today=today),
+    }
+
+
+def fire_workflow_timers() -> dict[str, int]:
+    """Fire the due reminders, escalations and other viewflow timers; return how many."""
+    return {
+        "timers": timers.fire_due_timers(),
+        "started": timers.fire_due_start_timers(),
+        "conditions": timers.fire_due_conditions(),
+    }
 
 
 @receiver(milestone_rescheduled)

@@ -45,7 +45,10 @@ INSTALLED_APPS = [
     "viewflow",
     "viewflow.workflow",
     "axes",
-    # The layers, lowest first (docs/ARCHITECTURE.md).
+    # The layers, lowest first (docs/ARCHITECTURE.md). "background" before "django_tasks_db":
+    # its ``db_worker`` (with a heartbeat) replaces the package's.
+    "background",
+    "django_tasks_db",
     "audit",
     "territories",
     "contracts",
@@ -264,3 +267,26 @@ FORMAT_MODULE_PATH = ["config.formats"]
 
 # Démarches simplifiées GraphQL API v2 (calls.ds); the token is read from DS_API_TOKEN.
 DS_API_URL = os.environ.get("DS_API_URL", "https://www.demarches-simplifiees.fr/api/v2/graphql")
+
+# The task engine (docs/DEPLOY.md): Django's Tasks API with its database backend; workers
+# (`manage.py db_worker`) on any machines share the queue. A worker beats every
+# TASK_HEARTBEAT_SECONDS; a running task whose worker has not beaten for TASK_WORKER_TIMEOUT
+# seconds is queued again, at most TASK_MAX_ATTEMPTS times in all.
+TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+TASK_HEARTBEAT_SECONDS = float(os.environ.get("TASK_HEARTBEAT_SECONDS", "10"))
+TASK_WORKER_TIMEOUT = float(os.environ.get("TASK_WORKER_TIMEOUT", "60"))
+TASK_MAX_ATTEMPTS = int(os.environ.get("TASK_MAX_ATTEMPTS", "3"))
+
+# Periodic work: one scheduler at a time (`manage.py run_scheduler`, a database lock held for
+# SCHEDULER_LEASE_SECONDS and renewed on every pass) queues each job as a task once its
+# period (seconds) has passed and its previous run is over. One line adds a job.
+SCHEDULER_LEASE_SECONDS = float(os.environ.get("SCHEDULER_LEASE_SECONDS", "60"))
+PERIODIC_JOBS = {
+    "open_due_processes": {"function": "workflows.scheduling.open_due_processes", "every": 60},
+    "workflow_timers": {"function": "workflows.scheduling.fire_workflow_timers", "every": 60},
+    "ds_sync": {"function": "calls.tasks.sync_open_campaigns", "every": 900},
+    "expired_exports": {"function": "reporting.jobs.delete_expired_exports", "every": 3600},
+}
+
+# Background exports: their files go to the default storage and are deleted after this long.
+EXPORT_FILE_HOURS = int(os.environ.get("EXPORT_FILE_HOURS", "24"))

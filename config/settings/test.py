@@ -11,3 +11,8 @@ STORAGES = {  # noqa: F405
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Tasks are queued in the database as in production and run in the test's process when the
+# enqueuing transaction commits (background/backends.py): pages read real task rows. The
+# worker and scheduler tests switch to the plain database backend and real worker processes.
+TASKS = {"default": {"BACKEND": "background.backends.InlineDatabaseBackend"}}

@@ -2,7 +2,6 @@
 
 import csv
 import json
-import os
 from functools import partial
 from pathlib import Path
 
@@ -11,10 +10,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
-from calls.ds import DEFAULT_ENDPOINT, DsAnswerError, download_file, fetch_demarche
+from calls.ds import DsAnswerError, download_file
 from calls.ds_export import read_export
 from calls.intake import SyncReport, campaign_for_answer, sync_answer
 from calls.models import Campaign, DossierState
+from calls.tasks import fetch_campaign_answer
 
 
 class Command(BaseCommand):
@@ -116,18 +116,10 @@ class Command(BaseCommand):
         else:
             if campaign is None:
                 raise CommandError(_("Sans --from-file, indiquez la campagne (--campaign)."))
-            if not campaign.ds_demarche_number:
-                raise CommandError(_("La campagne n'est liée à aucune démarche DS."))
-            token = os.environ.get("DS_API_TOKEN", "")
-            if not token:
-                raise CommandError(_("Jeton absent : définissez DS_API_TOKEN."))
             try:
-                payload = fetch_demarche(
-                    number=campaign.ds_demarche_number,
-                    token=token,
-                    endpoint=settings.DS_API_URL or DEFAULT_ENDPOINT,
-                    updated_since=campaign.ds_synced_until,
-                )
+                payload = fetch_campaign_answer(campaign)
+            except DsAnswerError as error:
+                raise CommandError("\n".join(error.problems)) from error
             except (OSError, ValueError) as error:
                 raise CommandError(
                     _("DS n'a pas pu être lu, rien n'est écrit : %(error)s") % {"error": error}

@@ -1,12 +1,13 @@
-"""Run the background exports left pending (after a restart, or without threads)."""
+"""Run the queued tasks (exports among them) here, then stop: a worker that does not wait."""
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
-
-from reporting.jobs import run_pending_jobs
 
 
 class Command(BaseCommand):
-    help = "Exécute les exports en attente."
+    help = "Exécute les tâches en file (dont les exports) puis s'arrête (`db_worker --batch`)."
 
     def handle(self, *args, **options):
-        self.stdout.write(f"{run_pending_jobs()} export(s) exécuté(s).")
+        call_command(
+            "db_worker", "--batch", "--no-startup-delay", "--interval", "0", stdout=self.stdout
+        )

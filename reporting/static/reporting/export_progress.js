@@ -14,13 +14,21 @@
     var status = document.getElementById("export-status");
     var error = document.getElementById("export-error");
     var download = document.getElementById("export-download");
+    var steps = document.getElementById("export-steps");
+    var retry = document.getElementById("export-retry");
+    var expiry = document.getElementById("export-expiry");
 
     function show(data) {
       bar.value = data.percent;
       bar.textContent = data.percent + " %";
       percent.textContent = data.percent + " %";
       status.textContent = data.status_label;
-      error.textContent = data.error || "";
+      steps.textContent = data.steps_text;
+      steps.hidden = !data.steps_text;
+      retry.textContent = data.retry_text;
+      retry.hidden = !data.retry_text;
+      error.textContent = data.error_text;
+      expiry.textContent = data.expires_text;
       root.dataset.status = data.status;
       if (data.download_url) {
         download.hidden = false;

@@ -1,0 +1,37 @@
+"""Run the one scheduler of the periodic work (timers, due processes, DS sync…)."""
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from background.scheduler import release, tick
+from background.worker import new_worker_id
+
+
+class Command(BaseCommand):
+    help = (
+        "Planificateur des travaux périodiques (minuteries, processus à ouvrir, synchronisation "
+        "DS…) : un seul à la fois, garanti par un verrou en base ; chaque travail est mis en "
+        "file comme tâche pour les exécutants."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--interval", type=float, default=10, help="secondes entre deux passages"
+        )
+        parser.add_argument("--once", action="store_true", help="un seul passage")
+
+    def handle(self, *args, interval, once, **options):
+        holder = new_worker_id()
+        try:
+            while True:
+                queued = tick(holder=holder)
+                if queued is None:
+                    self.stdout.write("Un autre planificateur tient le verrou : en attente.")
+                elif queued:
+                    self.stdout.write("Mis en file : " + ", ".join(queued))
+                if once:
+                    return
+                time.sleep(interval)
+        finally:
+            release(holder=holder)
