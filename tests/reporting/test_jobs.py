@@ -31,7 +31,9 @@ def ask_and_run(user, capture):
 
 
 def read_file(response) -> bytes:
-    return b"".join(response.streaming_content)
+    content = b"".join(response.streaming_content)
+    response.close()
+    return content
 
 
 class TestTheExportTask:
