@@ -1,7 +1,8 @@
-"""Fixtures of the task engine tests: an active contract of a region, and its manager."""
+"""Fixtures of the task engine tests: an active contract, tasks queued for a worker."""
 
 import pytest
 
+import config.urls  # noqa: F401  (builds the flow URLs, so nodes can reverse)
 from tests.contracts.factories import ContractFactory
 
 

@@ -1,0 +1,72 @@
+"""Workers beat; a running task whose worker stopped beating is queued again, then failed."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from background import leases
+from background.models import WorkerHeartbeat
+from workflows.tasks import send_message
+
+pytestmark = pytest.mark.django_db
+
+
+def running(*worker_ids, started_seconds_ago=120):
+    """Return a task claimed by ``worker_ids`` (the last one runs it)."""
+    result = send_message.enqueue("Objet", "Corps", ["a@ars.invalid"])
+    started = timezone.now() - datetime.timedelta(seconds=started_seconds_ago)
+    DBTaskResult.objects.filter(pk=result.id).update(
+        status=TaskResultStatus.RUNNING, worker_ids=list(worker_ids), started_at=started
+    )
+    return result.id
+
+
+def beat(worker_id, seconds_ago=0):
+    moment = timezone.now() - datetime.timedelta(seconds=seconds_ago)
+    WorkerHeartbeat.objects.create(worker_id=worker_id, started_at=moment, beat_at=moment)
+
+
+def status(task_id):
+    return DBTaskResult.objects.get(pk=task_id).status
+
+
+class TestRequeueExpiredTasks:
+    def test_queues_again_the_task_of_a_worker_that_stopped_beating(self, queued_in_database):
+        beat("mort", seconds_ago=90)
+        task_id = running("mort")
+        assert leases.requeue_expired_tasks() == 1
+        task = DBTaskResult.objects.get(pk=task_id)
+        assert (task.status, task.started_at, task.worker_ids) == (
+            TaskResultStatus.READY,
+            None,
+            ["mort"],
+        )
+
+    def test_leaves_the_task_of_a_worker_still_beating(self, queued_in_database):
+        beat("vivant", seconds_ago=5)
+        task_id = running("vivant")
+        assert leases.requeue_expired_tasks() == 0
+        assert status(task_id) == TaskResultStatus.RUNNING
+
+    def test_leaves_a_task_just_claimed_before_its_worker_first_beat(self, queued_in_database):
+        task_id = running("nouveau", started_seconds_ago=1)
+        assert leases.requeue_expired_tasks() == 0
+        assert status(task_id) == TaskResultStatus.RUNNING
+
+    def test_fails_a_task_whose_workers_died_too_often(self, queued_in_database, settings):
+        settings.TASK_MAX_ATTEMPTS = 3
+        task_id = running("un", "deux", "trois")
+        assert leases.requeue_expired_tasks() == 1
+        task = DBTaskResult.objects.get(pk=task_id)
+        assert task.status == TaskResultStatus.FAILED
+        assert task.exception_class_path == "background.leases.WorkerLost"
+        assert "L'exécutant s'est arrêté pendant la tâche (3 tentatives)." in task.traceback
+
+    def test_forgets_workers_dead_for_a_day(self):
+        beat("ancien", seconds_ago=2 * 86400)
+        beat("récent", seconds_ago=90)
+        leases.requeue_expired_tasks()
+        assert list(WorkerHeartbeat.objects.values_list("worker_id", flat=True)) == ["récent"]
