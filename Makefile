@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-postgres lint check browser timers clean
+.PHONY: install run test test-postgres lint check browser clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,13 +16,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-## Install if needed, migrate, load the demo data, serve on http://127.0.0.1:8000
+## Install if needed, migrate, load the demo data, serve on http://127.0.0.1:8000 with one task
+## worker and the scheduler beside the web server (all three stop together)
 run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_demo
 	@echo "Ouvrez http://$(HOST):$(PORT)/ (comptes de démonstration : voir README.md)"
-	$(BIN)/python manage.py timers_loop --interval 60 & timers=$$!; \
-		trap 'kill $$timers 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py db_worker --verbosity 0 & worker=$$!; \
+		$(BIN)/python manage.py run_scheduler & scheduler=$$!; \
+		trap 'kill $$worker $$scheduler 2>/dev/null; wait $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 		$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
 ## Debian's Chromium for the browser tests: installed with apt-get when missing (as root)

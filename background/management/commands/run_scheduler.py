@@ -1,8 +1,11 @@
 """Run the one scheduler of the periodic work (timers, due processes, DS sync…)."""
 
+import signal
+import sys
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError, close_old_connections
 
 from background.scheduler import release, tick
 from background.worker import new_worker_id
@@ -23,9 +26,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, interval, once, **options):
         holder = new_worker_id()
+        # Stopped (Ctrl+C, `kill`, `make run` ending): give the lease up on the way out.
+        previous = {
+            signum: signal.signal(signum, lambda *_: sys.exit(0))
+            for signum in (signal.SIGINT, signal.SIGTERM)
+        }
         try:
             while True:
-                queued = tick(holder=holder)
+                close_old_connections()
+                try:
+                    queued = tick(holder=holder)
+                except DatabaseError as error:  # the database restarting: try again next time
+                    self.stderr.write(f"Base indisponible : {error}")
+                    queued = []
                 if queued is None:
                     self.stdout.write("Un autre planificateur tient le verrou : en attente.")
                 elif queued:
@@ -35,3 +48,5 @@ class Command(BaseCommand):
                 time.sleep(interval)
         finally:
             release(holder=holder)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
