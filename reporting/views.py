@@ -239,12 +239,14 @@ def _export_facts(job: ExportJob) -> dict:
     return {
         "status": status.value,
         "status_label": str(status.label),
+        "finished": state.finished,
         "percent": state.percent,
         "done": state.done,
         "total": state.total,
         "attempts": state.attempts,
         "retry_text": _(
-            "L'exécutant précédent s'est arrêté : l'export a repris (tentative %(attempt)d)."
+            "Le traitement a été interrompu par l'arrêt d'un serveur : l'export a repris depuis "
+            "le début (tentative %(attempt)d)."
         )
         % {"attempt": state.attempts}
         if retried

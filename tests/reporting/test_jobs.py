@@ -131,7 +131,8 @@ class TestRegionExportPages:
         )
         progress = self.progress(client, job)
         assert progress["retry_text"] == (
-            "L'exécutant précédent s'est arrêté : l'export a repris (tentative 2)."
+            "Le traitement a été interrompu par l'arrêt d'un serveur : l'export a repris depuis "
+            "le début (tentative 2)."
         )
 
     def test_refuse_an_expired_file(

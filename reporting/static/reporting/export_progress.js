@@ -17,6 +17,7 @@
     var steps = document.getElementById("export-steps");
     var retry = document.getElementById("export-retry");
     var expiry = document.getElementById("export-expiry");
+    var back = document.getElementById("export-back");
 
     function show(data) {
       bar.value = data.percent;
@@ -29,6 +30,9 @@
       retry.hidden = !data.retry_text;
       error.textContent = data.error_text;
       expiry.textContent = data.expires_text;
+      if (data.status === "DONE" || data.status === "FAILED") {
+        back.textContent = back.dataset.finishedText;
+      }
       root.dataset.status = data.status;
       if (data.download_url) {
         download.hidden = false;
