@@ -286,7 +286,10 @@ PERIODIC_JOBS = {
     "workflow_timers": {"function": "workflows.scheduling.fire_workflow_timers", "every": 60},
     "ds_sync": {"function": "calls.tasks.sync_open_campaigns", "every": 900},
     "expired_exports": {"function": "reporting.jobs.delete_expired_exports", "every": 3600},
+    "finished_tasks": {"function": "background.retention.prune_finished_tasks", "every": 86400},
 }
+# Finished tasks (and what pages read from them) are kept this many days.
+TASK_RESULT_DAYS = int(os.environ.get("TASK_RESULT_DAYS", "7"))
 
 # Background exports: their files go to the default storage and are deleted after this long.
 EXPORT_FILE_HOURS = int(os.environ.get("EXPORT_FILE_HOURS", "24"))

@@ -1,6 +1,7 @@
-"""Workers beat; a running task whose worker stopped beating is queued again, then failed."""
+"""Workers beat; a dead worker's task is queued again, then failed; old tasks are pruned."""
 
 import datetime
+import uuid
 
 import pytest
 from django.utils import timezone
@@ -8,7 +9,9 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from background import leases
-from background.models import WorkerHeartbeat
+from background.models import TaskProgress, WorkerHeartbeat
+from background.progress import report_progress
+from background.retention import prune_finished_tasks
 from workflows.tasks import send_message
 
 pytestmark = pytest.mark.django_db
@@ -70,3 +73,24 @@ class TestRequeueExpiredTasks:
         beat("récent", seconds_ago=90)
         leases.requeue_expired_tasks()
         assert list(WorkerHeartbeat.objects.values_list("worker_id", flat=True)) == ["récent"]
+
+
+class TestPruneFinishedTasks:
+    def test_deletes_tasks_finished_long_ago_with_their_progress(self, queued_in_database):
+        old = running("w")
+        recent = running("w")
+        queued = send_message.enqueue("Objet", "Corps", ["a@ars.invalid"]).id
+        report_progress(old, done=1, total=1)
+        long_ago = timezone.now() - datetime.timedelta(days=8)
+        DBTaskResult.objects.filter(pk=old).update(
+            status=TaskResultStatus.SUCCESSFUL, finished_at=long_ago
+        )
+        DBTaskResult.objects.filter(pk=recent).update(
+            status=TaskResultStatus.FAILED, finished_at=timezone.now()
+        )
+        assert prune_finished_tasks() == {"deleted": 1}
+        assert set(DBTaskResult.objects.values_list("pk", flat=True)) == {
+            uuid.UUID(recent),
+            uuid.UUID(queued),
+        }
+        assert not TaskProgress.objects.exists()

@@ -19,7 +19,7 @@ from tests.contracts.factories import MilestoneFactory
 from workflows.flows import MilestoneReviewFlow
 from workflows.models import ContractProcess
 
-JOBS = ["open_due_processes", "workflow_timers", "ds_sync", "expired_exports"]
+JOBS = ["open_due_processes", "workflow_timers", "ds_sync", "expired_exports", "finished_tasks"]
 NOW = timezone.make_aware(datetime.datetime(2026, 3, 15, 9, 0))
 
 
@@ -32,7 +32,7 @@ class TestASchedulerTick:
     def test_queues_each_job_once_per_period(self, queued_in_database):
         assert tick(holder="a", now=NOW) == JOBS
         assert tick(holder="a", now=at(30)) == []
-        assert DBTaskResult.objects.count() == 4
+        assert DBTaskResult.objects.count() == len(JOBS)
         # Their runs are over: after a minute the minute jobs come again, not the hourly one.
         DBTaskResult.objects.update(status=TaskResultStatus.SUCCESSFUL)
         assert tick(holder="a", now=at(61)) == ["open_due_processes", "workflow_timers"]
