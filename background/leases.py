@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from .models import WorkerHeartbeat
+from .models import TaskProgress, WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +85,8 @@ def requeue_expired_tasks(now: datetime.datetime | None = None) -> int:
                 DBTaskResult.objects.filter(pk=task.pk, status=TaskResultStatus.RUNNING).update(
                     status=TaskResultStatus.READY, started_at=None
                 )
+                # The next attempt starts from the beginning: so does its progress.
+                TaskProgress.objects.filter(task_id=str(task.pk)).delete()
                 logger.warning("Task %s queued again: its worker stopped beating", task.pk)
             count += 1
     WorkerHeartbeat.objects.filter(beat_at__lt=now - FORGET_DEAD_WORKERS_AFTER).delete()

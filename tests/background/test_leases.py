@@ -40,7 +40,9 @@ class TestRequeueExpiredTasks:
     def test_queues_again_the_task_of_a_worker_that_stopped_beating(self, queued_in_database):
         beat("mort", seconds_ago=90)
         task_id = running("mort")
+        report_progress(task_id, done=4, total=9)
         assert leases.requeue_expired_tasks() == 1
+        assert not TaskProgress.objects.exists()  # the next attempt starts from the beginning
         task = DBTaskResult.objects.get(pk=task_id)
         assert (task.status, task.started_at, task.worker_ids) == (
             TaskResultStatus.READY,
