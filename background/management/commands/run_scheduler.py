@@ -33,7 +33,6 @@ class Command(BaseCommand):
         }
         try:
             while True:
-                close_old_connections()
                 try:
                     queued = tick(holder=holder)
                 except DatabaseError as error:  # the database restarting: try again next time
@@ -46,6 +45,7 @@ class Command(BaseCommand):
                 if once:
                     return
                 time.sleep(interval)
+                close_old_connections()  # a long-lived process: as Django does per request
         finally:
             release(holder=holder)
             for signum, handler in previous.items():
