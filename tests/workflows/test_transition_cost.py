@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from benchmarks.transition import measure_transition
 from contracts import credits
 from contracts.models import CreditDelegation, DecisionStatus, YearlyAllocation
 from workflows import steps
@@ -110,3 +111,14 @@ def test_the_preparer_is_still_refused_the_approval():
     assert CreditDelegation.objects.get(pk=activation.process.delegation_id).status == (
         DecisionStatus.PREPARED
     )
+
+
+def test_the_benchmark_measures_both_paths_beside_the_bare_flow():
+    results = measure_transition(n=1)
+
+    assert set(results) == {"services", "pages"}
+    for figures in results.values():
+        assert {"ms", "queries", "bare_ms", "bare_queries", "ratio"} <= set(figures)
+        # The product does more than the yardstick (journal, scope, four-eyes, money).
+        assert figures["queries"] > figures["bare_queries"] > 0
+        assert figures["ratio"] == pytest.approx(figures["ms"] / figures["bare_ms"], rel=0.01)
