@@ -102,16 +102,17 @@ def proposed_delegation_amounts(contract: Contract, year: int, *, today=None) ->
     }
 
 
-def delegation_refusals(contract: Contract) -> dict[int, str]:
+def delegation_refusals(contract: Contract, *, left=None) -> dict[int, str]:
     """Return, per year of the contract, why it cannot get a delegation now (none: it can).
 
     A year may get a delegation when credits are left to delegate on it and no delegation
     of it is in preparation (the database holds one prepared delegation per contract and
-    year, and delegated ≤ allocated on each allocation).
+    year, and delegated ≤ allocated on each allocation). ``left`` is
+    ``left_to_delegate(contract)`` when the caller has it already.
     """
     left_by_year = dict.fromkeys(contract.years, ZERO)
-    for year, left in left_to_delegate(contract).values():
-        left_by_year[year] += left
+    for year, amount in (left_to_delegate(contract) if left is None else left).values():
+        left_by_year[year] += amount
     preparing = set(
         CreditDelegation.objects.filter(
             contract=contract, status=DecisionStatus.PREPARED
@@ -128,11 +129,11 @@ def delegation_refusals(contract: Contract) -> dict[int, str]:
     return refusals
 
 
-def delegation_refusal(contract: Contract, year: int) -> str | None:
+def delegation_refusal(contract: Contract, year: int, *, left=None) -> str | None:
     """Return why ``year`` cannot get a delegation now, or ``None`` if it can."""
     if year not in contract.years:
         return _("L'année %(year)s est hors de la période du contrat.") % {"year": year}
-    return delegation_refusals(contract).get(year)
+    return delegation_refusals(contract, left=left).get(year)
 
 
 def delegable_years(contract: Contract) -> list[int]:

@@ -18,7 +18,7 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.status import STATUS
 
 from .models import ContractProcess
-from .selectors import scoped_processes
+from .selectors import remember_in_scope, scoped_processes
 
 CONFLICT_STATUS = 409
 LOCK_FAILED_STATUS = CONFLICT_STATUS
@@ -69,6 +69,8 @@ class TaskUrlGuardMiddleware:
                 raise Http404(_("Aucune tâche ne correspond à cette adresse."))
         elif not processes.exists():
             raise Http404(_("Aucun processus ne correspond à cette adresse."))
+        # Found in the user's scope: the view's own checks need not read the scope again.
+        remember_in_scope(request.user, view_kwargs["process_pk"])
         return None
 
 

@@ -23,6 +23,34 @@ def prepared_by_owner(activation) -> dict:
     return {"prepared_by": activation.task.owner_id}
 
 
+def process_relations(node) -> list[str]:
+    """Return what a step of ``node`` reads of its process, for one ``select_related``.
+
+    The contract and GHT (journal, notifications) and the artifact the node decides on
+    (four-eyes): read with the process, not one query each later in the step.
+    """
+    relations = ["contract", "hospital_group"]
+    artifact = getattr(node, "decided_artifact", None)
+    if artifact and artifact not in relations:
+        relations.append(artifact)
+    return relations
+
+
+def load_process(task) -> None:
+    """Read the process of ``task`` as a ``ContractProcess`` with ``process_relations``.
+
+    Viewflow reads it through ``task.process.coerced``, then each relation on first use;
+    putting it where ``coerced`` looks makes that one query. Nothing is read when the
+    caller loaded it already (``workflows.steps.run_task``).
+    """
+    process = task.process
+    if "contractprocess" in process._state.fields_cache or isinstance(process, ContractProcess):
+        return
+    process._state.fields_cache["contractprocess"] = ContractProcess.objects.select_related(
+        *process_relations(task.flow_task)
+    ).get(pk=process.pk)
+
+
 class JournaledViewActivation(ViewActivation):
     """A human task's activation that journals assign, unassign, cancel, undo and revive.
 
@@ -32,6 +60,10 @@ class JournaledViewActivation(ViewActivation):
 
     actor = None
     reason = ""
+
+    def __init__(self, task):
+        load_process(task)
+        super().__init__(task)
 
     def _journal(self, action: str, summary: str, *, actor=None, changes=None, task=None):
         task = task or self.task

@@ -12,7 +12,6 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from audit.journal import AuditAction, record_event
-from contracts.models import CreditDelegation
 from contracts.money import format_euros
 from territories.access import (
     ROLE_GROUP_NAMES,
@@ -48,11 +47,13 @@ def _queue_mail(subject: str, body: str, recipients: list[str]) -> None:
 def notify_delegation(activation) -> None:
     """Tell the GHT's directors that the year's delegation was approved."""
     process = activation.process.coerced
-    delegation = CreditDelegation.objects.get(pk=process.delegation_id)
+    # The delegation the step just approved, with its contract and lines (no re-read).
+    delegation = process.delegation
+    contract = delegation.contract
     total = sum((line.amount for line in delegation.lines.all()), start=0)
     subject = _("Délégation de crédits %(year)s – %(contract)s") % {
         "year": delegation.year,
-        "contract": process.contract.reference,
+        "contract": contract.reference,
     }
     body = _(
         "La délégation de crédits %(year)s de %(total)s a été validée "
@@ -68,7 +69,7 @@ def notify_delegation(activation) -> None:
         actor=None,
         action=AuditAction.TRANSITION,
         obj=delegation,
-        contract=process.contract,
+        contract=contract,
         summary=_("GHT informé de la délégation %(year)s") % {"year": delegation.year},
         changes={"destinataires": {"before": None, "after": len(recipients)}},
     )

@@ -57,15 +57,23 @@ def visible_hospital_group_ids(user) -> frozenset[int]:
     return cached
 
 
+def remember_in_scope(user, process_pk) -> None:
+    """Note on the user object (one request) that a scoped query found ``process_pk``."""
+    user.__dict__.setdefault("_processes_in_scope", set()).add(int(process_pk))
+
+
 def process_in_scope(user, process) -> bool:
     """Return whether ``user`` may see ``process`` (one process: detail pages, task checks).
 
     A list page asks this for each of its rows: when the process's GHT is already
     loaded, the answer comes from the user's GHT ids, read once, not from one query
-    per row.
+    per row. A process the request's URL guard already found in scope
+    (``remember_in_scope``) costs nothing.
     """
     if not can_see_workflows(user):
         return False
+    if process.pk in user.__dict__.get("_processes_in_scope", ()):
+        return True
     hospital_group_id = _loaded_hospital_group_id(process)
     if hospital_group_id is None:
         return scoped_processes(user, ContractProcess.objects.filter(pk=process.pk)).exists()

@@ -18,6 +18,7 @@ from viewflow.workflow.status import STATUS
 
 from contracts import services
 
+from .nodes import process_relations
 from .selectors import process_in_scope
 
 OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED)
@@ -56,23 +57,36 @@ def refusal_reason(node, user, task) -> str:
     return _("Votre rôle ou votre périmètre ne permet pas de faire cette étape.")
 
 
-def complete_step(activation, perform: Callable[[object], None]) -> None:
+def complete_step(activation, perform: Callable[[object], None], *, savepoint=True) -> None:
     """Call the step's service in a savepoint, save the process, complete the task.
 
-    A ``BusinessRuleError`` raised by ``perform`` rolls the savepoint back and propagates.
+    A ``BusinessRuleError`` raised by ``perform`` rolls the savepoint back and propagates:
+    a page shows its form again in a usable transaction. The service called directly in
+    it shares that savepoint (``services.step_savepoint``). Code whose transaction ends
+    with the error (``run_task``, ``run_start``) asks for no savepoint.
     """
-    with transaction.atomic():
+    with services.step_savepoint(savepoint=savepoint):
         perform(activation.process)
     activation.process.save()
     activation.execute()
+
+
+def task_relations(node) -> list[str]:
+    """Return what a step of ``node`` reads of its task, for one ``select_related``: its
+    owner and its process as its flow's subclass (scope check, ``activation.process``)
+    with ``nodes.process_relations``."""
+    return ["owner"] + [
+        f"process__contractprocess__{relation}" for relation in process_relations(node)
+    ]
 
 
 def run_task(*, user, task: Task, perform: Callable[[object], None]):
     """Take (if free) and complete ``task`` as ``user`` inside the flow's lock; return the
     activation. Raise ``StepRefused`` (403), ``StepGone`` (409) or ``FlowLockFailed``."""
     node = task.flow_task
-    with node.flow_class.lock(task.process_id), transaction.atomic():
-        task = Task.objects.select_related("process", "owner").get(pk=task.pk)
+    # Every viewflow lock runs its block in ``transaction.atomic()``: no second block.
+    with node.flow_class.lock(task.process_id):
+        task = Task.objects.select_related(*task_relations(node)).get(pk=task.pk)
         if task.status not in OPEN_STATUSES:
             raise StepGone
         if not process_in_scope(user, task.process):
@@ -86,7 +100,8 @@ def run_task(*, user, task: Task, perform: Callable[[object], None]):
         if not node.can_execute(user, task):
             raise StepRefused(refusal_reason(node, user, task))
         activation.start(SimpleNamespace(user=user))
-        complete_step(activation, perform)
+        # An error leaves the lock's transaction, which rolls back whole: no savepoint.
+        complete_step(activation, perform, savepoint=False)
     return activation
 
 
@@ -97,7 +112,7 @@ def run_start(*, user, node, perform: Callable[[object], None]):
         raise StepRefused(_("Votre rôle ne permet pas de lancer ce processus."))
     with transaction.atomic():
         activation.start(SimpleNamespace(user=user))
-        complete_step(activation, perform)
+        complete_step(activation, perform, savepoint=False)
     return activation
 
 

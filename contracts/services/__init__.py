@@ -15,6 +15,7 @@ from ..credits import (
     preview_recovery,
     proposed_delegation_amounts,
 )
+from ._common import step_savepoint, use_case
 from .amendments import AmendmentProposal, approve_amendment, draft_amendment, reject_amendment
 from .contract import (
     AxisInput,
@@ -102,7 +103,9 @@ __all__ = [
     "return_contract",
     "submit_consumption_statement",
     "submit_contract",
+    "step_savepoint",
     "submit_milestone_progress",
+    "use_case",
     "support_establishment",
     "validate_milestone",
 ]

@@ -4,7 +4,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
@@ -30,6 +29,7 @@ from ._common import (
     _require_status,
     _send_back,
     _values,
+    use_case,
 )
 from .lines import _check_allocations_fit, _check_scheme_rules, _write_allocations
 
@@ -84,7 +84,7 @@ class AmendmentProposal:
         )
 
 
-@transaction.atomic
+@use_case
 def draft_amendment(
     *, actor, contract: Contract, reason: str, proposal: AmendmentProposal
 ) -> Amendment:
@@ -128,7 +128,7 @@ def draft_amendment(
     return amendment
 
 
-@transaction.atomic
+@use_case
 def approve_amendment(*, actor, amendment: Amendment) -> Contract:
     """Apply an amendment: the contract's figures, dates and milestones follow.
 
@@ -137,7 +137,7 @@ def approve_amendment(*, actor, amendment: Amendment) -> Contract:
     """
     amendment = Amendment.objects.select_for_update().get(pk=amendment.pk)
     _require_status(amendment, [DecisionStatus.PREPARED], _("approuver l'avenant"))
-    _require_other_person(actor=actor, preparer=amendment.prepared_by, what=_("cet avenant"))
+    _require_other_person(actor=actor, preparer_id=amendment.prepared_by_id, what=_("cet avenant"))
     _require_not_decision_drafter(actor=actor, decision=amendment, what=_("cet avenant"))
     contract = _lock_contract(amendment.contract)
     if contract.version != amendment.base_version:
@@ -199,7 +199,7 @@ def approve_amendment(*, actor, amendment: Amendment) -> Contract:
     return contract
 
 
-@transaction.atomic
+@use_case
 def reject_amendment(*, actor, amendment: Amendment, reason: str) -> Amendment:
     """Send an amendment back, with a mandatory reason; the contract does not change."""
     return _send_back(

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +26,7 @@ from ._common import (
     _require_other_person,
     _require_status,
     _values,
+    use_case,
 )
 from .documents import store_signed_contract
 from .lines import _allocated_total, _check_allocations_fit
@@ -55,7 +55,7 @@ def support_establishment(hospital_group: HospitalGroup) -> Establishment:
     return membership.establishment
 
 
-@transaction.atomic
+@use_case
 def create_contract(
     *,
     actor,
@@ -102,7 +102,7 @@ def create_contract(
     return contract
 
 
-@transaction.atomic
+@use_case
 def change_contract(*, actor, contract: Contract, reason: str = "", **values) -> Contract:
     """Change a draft contract's dates, envelope or wording (signed ones change by amendment)."""
     contract = _lock_contract(contract)
@@ -127,7 +127,7 @@ def change_contract(*, actor, contract: Contract, reason: str = "", **values) ->
     return contract
 
 
-@transaction.atomic
+@use_case
 def submit_contract(*, actor, contract: Contract, comment: str = "") -> Contract:
     """Send a draft contract to a validator, with the author's comment in the journal."""
     contract = _lock_contract(contract)
@@ -158,7 +158,7 @@ def submit_contract(*, actor, contract: Contract, comment: str = "") -> Contract
     return contract
 
 
-@transaction.atomic
+@use_case
 def approve_contract(
     *, actor, contract: Contract, comment: str = "", at: datetime | None = None
 ) -> Contract:
@@ -168,7 +168,7 @@ def approve_contract(
     """
     contract = _lock_contract(contract)
     _require_status(contract, [ContractStatus.SUBMITTED], _("approuver le contrat"))
-    _require_other_person(actor=actor, preparer=contract.submitted_by, what=_("ce contrat"))
+    _require_other_person(actor=actor, preparer_id=contract.submitted_by_id, what=_("ce contrat"))
     _require_not_drafter(actor=actor, contract=contract)
     before = _values(contract, CONTRACT_AUDITED_FIELDS)
     contract.status = ContractStatus.APPROVED
@@ -186,14 +186,14 @@ def approve_contract(
     return contract
 
 
-@transaction.atomic
+@use_case
 def return_contract(*, actor, contract: Contract, reason: str) -> Contract:
     """Send a submitted contract back to its author, with a mandatory reason."""
     if not reason or not reason.strip():
         raise BusinessRuleError(_("Le motif du renvoi est obligatoire."))
     contract = _lock_contract(contract)
     _require_status(contract, [ContractStatus.SUBMITTED], _("renvoyer le contrat"))
-    _require_other_person(actor=actor, preparer=contract.submitted_by, what=_("ce contrat"))
+    _require_other_person(actor=actor, preparer_id=contract.submitted_by_id, what=_("ce contrat"))
     _require_not_drafter(actor=actor, contract=contract)
     before = _values(contract, CONTRACT_AUDITED_FIELDS)
     contract.status = ContractStatus.DRAFT
@@ -209,7 +209,7 @@ def return_contract(*, actor, contract: Contract, reason: str) -> Contract:
     return contract
 
 
-@transaction.atomic
+@use_case
 def record_signature(
     *,
     actor,

@@ -4,13 +4,12 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from audit.journal import AuditAction, record_event
 
-from ..credits import delegation_refusal, proposed_delegation_amounts
+from ..credits import delegation_refusal, left_to_delegate
 from ..exceptions import BusinessRuleError
 from ..models import (
     Contract,
@@ -27,12 +26,13 @@ from ._common import (
     _require_other_person,
     _require_status,
     _send_back,
+    use_case,
 )
 
 # Credit delegations ----------------------------------------------------------------------
 
 
-@transaction.atomic
+@use_case
 def prepare_credit_delegation(
     *,
     actor,
@@ -50,19 +50,26 @@ def prepare_credit_delegation(
     """
     contract = _lock_contract(contract)
     _require_status(contract, [ContractStatus.ACTIVE], _("préparer une délégation"))
-    refusal = delegation_refusal(contract, year)
+    # One read of what is left, for the refusal and the proposal alike.
+    left_by_allocation = left_to_delegate(contract)
+    refusal = delegation_refusal(contract, year, left=left_by_allocation)
     if refusal is not None:
         raise BusinessRuleError(refusal)
-    proposal = proposed_delegation_amounts(contract, year)
+    proposal = {
+        pk: left
+        for pk, (allocation_year, left) in left_by_allocation.items()
+        if allocation_year == year
+    }
     chosen = {key: round_cents(value) for key, value in (amounts or proposal).items()}
     unknown = set(chosen) - set(proposal)
     if unknown:
         raise BusinessRuleError(_("Allocation étrangère à ce contrat ou à cette année."))
-    allocations = YearlyAllocation.objects.select_related("funding_line").in_bulk(list(chosen))
     for allocation_id, amount in chosen.items():
-        allocation = allocations[allocation_id]
         left = proposal[allocation_id]
         if amount < 0 or amount > left:
+            allocation = YearlyAllocation.objects.select_related("funding_line").get(
+                pk=allocation_id
+            )
             raise BusinessRuleError(
                 _(
                     "Ligne %(line)s, année %(year)s : %(amount)s dépasse le reste à déléguer "
@@ -97,7 +104,7 @@ def prepare_credit_delegation(
     return delegation
 
 
-@transaction.atomic
+@use_case
 def approve_credit_delegation(
     *, actor, delegation: CreditDelegation, decision_reference: str, decision_date: date
 ) -> CreditDelegation:
@@ -106,9 +113,18 @@ def approve_credit_delegation(
     Never by the preparer. The allocations are locked, and the database refuses any
     total that would exceed the allocated amount.
     """
-    delegation = CreditDelegation.objects.select_for_update().get(pk=delegation.pk)
+    # The contract and the lines come with the locked row: the journal and the GHT's
+    # notification (same object, later in the step) read them without a query.
+    delegation = (
+        CreditDelegation.objects.select_for_update(of=("self",))
+        .select_related("contract")
+        .prefetch_related("lines")
+        .get(pk=delegation.pk)
+    )
     _require_status(delegation, [DecisionStatus.PREPARED], _("approuver la délégation"))
-    _require_other_person(actor=actor, preparer=delegation.prepared_by, what=_("cette délégation"))
+    _require_other_person(
+        actor=actor, preparer_id=delegation.prepared_by_id, what=_("cette délégation")
+    )
     _require_not_decision_drafter(actor=actor, decision=delegation, what=_("cette délégation"))
     if not decision_reference.strip():
         raise BusinessRuleError(_("La référence de la décision est obligatoire."))
@@ -158,7 +174,7 @@ def approve_credit_delegation(
     return delegation
 
 
-@transaction.atomic
+@use_case
 def reject_credit_delegation(*, actor, delegation: CreditDelegation, reason: str):
     """Send a prepared delegation back, with a mandatory reason; no money moves."""
     return _send_back(

@@ -5,7 +5,6 @@ type is read from its content, its size is capped, and its SHA-256 is journaled.
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.journal import AuditAction, record_event
@@ -13,6 +12,7 @@ from audit.journal import AuditAction, record_event
 from ..documents import EVIDENCE_TYPES, SIGNED_DOCUMENT_TYPES, check_document, sha256_of
 from ..exceptions import BusinessRuleError
 from ..models import Contract, ContractDocument, ContractDocumentKind, EvidenceDocument, Milestone
+from ._common import use_case
 
 
 def _checked(upload, allowed) -> tuple[str, str]:
@@ -23,7 +23,7 @@ def _checked(upload, allowed) -> tuple[str, str]:
     return content_type, sha256_of(upload)
 
 
-@transaction.atomic
+@use_case
 def store_evidence(
     *, actor, milestone: Milestone, upload, description: str = ""
 ) -> EvidenceDocument:
@@ -53,7 +53,7 @@ def store_evidence(
     return document
 
 
-@transaction.atomic
+@use_case
 def store_signed_contract(*, actor, contract: Contract, upload) -> ContractDocument:
     """Store the signed contract (PDF only) and journal its SHA-256."""
     content_type, sha256 = _checked(upload, SIGNED_DOCUMENT_TYPES)

@@ -3,13 +3,13 @@
 import calendar
 from datetime import date
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.journal import AuditAction, record_event
 from territories.models import HospitalGroup
 
 from ..models import Contract, FundingLine, Milestone, YearlyAllocation
+from ._common import use_case
 from .contract import AxisInput, create_contract
 from .lines import add_funding_line
 from .milestones import add_milestone
@@ -22,7 +22,7 @@ def shift_years(day: date, years: int) -> date:
     return day.replace(year=year, day=min(day.day, last_day))
 
 
-@transaction.atomic
+@use_case
 def copy_contract_structure(
     *,
     actor,

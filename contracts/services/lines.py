@@ -23,7 +23,7 @@ from ..models import (
     scheme_parameters_on,
 )
 from ..money import ZERO, format_euros, round_cents
-from ._common import _lock_contract, _require_status
+from ._common import _lock_contract, _require_status, use_case
 
 
 def _allocated_total(contract: Contract) -> Decimal:
@@ -228,7 +228,7 @@ def _write_allocations(
     return changes
 
 
-@transaction.atomic
+@use_case
 def add_funding_line(
     *,
     actor,
@@ -294,7 +294,7 @@ def add_funding_line(
     return line
 
 
-@transaction.atomic
+@use_case
 def change_funding_line(
     *,
     actor,

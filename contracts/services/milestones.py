@@ -3,7 +3,6 @@
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -25,12 +24,13 @@ from ._common import (
     _require_other_person,
     _require_status,
     _values,
+    use_case,
 )
 
 # Milestones ------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@use_case
 def add_milestone(
     *,
     actor,
@@ -75,7 +75,7 @@ def add_milestone(
     return milestone
 
 
-@transaction.atomic
+@use_case
 def reschedule_milestone(*, actor, milestone: Milestone, due_date: date, reason: str) -> Milestone:
     """Move a milestone's due date; the workflows re-arm their timers on the signal sent."""
     if not reason.strip():
@@ -102,7 +102,7 @@ def reschedule_milestone(*, actor, milestone: Milestone, due_date: date, reason:
     return milestone
 
 
-@transaction.atomic
+@use_case
 def submit_milestone_progress(
     *, actor, milestone: Milestone, actual_value: Decimal, comment: str = ""
 ) -> Milestone:
@@ -129,14 +129,14 @@ def submit_milestone_progress(
     return milestone
 
 
-@transaction.atomic
+@use_case
 def validate_milestone(*, actor, milestone: Milestone, comment: str = "") -> Milestone:
     """Validate a milestone's declared progress; never by the person who declared it."""
     milestone = (
         Milestone.objects.select_for_update().select_related("axis__contract").get(pk=milestone.pk)
     )
     _require_status(milestone, [MilestoneStatus.SUBMITTED], _("valider le jalon"))
-    _require_other_person(actor=actor, preparer=milestone.submitted_by, what=_("ce jalon"))
+    _require_other_person(actor=actor, preparer_id=milestone.submitted_by_id, what=_("ce jalon"))
     before = _values(milestone, MILESTONE_AUDITED_FIELDS)
     milestone.status = MilestoneStatus.VALIDATED
     milestone.validated_by = actor
@@ -154,7 +154,7 @@ def validate_milestone(*, actor, milestone: Milestone, comment: str = "") -> Mil
     return milestone
 
 
-@transaction.atomic
+@use_case
 def request_milestone_changes(*, actor, milestone: Milestone, reason: str) -> Milestone:
     """Send a declared milestone back to the GHT with a mandatory reason."""
     if not reason.strip():
@@ -163,7 +163,7 @@ def request_milestone_changes(*, actor, milestone: Milestone, reason: str) -> Mi
         Milestone.objects.select_for_update().select_related("axis__contract").get(pk=milestone.pk)
     )
     _require_status(milestone, [MilestoneStatus.SUBMITTED], _("demander un complément"))
-    _require_other_person(actor=actor, preparer=milestone.submitted_by, what=_("ce jalon"))
+    _require_other_person(actor=actor, preparer_id=milestone.submitted_by_id, what=_("ce jalon"))
     before = _values(milestone, MILESTONE_AUDITED_FIELDS)
     milestone.status = MilestoneStatus.PLANNED
     milestone.save(update_fields=["status"])
@@ -179,7 +179,7 @@ def request_milestone_changes(*, actor, milestone: Milestone, reason: str) -> Mi
     return milestone
 
 
-@transaction.atomic
+@use_case
 def record_overdue_follow_up(*, actor, milestone: Milestone, comment: str) -> Milestone:
     """Journal how the ARS followed up a milestone whose report is overdue."""
     if not comment.strip():

@@ -17,12 +17,12 @@ from ..models import (
     YearlyAllocation,
 )
 from ..money import ZERO, format_euros, round_cents
-from ._common import _require_other_person, _require_status, _send_back
+from ._common import _require_other_person, _require_status, _send_back, use_case
 
 # Consumption and recoveries --------------------------------------------------------------
 
 
-@transaction.atomic
+@use_case
 def submit_consumption_statement(
     *,
     actor,
@@ -71,7 +71,7 @@ def submit_consumption_statement(
     return statement
 
 
-@transaction.atomic
+@use_case
 def check_consumption_statement(
     *, actor, statement: ConsumptionStatement, comment: str = ""
 ) -> ConsumptionStatement:
@@ -105,7 +105,7 @@ def check_consumption_statement(
     return statement
 
 
-@transaction.atomic
+@use_case
 def prepare_recovery(
     *,
     actor,
@@ -157,7 +157,7 @@ def prepare_recovery(
     return recovery
 
 
-@transaction.atomic
+@use_case
 def check_statement_and_prepare_recovery(
     *, actor, statement: ConsumptionStatement, mode: str, comment: str = ""
 ) -> Recovery | None:
@@ -173,7 +173,7 @@ def check_statement_and_prepare_recovery(
     return prepare_recovery(actor=actor, allocation=allocation, mode=mode)
 
 
-@transaction.atomic
+@use_case
 def approve_recovery(*, actor, recovery: Recovery) -> Recovery:
     """Approve a recovery: it adds to the allocation's recovered total. Never by the preparer.
 
@@ -185,7 +185,7 @@ def approve_recovery(*, actor, recovery: Recovery) -> Recovery:
     allocation = YearlyAllocation.objects.select_for_update().get(pk=allocation_id)
     recovery = Recovery.objects.select_for_update().get(pk=recovery.pk)
     _require_status(recovery, [DecisionStatus.PREPARED], _("approuver la reprise"))
-    _require_other_person(actor=actor, preparer=recovery.prepared_by, what=_("cette reprise"))
+    _require_other_person(actor=actor, preparer_id=recovery.prepared_by_id, what=_("cette reprise"))
     still = recoverable(allocation, excluding=recovery)
     if recovery.amount > still.amount:
         raise BusinessRuleError(
@@ -223,7 +223,7 @@ def approve_recovery(*, actor, recovery: Recovery) -> Recovery:
     return recovery
 
 
-@transaction.atomic
+@use_case
 def reject_recovery(*, actor, recovery: Recovery, reason: str) -> Recovery:
     """Send a prepared recovery back to its preparer, with a mandatory reason."""
     return _send_back(

@@ -4,7 +4,6 @@ journaled with its before/after values."""
 
 from datetime import date
 
-from django.db import transaction
 from django.db.models import Max
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -13,7 +12,7 @@ from audit.journal import AuditAction, diff_fields, record_event
 
 from ..exceptions import BusinessRuleError
 from ..models import Contract, ContractStatus, FundingLine, Milestone, StrategicAxis
-from ._common import MILESTONE_AUDITED_FIELDS, _lock_contract, _require_status, _values
+from ._common import MILESTONE_AUDITED_FIELDS, _lock_contract, _require_status, _values, use_case
 
 AXIS_AUDITED_FIELDS = ["number", "title", "description"]
 MILESTONE_CHANGEABLE_FIELDS = {
@@ -43,7 +42,7 @@ def _require_in_period(contract: Contract, due_date: date) -> None:
 # Axes ------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@use_case
 def add_axis(*, actor, contract: Contract, title: str, description: str = "") -> StrategicAxis:
     """Add an axis at the end of a draft contract's axes."""
     contract = _lock_draft(contract, _("ajouter un axe"))
@@ -64,7 +63,7 @@ def add_axis(*, actor, contract: Contract, title: str, description: str = "") ->
     return axis
 
 
-@transaction.atomic
+@use_case
 def change_axis(*, actor, axis: StrategicAxis, title: str, description: str = "") -> StrategicAxis:
     """Change the wording of an axis of a draft contract."""
     contract = _lock_draft(axis.contract, _("modifier un axe"))
@@ -102,7 +101,7 @@ def _renumber(contract: Contract, order: list[StrategicAxis]) -> dict:
     return changes
 
 
-@transaction.atomic
+@use_case
 def move_axis(*, actor, axis: StrategicAxis, direction: int) -> StrategicAxis:
     """Move an axis one place up (``direction=-1``) or down (``+1``) among its contract's."""
     if direction not in (-1, 1):
@@ -127,7 +126,7 @@ def move_axis(*, actor, axis: StrategicAxis, direction: int) -> StrategicAxis:
     return moved
 
 
-@transaction.atomic
+@use_case
 def remove_axis(*, actor, axis: StrategicAxis) -> None:
     """Remove an empty axis of a draft contract; the following axes move up one number."""
     contract = _lock_draft(axis.contract, _("retirer un axe"))
@@ -163,7 +162,7 @@ def remove_axis(*, actor, axis: StrategicAxis) -> None:
 # Funding lines ---------------------------------------------------------------------------
 
 
-@transaction.atomic
+@use_case
 def remove_funding_line(*, actor, line: FundingLine) -> None:
     """Remove a funding line (and its yearly amounts) from a draft contract."""
     contract = _lock_draft(line.axis.contract, _("retirer une ligne"))
@@ -194,7 +193,7 @@ def remove_funding_line(*, actor, line: FundingLine) -> None:
 # Milestones ------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@use_case
 def change_milestone(*, actor, milestone: Milestone, axis: StrategicAxis | None = None, **values):
     """Change a milestone of a draft contract: wording, indicator, figures, due date."""
     contract = _lock_draft(milestone.axis.contract, _("modifier un jalon"))
@@ -224,7 +223,7 @@ def change_milestone(*, actor, milestone: Milestone, axis: StrategicAxis | None 
     return milestone
 
 
-@transaction.atomic
+@use_case
 def remove_milestone(*, actor, milestone: Milestone) -> None:
     """Remove a milestone from a draft contract."""
     contract = _lock_draft(milestone.axis.contract, _("retirer un jalon"))
