@@ -176,7 +176,7 @@ def _date_range(filters: TimelineFilters, field: str) -> Q:
 def _filtered_events(events: QuerySet, filters: TimelineFilters) -> QuerySet:
     if filters.action == TASK_ACTION:
         # Not ``none()``: an empty half would change the UNION's shape; match no row instead.
-        return events.filter(sequence__lt=0)
+        return events.filter(id__lt=0)
     if filters.actor:
         events = events.filter(actor_name__icontains=filters.actor)
     if filters.action:
@@ -197,7 +197,7 @@ def _event_columns(events: QuerySet) -> QuerySet:
     return events.annotate(
         e_at=F("occurred_at"),
         e_source=Value(JOURNAL, output_field=CharField()),
-        e_id=F("sequence"),
+        e_id=F("id"),
         e_actor=F("actor_name"),
         e_action=F("action"),
         e_type=F("object_type"),
