@@ -6,8 +6,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
 
-from audit.journal import AuditEvent
-from audit.triggers import TABLE, has_append_only_triggers
+from audit.checkpoints import take_checkpoint
+from audit.journal import AuditEvent, AuditStream
+from audit.models import AuditCheckpoint
+from audit.triggers import CHECKPOINT_TABLES, HEAD_TABLE, TABLE, has_append_only_triggers
 from audit.verify import verify_journal
 from contracts import services
 from contracts.models import ContractStatus
@@ -118,3 +120,48 @@ class TestThePostgresTriggers:
         assert not refused_sql(
             f"UPDATE {TABLE} SET reason = 'x' WHERE id = (SELECT min(id) FROM {TABLE})"
         )
+
+
+STREAM_MIGRATION = importlib.import_module("audit.migrations.0004_stream_and_checkpoint_triggers")
+
+
+@pytest.mark.postgres
+class TestTheStreamAndCheckpointTriggers:
+    @pytest.fixture
+    def triggers(self, db):
+        """Install both migrations' triggers, inside this test's transaction."""
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        with connection.schema_editor(atomic=False) as editor:
+            MIGRATION.install(None, editor)
+            STREAM_MIGRATION.install(None, editor)
+        for table in CHECKPOINT_TABLES:
+            assert has_append_only_triggers(connection, table)
+        assert has_append_only_triggers(connection, HEAD_TABLE)
+
+    def test_refuse_raw_changes_to_checkpoints(self, triggers):
+        append_events(2)
+        take_checkpoint()
+        for table in CHECKPOINT_TABLES:
+            assert refused_sql(f"UPDATE {table} SET hash = 'falsifié'")
+            assert refused_sql(f"DELETE FROM {table}")
+            assert refused_sql(f"TRUNCATE {table} CASCADE")
+        assert AuditCheckpoint.objects.count() == 1
+
+    def test_let_a_head_move_one_event_forward_only(self, triggers):
+        events = append_events(3)  # the journal's own appends go through
+        where = f"WHERE id = {events[0].stream_id}"
+        assert refused_sql(f"UPDATE {HEAD_TABLE} SET last_sequence = 2 {where}")
+        assert refused_sql(f"UPDATE {HEAD_TABLE} SET last_hash = md5(key) {where}")
+        assert refused_sql(f"UPDATE {HEAD_TABLE} SET key = 'x' WHERE id = {events[0].stream_id}")
+        assert refused_sql(f"DELETE FROM {HEAD_TABLE} {where}")
+        assert refused_sql(f"TRUNCATE {HEAD_TABLE} CASCADE")
+        assert AuditStream.objects.get(pk=events[0].stream_id).last_sequence == 3
+        take_checkpoint()
+        assert verify_journal().is_valid
+
+    def test_are_removed_by_the_reverse_migration(self, triggers):
+        with connection.schema_editor(atomic=False) as editor:
+            STREAM_MIGRATION.uninstall(None, editor)
+        assert not has_append_only_triggers(connection, HEAD_TABLE)
+        assert has_append_only_triggers(connection)  # migration 0002's stay
