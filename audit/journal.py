@@ -114,8 +114,19 @@ GENERAL_STREAM = "general"
 _RIGHTS_TYPES = ("auth.", "guardian.", "api.")
 
 
-def stream_key(*, contract_id: int | None, obj=None, object_type: str = "") -> str:
-    """Return the stream an event belongs to: its contract's, else what its object says."""
+def stream_key(
+    *,
+    contract_id: int | None,
+    obj=None,
+    object_type: str = "",
+    action: str = "",
+    actor_id: int | None = None,
+) -> str:
+    """Return the stream an event belongs to: its contract's, else what its object says.
+
+    Reads and exports outside any contract or call (the auditor's searches) go to their
+    reader's stream: auditors searching at once never wait for each other either.
+    """
     if contract_id is not None:
         return f"contract:{contract_id}"
     if obj is not None:
@@ -124,6 +135,8 @@ def stream_key(*, contract_id: int | None, obj=None, object_type: str = "") -> s
         campaign_id = getattr(obj, "campaign_id", None)
         if campaign_id is not None:
             return f"campaign:{campaign_id}"
+    if action in (AuditAction.VIEW, AuditAction.EXPORT) and actor_id is not None:
+        return f"reader:{actor_id}"
     if object_type.startswith("territories."):
         return TERRITORIES_STREAM
     if object_type.startswith(_RIGHTS_TYPES):
@@ -194,7 +207,13 @@ def record_event(
         contract = obj
     object_type = object_type or (obj._meta.label if obj is not None else "")
     contract_id = contract.pk if contract is not None else None
-    key = stream or stream_key(contract_id=contract_id, obj=obj, object_type=object_type)
+    key = stream or stream_key(
+        contract_id=contract_id,
+        obj=obj,
+        object_type=object_type,
+        action=action,
+        actor_id=actor_id,
+    )
     event = AuditEvent(
         occurred_at=timezone.now(),
         actor_id=actor_id,

@@ -66,6 +66,7 @@ def stream_label(key: str) -> str:
     labels = {
         "contract": _("flux du contrat %(id)s"),
         "campaign": _("flux de l'appel à candidatures %(id)s"),
+        "reader": _("flux des consultations de l'utilisateur %(id)s"),
     }
     if number and kind in labels:
         return labels[kind] % {"id": number}

@@ -69,6 +69,8 @@ def _key(event, dossiers) -> str:
         return f"campaign:{event.object_id}"
     if event.object_type == "calls.Dossier" and event.object_id in dossiers:
         return f"campaign:{dossiers[event.object_id]}"
+    if event.action in ("VIEW", "EXPORT") and event.actor_id is not None:
+        return f"reader:{event.actor_id}"
     if event.object_type.startswith("territories."):
         return "territories"
     if event.object_type.startswith(("auth.", "guardian.", "api.")):

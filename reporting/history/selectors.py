@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from viewflow.workflow.fields import import_task_by_ref
 from viewflow.workflow.models import Task
 
+from audit import search
 from audit.journal import AuditAction, AuditEvent
 from contracts.models import Contract
 from contracts.selectors import visible_contracts
@@ -184,12 +185,7 @@ def _filtered_events(events: QuerySet, filters: TimelineFilters) -> QuerySet:
     if filters.object_type:
         events = events.filter(object_type=filters.object_type)
     if filters.text:
-        events = events.filter(
-            Q(summary__icontains=filters.text)
-            | Q(object_label__icontains=filters.text)
-            | Q(reason__icontains=filters.text)
-            | Q(actor_name__icontains=filters.text)
-        )
+        events = search.matching(events, filters.text)
     return events.filter(_date_range(filters, "occurred_at"))
 
 
