@@ -7,8 +7,8 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from audit.journal import AuditAction, record_event
 from audit.checkpoints import take_checkpoint
+from audit.journal import AuditAction, record_event
 from audit.models import AuditEvent
 from territories.access import Role
 from tests.api.conftest import token_client
