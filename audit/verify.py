@@ -1,7 +1,7 @@
 """Verify the journal's streams and the national chain of checkpoints.
 
-The whole journal is read once, stream by stream in sequence order, as plain tuples in
-keyset pages (no model instances). Each event's hash is recomputed from its content, its number in its stream
+The whole journal is read once, in id order (the table's), as plain tuples in keyset
+pages (no model instances). Each event's hash is recomputed from its content, its number in its stream
 and the previous hash of its stream, and checked against the stored one; each stream's
 last event is checked against the stream's head. Then every checkpoint's hash is
 recomputed and chained, and every head a checkpoint saw must still be its stream's event
@@ -109,9 +109,9 @@ def _as_datetime(value) -> datetime:
 
 
 def _event_pages(chunk_size: int):
-    """Yield pages of events, stream by stream in sequence order: ``(id, stream_id,
-    sequence, prev_hash, hash, occurred_at, …the other HASHED_FIELDS)``, the date as the
-    database gives it. Keyset pages on the unique ``(stream, sequence)`` index."""
+    """Yield pages of events in id order (the table's order: sequential reads):
+    ``(id, stream_id, sequence, prev_hash, hash, occurred_at, …the other HASHED_FIELDS)``,
+    the date as the database gives it. Keyset pages on the primary key."""
     names = ["id", "stream", "sequence", "prev_hash", "hash", *HASHED_FIELDS[1:]]
     quoted = [connection.ops.quote_name(AuditEvent._meta.get_field(name).column) for name in names]
     # The date is the costly column: have the database hand it over as text, already
@@ -121,19 +121,16 @@ def _event_pages(chunk_size: int):
     elif connection.vendor == "sqlite" and connection.timezone_name == "UTC":
         quoted[5] = f"CAST({quoted[5]} AS TEXT)"
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    sql = (
-        f"SELECT {', '.join(quoted)} FROM {table} WHERE (stream_id, sequence) > (%s, %s) "
-        "ORDER BY stream_id, sequence LIMIT %s"
-    )
-    last = (0, -(2**62))
+    sql = f"SELECT {', '.join(quoted)} FROM {table} WHERE id > %s ORDER BY id LIMIT %s"
+    last = 0
     with connection.cursor() as cursor:
         while True:
-            cursor.execute(sql, [*last, chunk_size])
+            cursor.execute(sql, [last, chunk_size])
             page = cursor.fetchall()
             if not page:
                 return
             yield page
-            last = page[-1][1:3]
+            last = page[-1][0]
 
 
 def _time_converter():
@@ -147,20 +144,19 @@ def _time_converter():
 def _verify_events(streams: dict, chunk_size: int):
     """Check every event against its stream's previous one; return (count, state, break).
 
-    ``state`` maps a stream id to the ``(sequence, hash)`` of its last event read.
+    ``state`` maps a stream id to the ``(sequence, hash)`` of its last event read. Within
+    a stream, ids grow with sequence numbers (both are taken under the stream's lock), so
+    reading in id order meets each stream's events in order.
     """
     state: dict[int, tuple[int, str]] = {}
     convert_time = _time_converter()
     loads, dumps, sha256 = json.loads, _dumps, hashlib.sha256
-    checked, current, key = 0, None, ""
-    expected_sequence, expected_prev = 0, GENESIS_HASH
+    start = (0, GENESIS_HASH)
+    checked = 0
     for page in _event_pages(chunk_size):
         for row in page:
             event_id, stream_id, sequence, prev_hash, stored_hash = row[:5]
-            if stream_id != current:
-                current, key = stream_id, streams[stream_id][0]
-                expected_sequence, expected_prev = 0, GENESIS_HASH
-            expected_sequence += 1
+            key = streams[stream_id][0]
             moment, changes = row[5], row[15]
             if convert_time is not None:
                 moment = convert_time(moment)
@@ -168,19 +164,32 @@ def _verify_events(streams: dict, chunk_size: int):
             digest = sha256(dumps(content).encode()).hexdigest()
             link = sha256(f"{prev_hash}:{sequence}:{digest}".encode()).hexdigest()
             checked += 1
-            if sequence == expected_sequence and link == stored_hash and prev_hash == expected_prev:
+            expected_sequence, expected_prev = state.get(stream_id, start)
+            if (
+                sequence == expected_sequence + 1
+                and link == stored_hash
+                and prev_hash == expected_prev
+            ):
                 state[stream_id] = (sequence, stored_hash)
-                expected_prev = stored_hash
                 continue
             return (
                 checked,
                 state,
-                _problem(key, event_id, sequence, expected_sequence, link == stored_hash),
+                _problem(key, event_id, sequence, expected_sequence + 1, link == stored_hash),
             )
     return checked, state, None
 
 
 def _problem(key, event_id, sequence, expected, hash_matches) -> ChainBreak:
+    # The event's own hash first: a moved or renumbered event is named, not its neighbour.
+    if not hash_matches:
+        return _event_break(
+            Problem.MODIFIED,
+            key,
+            sequence,
+            event_id,
+            _("modifié ou déplacé : son empreinte ne correspond plus à son contenu."),
+        )
     if sequence > expected:
         return _event_break(
             Problem.MISSING,
@@ -194,14 +203,6 @@ def _problem(key, event_id, sequence, expected, hash_matches) -> ChainBreak:
     if sequence < expected:
         return _event_break(
             Problem.DUPLICATE, key, sequence, event_id, _("en double (inséré ou renuméroté).")
-        )
-    if not hash_matches:
-        return _event_break(
-            Problem.MODIFIED,
-            key,
-            sequence,
-            event_id,
-            _("modifié ou déplacé : son empreinte ne correspond plus à son contenu."),
         )
     return _event_break(
         Problem.BROKEN_LINK,

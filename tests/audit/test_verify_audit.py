@@ -155,7 +155,7 @@ class TestATamperedStream:
         tamper.set(second, sequence=1)
         tamper.set(first, sequence=2)
         assert (
-            f"Événement n° 1 du flux du contrat {b.pk} (id {second.pk}) modifié ou déplacé"
+            f"Événement n° 2 du flux du contrat {b.pk} (id {first.pk}) modifié ou déplacé"
             in refused()
         )
 
