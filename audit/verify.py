@@ -11,10 +11,12 @@ with the same hash. The first problem found is reported with the stream and the 
 
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db import connection
+from django.db import connection, connections
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -122,15 +124,29 @@ def _event_pages(chunk_size: int):
         quoted[5] = f"CAST({quoted[5]} AS TEXT)"
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     sql = f"SELECT {', '.join(quoted)} FROM {table} WHERE id > %s ORDER BY id LIMIT %s"
-    last = 0
-    with connection.cursor() as cursor:
-        while True:
-            cursor.execute(sql, [last, chunk_size])
-            page = cursor.fetchall()
-            if not page:
-                return
-            yield page
-            last = page[-1][0]
+    # The next page is fetched in a thread while the caller hashes this one: the driver
+    # waits for the database without the GIL, so reading and hashing overlap. It is the
+    # same connection (the same transaction), never used by both threads at once.
+    shared = connections[connection.alias]
+
+    def fetch(after: int) -> list:
+        with shared.cursor() as cursor:
+            cursor.execute(sql, [after, chunk_size])
+            return cursor.fetchall()
+
+    shared.inc_thread_sharing()
+    pending = None
+    try:
+        with ThreadPoolExecutor(max_workers=1) as executor:
+            page = fetch(0)
+            while page:
+                pending = executor.submit(fetch, page[-1][0])
+                yield page
+                page = pending.result()
+    finally:
+        if pending is not None:
+            pending.result()  # never leave the connection busy in the other thread
+        shared.dec_thread_sharing()
 
 
 def _time_converter():
@@ -148,12 +164,16 @@ def _verify_events(streams: dict, chunk_size: int):
     a stream, ids grow with sequence numbers (both are taken under the stream's lock), so
     reading in id order meets each stream's events in order.
     """
+    with closing(_event_pages(chunk_size)) as pages:
+        return _check_rows(pages, streams, _time_converter())
+
+
+def _check_rows(pages, streams: dict, convert_time):
     state: dict[int, tuple[int, str]] = {}
-    convert_time = _time_converter()
     loads, dumps, sha256 = json.loads, _dumps, hashlib.sha256
     start = (0, GENESIS_HASH)
     checked = 0
-    for page in _event_pages(chunk_size):
+    for page in pages:
         for row in page:
             event_id, stream_id, sequence, prev_hash, stored_hash = row[:5]
             key = streams[stream_id][0]

@@ -25,6 +25,7 @@ from audit.journal import (
     hash_values,
     record_event,
 )
+from audit.triggers import HEAD_TABLE
 from audit.verify import verify_journal
 from contracts import services
 from contracts.models import Contract
@@ -85,6 +86,12 @@ class Command(BaseCommand):
         moment = timezone.now() - timedelta(seconds=count)
         run = int(time.time())
         with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # The heads are written in bulk at the end, not one event at a time as the
+                # trigger of migration audit/0004 allows: off for this transaction only
+                # (no deferred check may be pending when the table is altered).
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute(f"ALTER TABLE {HEAD_TABLE} DISABLE TRIGGER USER")
             streams = AuditStream.objects.bulk_create(
                 AuditStream(key=f"banc:{run}:{index}") for index in range(stream_count)
             )
@@ -138,6 +145,12 @@ class Command(BaseCommand):
                 ["last_sequence", "prev_hash", "last_hash"],
                 batch_size=1_000,
             )
+            if connection.vendor == "postgresql":
+                cursor.execute(f"ALTER TABLE {HEAD_TABLE} ENABLE TRIGGER USER")
+        with connection.cursor() as cursor:
+            # Fresh statistics, as autovacuum keeps them in production: without them the
+            # planner sorts the whole bulk-loaded table for each page.
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(AuditEvent._meta.db_table)}")
         seconds = time.perf_counter() - started
         self.stdout.write(
             f"Journal construit : {count} événements sur {stream_count} flux en {seconds:.1f} s"
@@ -153,15 +166,16 @@ class Command(BaseCommand):
         )
 
     def time_verification(self) -> None:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         report = verify_journal()
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         if not report.is_valid:
             raise CommandError(report.first_break.message)
         rate = f"{report.checked / seconds:,.0f}".replace(",", " ")
         self.stdout.write(
             f"Vérification : {report.checked} événements, {report.streams} flux, "
-            f"{report.checkpoints} point(s) de contrôle en {seconds:.1f} s ({rate} événements/s)"
+            f"{report.checkpoints} point(s) de contrôle en {seconds:.1f} s ({rate} événements/s ; "
+            f"dont {cpu:.1f} s de calcul dans ce processus, le reste attend la base)"
         )
 
     def measure_overhead(self, rounds: int) -> None:
