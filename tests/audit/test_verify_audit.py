@@ -310,3 +310,35 @@ class TestOneJournalEvent:
             assert len(queries) == expected, [q["sql"] for q in queries]
         assert AuditEvent.objects.filter(contract_id=contract.pk).count() == 2
         assert verify_journal().is_valid
+
+
+class TestTheStreamOfAnEvent:
+    def test_is_its_contract_s_else_what_its_object_says(self):
+        from types import SimpleNamespace
+
+        from audit.journal import stream_key
+
+        dossier = SimpleNamespace(pk=9, campaign_id=4)
+        campaign = SimpleNamespace(pk=4)
+        assert stream_key(contract_id=42, obj=dossier) == "contract:42"
+        assert stream_key(contract_id=None, obj=campaign, object_type="calls.Campaign") == (
+            "campaign:4"
+        )
+        assert stream_key(contract_id=None, obj=dossier, object_type="calls.Dossier") == (
+            "campaign:4"
+        )
+        assert stream_key(contract_id=None, object_type="territories.HospitalGroup") == (
+            "territories"
+        )
+        assert stream_key(contract_id=None, object_type="guardian.UserObjectPermission") == (
+            "rights"
+        )
+        assert stream_key(contract_id=None, action=AuditAction.VIEW, actor_id=5) == "reader:5"
+        assert stream_key(contract_id=None, object_type="viewflow.Task") == "general"
+
+    def test_can_be_named_by_the_caller(self):
+        with transaction.atomic():
+            event = record_event(
+                actor=None, action=AuditAction.IMPORT, summary="Import", stream="territories"
+            )
+        assert AuditStream.objects.get(pk=event.stream_id).key == "territories"

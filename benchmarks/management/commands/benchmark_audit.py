@@ -175,7 +175,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Vérification : {report.checked} événements, {report.streams} flux, "
             f"{report.checkpoints} point(s) de contrôle en {seconds:.1f} s ({rate} événements/s ; "
-            f"dont {cpu:.1f} s de calcul dans ce processus, le reste attend la base)"
+            f"dont {cpu:.1f} s de calcul de ce processus, le reste à attendre la base "
+            "ou un processeur)"
         )
 
     def measure_overhead(self, rounds: int) -> None:
