@@ -266,14 +266,15 @@ def _append(connection, event: AuditEvent, key: str, digest: str) -> None:
     table = quote(meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            from_head = ", ".join(
-                f"(SELECT {name} FROM head)"
-                for name in ("id", "last_sequence", "prev_hash", "last_hash")
-            )
+            # INSERT … SELECT FROM head, not VALUES: the event's id is drawn once the head
+            # row is locked, so ids grow with the numbers of each stream (the verification
+            # reads in id order). The casts type the values a SELECT list leaves untyped.
+            casts = [meta.get_field(name).cast_db_type(connection) for name in _INSERTED_FIELDS]
             cursor.execute(
                 f"WITH head AS ({_head_upsert(connection)}) "
                 f"INSERT INTO {table} ({', '.join(columns + chain_columns)}) "
-                f"VALUES ({', '.join(['%s'] * len(values))}, {from_head}) "
+                f"SELECT {', '.join(f'%s::{cast}' for cast in casts)}, "
+                "head.id, head.last_sequence, head.prev_hash, head.last_hash FROM head "
                 "RETURNING id, stream_id, sequence, prev_hash, hash",
                 [*head_values, *values],
             )

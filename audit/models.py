@@ -67,7 +67,13 @@ class AuditEvent(models.Model):
     """
 
     stream = models.ForeignKey(
-        AuditStream, on_delete=models.PROTECT, related_name="+", verbose_name=_("flux")
+        AuditStream,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("flux"),
+        # The unique (stream, sequence) index serves every lookup by stream: one index
+        # less to maintain on each append.
+        db_index=False,
     )
     sequence = models.BigIntegerField(_("numéro dans le flux"))
     occurred_at = models.DateTimeField(_("date"), db_index=True)
@@ -160,7 +166,9 @@ class AuditCheckpointEntry(models.Model):
     checkpoint = models.ForeignKey(
         AuditCheckpoint, on_delete=models.PROTECT, related_name="entries"
     )
-    stream = models.ForeignKey(AuditStream, on_delete=models.PROTECT, related_name="+")
+    stream = models.ForeignKey(
+        AuditStream, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     sequence = models.BigIntegerField()
     hash = models.CharField(max_length=64)
 

@@ -189,18 +189,18 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='auditcheckpointentry',
             name='stream',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='audit.auditstream'),
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='audit.auditstream'),
         ),
         migrations.AddField(
             model_name='auditevent',
             name='stream',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='audit.auditstream', verbose_name='flux'),
+            field=models.ForeignKey(db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='audit.auditstream', verbose_name='flux'),
         ),
         migrations.RunPython(put_events_in_streams, migrations.RunPython.noop, elidable=False),
         migrations.AlterField(
             model_name='auditevent',
             name='stream',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='audit.auditstream', verbose_name='flux'),
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='audit.auditstream', verbose_name='flux'),
         ),
         migrations.AddIndex(
             model_name='auditevent',
