@@ -10,9 +10,9 @@ class PagePagination(PageNumberPagination):
 
 
 class JournalCursorPagination(CursorPagination):
-    """Walk the journal by sequence: stable while events are appended."""
+    """Walk the journal by id (its order across streams): stable while events are appended."""
 
     page_size = 100
     page_size_query_param = "taille"
     max_page_size = 1000
-    ordering = "sequence"
+    ordering = "id"

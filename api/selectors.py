@@ -79,7 +79,7 @@ def my_open_tasks(user) -> QuerySet[Task]:
 
 def api_journal(user) -> QuerySet[AuditEvent]:
     """Return the events ``user`` may read: all for a national scope, else their contracts'."""
-    events = AuditEvent.objects.all()
+    events = AuditEvent.objects.select_related("stream")
     if has_national_scope(user):
         return events
     return events.filter(contract_id__in=visible_contracts(user).values("pk"))

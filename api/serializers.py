@@ -388,10 +388,13 @@ class TaskSerializer(serializers.Serializer):
 class AuditEventSerializer(serializers.ModelSerializer):
     contract = serializers.IntegerField(source="contract_id", allow_null=True)
     actor = serializers.CharField(source="actor_name")
+    stream = serializers.CharField(source="stream.key", help_text="Flux de l'événement.")
 
     class Meta:
         model = AuditEvent
         fields = [
+            "id",
+            "stream",
             "sequence",
             "occurred_at",
             "actor",
@@ -408,8 +411,22 @@ class AuditEventSerializer(serializers.ModelSerializer):
         ]
 
 
+class StreamHeadSerializer(serializers.Serializer):
+    sequence = serializers.IntegerField()
+    hash = serializers.CharField()
+
+
 class ChainHeadSerializer(serializers.Serializer):
     date = serializers.DateField(source="day")
-    last_sequence = serializers.IntegerField()
-    last_hash = serializers.CharField()
-    count = serializers.IntegerField()
+    checkpoint = serializers.IntegerField(source="number")
+    hash = serializers.CharField()
+    taken_at = serializers.CharField(help_text="Date du point de contrôle (UTC).")
+    event_count = serializers.IntegerField()
+    streams = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.DictField(child=StreamHeadSerializer()))
+    def get_streams(self, checkpoint) -> dict:
+        return {
+            key: {"sequence": sequence, "hash": head_hash}
+            for key, (sequence, head_hash) in sorted(checkpoint.heads.items())
+        }

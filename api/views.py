@@ -16,7 +16,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.verify import current_head
+from audit.checkpoints import export_checkpoint
 from contracts.models import CreditDelegationLine, YearlyAllocation
 from contracts.selectors import MoneyFigures, contract_overview, figures_by_contract
 from reporting.selectors import contract_progress
@@ -505,15 +505,20 @@ class JournalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return selectors.api_journal(self.request.user)
 
     @extend_schema(
-        summary="Tête de la chaîne du journal",
-        description="À comparer avec `verify_audit --against` (numéro, empreinte, nombre).",
+        summary="Dernier point de contrôle du journal",
+        description=(
+            "Le dernier point de contrôle national (numéro, empreinte, têtes de chaque flux), "
+            "à conserver et à comparer avec `verify_audit --against`."
+        ),
         responses=s.ChainHeadSerializer,
         parameters=[],
         filters=False,
     )
     @action(detail=False, methods=["get"], url_path="head", pagination_class=None)
     def head(self, request):
-        return Response(s.ChainHeadSerializer(current_head(today=timezone.localdate())).data)
+        return Response(
+            s.ChainHeadSerializer(export_checkpoint(today=timezone.localdate(), take=False)).data
+        )
 
 
 @extend_schema(exclude=True)

@@ -1,8 +1,11 @@
-"""The append-only audit journal: one event per change, hash-chained.
+"""The append-only audit journal: one event per change, in hash-chained streams.
 
-Each event's hash covers its canonical content and the previous event's hash, so any
-modification, deletion, insertion or reordering breaks the chain at a named event.
-Appends are serialised by a lock on the single ``AuditChainHead`` row.
+Each event belongs to one stream (``stream_key``: its contract, its call for
+applications, the territory registry, rights…) and its hash covers its canonical content,
+its number in the stream and the previous event's hash, so any modification, deletion,
+insertion or reordering breaks its stream at a named event. Appends to one stream are
+serialised by a lock on that stream's head row only: two contracts never wait for each
+other. ``audit.checkpoints`` chains every stream's head into one national chain.
 """
 
 import hashlib
@@ -16,9 +19,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from .models import GENESIS_HASH, AuditAction, AuditChainHead, AuditEvent
+from .models import GENESIS_HASH, AuditAction, AuditEvent, AuditStream
 
-__all__ = ["GENESIS_HASH", "AuditAction", "AuditChainHead", "AuditEvent"]
+__all__ = ["GENESIS_HASH", "AuditAction", "AuditEvent", "AuditStream"]
 
 
 def _json_default(value):
@@ -34,9 +37,10 @@ def canonical_changes(changes: dict) -> dict:
     return json.loads(json.dumps(changes, default=_json_default, sort_keys=True))
 
 
-# The event fields a hash covers, in hashing order (``prev_hash`` last).
+# The event fields its content digest covers, in hashing order. The stream is named by
+# its key: an event moved to another stream no longer matches its hash.
 HASHED_FIELDS = (
-    "sequence",
+    "stream",
     "occurred_at",
     "actor_id",
     "actor_name",
@@ -48,7 +52,6 @@ HASHED_FIELDS = (
     "summary",
     "reason",
     "changes",
-    "prev_hash",
 )
 
 _dumps = json.JSONEncoder(
@@ -57,10 +60,10 @@ _dumps = json.JSONEncoder(
 
 
 def hash_values(values) -> str:
-    """Return the SHA-256 of one event's ``HASHED_FIELDS`` values, given in that order.
+    """Return the content digest of one event's ``HASHED_FIELDS`` values, in that order.
 
     The verification streams millions of rows as tuples: this positional form spares it
-    building a dict per row; ``compute_hash`` is the same hash by field name.
+    building a dict per row.
     """
     values = list(values)
     values[1] = canonical_time(values[1])
@@ -73,44 +76,72 @@ def canonical_time(moment: datetime) -> str:
 
 
 def hash_canonical_values(values: list) -> str:
-    """Return the hash of ``HASHED_FIELDS`` values whose date is already ``canonical_time``."""
+    """Return the digest of ``HASHED_FIELDS`` values whose date is already ``canonical_time``."""
     return hashlib.sha256(_dumps(values).encode("utf-8")).hexdigest()
 
 
-def compute_hash(
+def chain_link(prev_hash: str, sequence: int, digest: str) -> str:
+    """Return an event's hash: its digest chained to its number and the previous hash.
+
+    Deliberately simple so that the database computes the same link in the statement
+    that moves the stream's head (``LINK_SQL``): the writer never reads the head first.
+    """
+    return hashlib.sha256(f"{prev_hash}:{sequence}:{digest}".encode("ascii")).hexdigest()
+
+
+# ``chain_link`` in SQL, over the head row's previous values (``last_hash``, ``last_sequence``).
+# PostgreSQL has ``sha256`` built in; on SQLite ``audit_chain_link`` is registered on every
+# connection (``audit.apps``).
+def link_sql(connection, prev: str, sequence: str, digest: str) -> str:
+    if connection.vendor == "postgresql":
+        return (
+            f"encode(sha256(convert_to({prev} || ':' || ({sequence})::text || ':' || {digest}, "
+            "'UTF8')), 'hex')"
+        )
+    return f"audit_chain_link({prev}, {sequence}, {digest})"
+
+
+def compute_hash(*, sequence: int, prev_hash: str, **content) -> str:
+    """Return an event's hash from its ``HASHED_FIELDS`` by name, ``sequence`` and ``prev_hash``."""
+    return chain_link(prev_hash, sequence, hash_values([content[name] for name in HASHED_FIELDS]))
+
+
+# Streams of the events that belong to no contract: one per call for applications, and one
+# for each registry that changes rarely.
+TERRITORIES_STREAM = "territories"
+RIGHTS_STREAM = "rights"
+GENERAL_STREAM = "general"
+_RIGHTS_TYPES = ("auth.", "guardian.", "api.")
+
+
+def stream_key(
     *,
-    sequence: int,
-    occurred_at: datetime,
-    actor_id: int | None,
-    actor_name: str,
-    action: str,
     contract_id: int | None,
-    object_type: str,
-    object_id: str,
-    object_label: str,
-    summary: str,
-    reason: str,
-    changes: dict,
-    prev_hash: str,
+    obj=None,
+    object_type: str = "",
+    action: str = "",
+    actor_id: int | None = None,
 ) -> str:
-    """Return the SHA-256 of an event's canonical content chained to ``prev_hash``."""
-    return hash_values(
-        [
-            sequence,
-            occurred_at,
-            actor_id,
-            actor_name,
-            action,
-            contract_id,
-            object_type,
-            object_id,
-            object_label,
-            summary,
-            reason,
-            changes,
-            prev_hash,
-        ]
-    )
+    """Return the stream an event belongs to: its contract's, else what its object says.
+
+    Reads and exports outside any contract or call (the auditor's searches) go to their
+    reader's stream: auditors searching at once never wait for each other either.
+    """
+    if contract_id is not None:
+        return f"contract:{contract_id}"
+    if obj is not None:
+        if object_type == "calls.Campaign":
+            return f"campaign:{obj.pk}"
+        campaign_id = getattr(obj, "campaign_id", None)
+        if campaign_id is not None:
+            return f"campaign:{campaign_id}"
+    if action in (AuditAction.VIEW, AuditAction.EXPORT) and actor_id is not None:
+        return f"reader:{actor_id}"
+    if object_type.startswith("territories."):
+        return TERRITORIES_STREAM
+    if object_type.startswith(_RIGHTS_TYPES):
+        return RIGHTS_STREAM
+    return GENERAL_STREAM
 
 
 @dataclass(frozen=True)
@@ -157,94 +188,106 @@ def record_event(
     object_type: str | None = None,
     object_id: str | None = None,
     object_label: str | None = None,
+    stream: str | None = None,
 ) -> AuditEvent:
-    """Append one event to the journal, in the caller's transaction.
+    """Append one event to its stream of the journal, in the caller's transaction.
 
     Must run inside the transaction of the change it records: if the event cannot be
-    written, the change rolls back with it.
+    written, the change rolls back with it. The stream is the contract's, else derived from
+    the object (``stream_key``), unless ``stream`` names it.
     """
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("record_event doit être appelé dans la transaction de la modification.")
-    sequence, last_hash = _take_sequence(connection)
     channel = _channel.get()
     changes = canonical_changes({**(changes or {}), **({"channel": channel} if channel else {})})
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     actor_name = actor.get_username() if actor_id else ""
     if contract is None and obj is not None and obj.__class__.__name__ == "Contract":
         contract = obj
-    fields = {
-        "sequence": sequence,
-        "occurred_at": timezone.now(),
-        "actor_id": actor_id,
-        "actor_name": actor_name,
-        "action": action,
-        "contract_id": contract.pk if contract is not None else None,
-        "object_type": object_type or (obj._meta.label if obj is not None else ""),
-        "object_id": object_id or (str(obj.pk) if obj is not None else ""),
-        "object_label": (
+    object_type = object_type or (obj._meta.label if obj is not None else "")
+    contract_id = contract.pk if contract is not None else None
+    key = stream or stream_key(
+        contract_id=contract_id,
+        obj=obj,
+        object_type=object_type,
+        action=action,
+        actor_id=actor_id,
+    )
+    event = AuditEvent(
+        occurred_at=timezone.now(),
+        actor_id=actor_id,
+        actor_name=actor_name,
+        action=action,
+        contract_id=contract_id,
+        object_type=object_type,
+        object_id=object_id or (str(obj.pk) if obj is not None else ""),
+        object_label=(
             object_label if object_label is not None else (str(obj) if obj is not None else "")
         )[:255],
-        "summary": summary[:255],
-        "reason": reason,
-        "changes": changes,
-        "prev_hash": last_hash,
-    }
-    event = AuditEvent(**fields, hash=compute_hash(**fields))
-    _insert_and_advance_head(connection, event)
+        summary=summary[:255],
+        reason=reason,
+        changes=changes,
+    )
+    digest = hash_values([key, *(getattr(event, name) for name in HASHED_FIELDS[1:])])
+    _append(connection, event, key, digest)
     return event
 
 
-# Every journaled write goes through the three statements below, in raw SQL: the ORM's
-# query building cost more than the statements, and on PostgreSQL the insert and the head
-# move share one round trip. The head row is the append lock: the first statement locks
-# it until the caller's transaction ends.
-_INSERTED_FIELDS = [*HASHED_FIELDS, "hash"]
+# Every journaled write goes through the statements below, in raw SQL: the ORM's query
+# building cost more than the statements. The stream's head row is the append lock: the
+# upsert creates or locks it until the caller's transaction ends, takes the next number
+# and chains the new hash in the database, so the writer never reads the head first. On
+# PostgreSQL the event's insert rides in the same statement: one round trip per event.
+_INSERTED_FIELDS = [name for name in HASHED_FIELDS if name != "stream"]
 
 
-def _head_table(connection) -> str:
-    return connection.ops.quote_name(AuditChainHead._meta.db_table)
-
-
-def _take_sequence(connection) -> tuple[int, str]:
-    """Lock the chain head and take the next sequence; return it and the previous hash."""
-    sql = (
-        f"UPDATE {_head_table(connection)} SET last_sequence = last_sequence + 1 "
-        "WHERE id = 1 RETURNING last_sequence, last_hash"
+def _head_upsert(connection) -> str:
+    table = connection.ops.quote_name(AuditStream._meta.db_table)
+    link = link_sql(connection, "s.last_hash", "s.last_sequence + 1", "%s")
+    return (
+        f"INSERT INTO {table} AS s (key, last_sequence, prev_hash, last_hash) "
+        "VALUES (%s, 1, %s, %s) ON CONFLICT (key) DO UPDATE SET "
+        "last_sequence = s.last_sequence + 1, prev_hash = s.last_hash, "
+        f"last_hash = {link} "
+        "RETURNING id, last_sequence, prev_hash, last_hash"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        row = cursor.fetchone()
-        if row is None:
-            AuditChainHead.objects.get_or_create(pk=1)
-            cursor.execute(sql)
-            row = cursor.fetchone()
-    return row
 
 
-def _insert_and_advance_head(connection, event: AuditEvent) -> None:
-    """Insert ``event`` and make its hash the chain head's."""
+def _append(connection, event: AuditEvent, key: str, digest: str) -> None:
     meta = AuditEvent._meta
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name in _INSERTED_FIELDS)
+    columns = [quote(meta.get_field(name).column) for name in _INSERTED_FIELDS]
     values = [getattr(event, name) for name in _INSERTED_FIELDS]
-    values[1] = connection.ops.adapt_datetimefield_value(values[1])
-    values[11] = meta.get_field("changes").get_db_prep_save(values[11], connection)
-    insert = (
-        f"INSERT INTO {quote(meta.db_table)} ({columns}) "
-        f"VALUES ({', '.join(['%s'] * len(values))}) RETURNING {quote(meta.pk.column)}"
-    )
-    advance = f"UPDATE {_head_table(connection)} SET last_hash = %s WHERE id = 1"
+    values[0] = connection.ops.adapt_datetimefield_value(values[0])
+    values[-1] = meta.get_field("changes").get_db_prep_save(values[-1], connection)
+    head_values = [key, GENESIS_HASH, chain_link(GENESIS_HASH, 1, digest), digest]
+    chain_columns = ["stream_id", "sequence", "prev_hash", "hash"]
+    table = quote(meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # INSERT … SELECT FROM head, not VALUES: the event's id is drawn once the head
+            # row is locked, so ids grow with the numbers of each stream (the verification
+            # reads in id order). The casts type the values a SELECT list leaves untyped.
+            casts = [meta.get_field(name).cast_db_type(connection) for name in _INSERTED_FIELDS]
             cursor.execute(
-                f"WITH inserted AS ({insert}) {advance} RETURNING (SELECT * FROM inserted)",
-                [*values, event.hash],
+                f"WITH head AS ({_head_upsert(connection)}) "
+                f"INSERT INTO {table} ({', '.join(columns + chain_columns)}) "
+                f"SELECT {', '.join(f'%s::{cast}' for cast in casts)}, "
+                "head.id, head.last_sequence, head.prev_hash, head.last_hash FROM head "
+                "RETURNING id, stream_id, sequence, prev_hash, hash",
+                [*head_values, *values],
             )
-            event.pk = cursor.fetchone()[0]
+            row = cursor.fetchone()
         else:
-            cursor.execute(insert, values)
-            event.pk = cursor.fetchone()[0]
-            cursor.execute(advance, [event.hash])
+            cursor.execute(_head_upsert(connection), head_values)
+            head = cursor.fetchone()
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(columns + chain_columns)}) "
+                f"VALUES ({', '.join(['%s'] * (len(values) + 4))}) RETURNING id",
+                [*values, *head],
+            )
+            row = (cursor.fetchone()[0], *head)
+    event.pk, event.stream_id, event.sequence, event.prev_hash, event.hash = row
     event._state.adding = False
     event._state.db = connection.alias

@@ -1,4 +1,9 @@
-"""The journal's tables: append-only events, chained by hash, and the chain head.
+"""The journal's tables: append-only events in hash-chained streams, and checkpoints.
+
+Each event belongs to one stream (a contract, a call for applications, the territory
+registry, rights…) and is chained to the previous event of that stream only, so two
+contracts never wait for each other. Periodic checkpoints chain the heads of every
+stream into one national chain.
 
 The journal is the lowest layer: every app journals through ``audit.journal``, and the
 events name the contract they belong to by id only (no foreign key upwards).
@@ -34,10 +39,43 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise PermissionError("Le journal d'audit est en ajout seul : aucune suppression.")
 
 
-class AuditEvent(models.Model):
-    """One journaled event. Never updated, never deleted."""
+class AuditStream(models.Model):
+    """One hash chain of the journal and its head: the lock of its appends, and only its.
 
-    sequence = models.BigIntegerField(_("numéro d'ordre"), unique=True)
+    ``key`` names what the stream covers (``contract:42``, ``campaign:7``, ``territories``,
+    ``rights``…). The head moves one event at a time: ``prev_hash`` is the hash the last
+    event was chained to, ``last_hash`` the last event's own.
+    """
+
+    key = models.CharField(_("flux"), max_length=60, unique=True)
+    last_sequence = models.BigIntegerField(_("dernier numéro"), default=0)
+    prev_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    last_hash = models.CharField(_("dernière empreinte"), max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        verbose_name = _("flux du journal")
+        verbose_name_plural = _("flux du journal")
+
+    def __str__(self):
+        return f"{self.key} #{self.last_sequence}"
+
+
+class AuditEvent(models.Model):
+    """One journaled event. Never updated, never deleted.
+
+    ``id`` orders the whole journal; ``sequence`` numbers the events of one stream, from 1.
+    """
+
+    stream = models.ForeignKey(
+        AuditStream,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("flux"),
+        # The unique (stream, sequence) index serves every lookup by stream: one index
+        # less to maintain on each append.
+        db_index=False,
+    )
+    sequence = models.BigIntegerField(_("numéro dans le flux"))
     occurred_at = models.DateTimeField(_("date"), db_index=True)
     # DO_NOTHING, not SET_NULL: deleting a user must not rewrite the events they signed
     # (the actor id is part of each hash); ``actor_name`` keeps who it was.
@@ -69,14 +107,17 @@ class AuditEvent(models.Model):
     class Meta:
         verbose_name = _("événement du journal")
         verbose_name_plural = _("journal d'audit")
-        ordering = ["sequence"]
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["stream", "sequence"], name="audit_stream_sequence"),
+        ]
         indexes = [
-            models.Index(fields=["contract_id", "sequence"], name="audit_contract_seq_idx"),
-            models.Index(fields=["actor", "sequence"], name="audit_actor_seq_idx"),
+            models.Index(fields=["contract_id", "id"], name="audit_contract_id_idx"),
+            models.Index(fields=["actor", "id"], name="audit_actor_id_idx"),
         ]
 
     def __str__(self):
-        return f"#{self.sequence} {self.summary}"
+        return f"{self.stream_id}#{self.sequence} {self.summary}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -87,14 +128,61 @@ class AuditEvent(models.Model):
         raise PermissionError("Le journal d'audit est en ajout seul : aucune suppression.")
 
 
-class AuditChainHead(models.Model):
-    """The single row that holds the chain's last sequence and hash (the append lock)."""
+class AuditCheckpoint(models.Model):
+    """One link of the national chain: the heads of the streams that moved since the last.
 
-    last_sequence = models.BigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    Its hash covers its number, time, the previous checkpoint's hash and its entries, so
+    a checkpoint kept outside the database vouches for every stream up to its heads.
+    """
+
+    number = models.BigIntegerField(_("numéro"), unique=True)
+    taken_at = models.DateTimeField(_("date"))
+    event_count = models.BigIntegerField(_("événements couverts"))
+    prev_hash = models.CharField(_("empreinte précédente"), max_length=64)
+    hash = models.CharField(_("empreinte"), max_length=64, unique=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("tête de chaîne du journal")
+        verbose_name = _("point de contrôle du journal")
+        verbose_name_plural = _("points de contrôle du journal")
+        ordering = ["number"]
 
     def __str__(self):
-        return f"#{self.last_sequence} {self.last_hash[:12]}"
+        return f"#{self.number} {self.hash[:12]}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Le journal d'audit est en ajout seul : aucune modification.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Le journal d'audit est en ajout seul : aucune suppression.")
+
+
+class AuditCheckpointEntry(models.Model):
+    """The head of one stream as a checkpoint saw it."""
+
+    checkpoint = models.ForeignKey(
+        AuditCheckpoint, on_delete=models.PROTECT, related_name="entries"
+    )
+    stream = models.ForeignKey(
+        AuditStream, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    sequence = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stream", "sequence"], name="audit_checkpoint_entry_stream_seq"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.stream_id}#{self.sequence} {self.hash[:12]}"
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Le journal d'audit est en ajout seul : aucune suppression.")

@@ -1,27 +1,28 @@
-"""Verify the audit journal's hash chain and export its head for safekeeping.
+"""Verify the journal's streams and the national chain of checkpoints.
 
-The whole chain is read once, in sequence order, as plain tuples in chunks (no model
-instances): each event's hash is recomputed from its content and checked against the
-stored one, against its predecessor's hash and against the chain head. The first
-problem found is reported with the event it concerns.
+The whole journal is read once, in id order (the table's), as plain tuples in keyset
+pages (no model instances). Each event's hash is recomputed from its content, its number in its stream
+and the previous hash of its stream, and checked against the stored one; each stream's
+last event is checked against the stream's head. Then every checkpoint's hash is
+recomputed and chained, and every head a checkpoint saw must still be its stream's event
+with the same hash. The first problem found is reported with the stream and the event
+(or the checkpoint) it concerns.
 """
 
+import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
-from django.db import connection
+from django.db import connection, connections
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from .journal import (
-    GENESIS_HASH,
-    HASHED_FIELDS,
-    AuditChainHead,
-    AuditEvent,
-    canonical_time,
-    hash_canonical_values,
-)
+from .checkpoints import ExportedCheckpoint, checkpoint_hash
+from .journal import GENESIS_HASH, HASHED_FIELDS, _dumps, canonical_time
+from .models import AuditCheckpoint, AuditCheckpointEntry, AuditEvent, AuditStream
 
 CHUNK_SIZE = 20_000
 
@@ -34,21 +35,26 @@ class Problem:
     DUPLICATE = "DUPLICATE"
     BROKEN_LINK = "BROKEN_LINK"
     HEAD_MISMATCH = "HEAD_MISMATCH"
-    EXPORTED_HEAD = "EXPORTED_HEAD"
+    CHECKPOINT = "CHECKPOINT"
+    EXPORTED = "EXPORTED"
 
 
 @dataclass(frozen=True)
 class ChainBreak:
     problem: str
-    sequence: int  # the event the break is found at
+    stream: str  # the stream's key ("" for a checkpoint)
+    sequence: int  # the event (in its stream) or the checkpoint the break is found at
     message: str
+    event_id: int | None = None
 
 
 @dataclass(frozen=True)
-class ChainReport:
+class JournalReport:
     checked: int
-    last_sequence: int
-    last_hash: str
+    streams: int
+    checkpoints: int
+    last_checkpoint: int
+    last_checkpoint_hash: str
     first_break: ChainBreak | None
 
     @property
@@ -56,124 +62,36 @@ class ChainReport:
         return self.first_break is None
 
 
-@dataclass(frozen=True)
-class ExportedHead:
-    """A chain head written outside the database by ``export_audit_head``."""
-
-    day: date
-    last_sequence: int
-    last_hash: str
-    count: int
-
-    def as_json(self) -> str:
-        return json.dumps(
-            {
-                "date": self.day.isoformat(),
-                "last_sequence": self.last_sequence,
-                "last_hash": self.last_hash,
-                "count": self.count,
-            },
-            indent=2,
-        )
-
-    @classmethod
-    def from_json(cls, text: str) -> "ExportedHead":
-        data = json.loads(text)
-        return cls(
-            day=date.fromisoformat(data["date"]),
-            last_sequence=int(data["last_sequence"]),
-            last_hash=str(data["last_hash"]),
-            count=int(data["count"]),
-        )
+def stream_label(key: str) -> str:
+    """Return a stream's name as the auditor reads it (« flux du contrat 42 »)."""
+    kind, _sep, number = key.partition(":")
+    labels = {
+        "contract": _("flux du contrat %(id)s"),
+        "campaign": _("flux de l'appel à candidatures %(id)s"),
+        "reader": _("flux des consultations de l'utilisateur %(id)s"),
+    }
+    if number and kind in labels:
+        return labels[kind] % {"id": number}
+    return {
+        "territories": _("flux du référentiel territorial"),
+        "rights": _("flux des droits d'accès"),
+        "general": _("flux général"),
+    }.get(key, _("flux « %(key)s »") % {"key": key})
 
 
-def _break(problem: str, at: int, message: str, **values) -> ChainBreak:
-    return ChainBreak(problem=problem, sequence=at, message=message % values)
+def _event_break(problem, key, sequence, event_id, message, **values) -> ChainBreak:
+    where = _("Événement n° %(sequence)s du %(stream)s") % {
+        "sequence": sequence,
+        "stream": stream_label(key),
+    }
+    if event_id is not None:
+        where += _(" (id %(id)s)") % {"id": event_id}
+    return ChainBreak(problem, key, sequence, f"{where} {message % values}", event_id)
 
 
-def _check_event(values, expected_sequence: int, expected_prev: str) -> ChainBreak | None:
-    sequence, prev_hash, stored_hash = values[0], values[-1], values[-2]
-    if sequence > expected_sequence:
-        return _break(
-            Problem.MISSING,
-            expected_sequence,
-            _(
-                "Événement n° %(missing)s absent (supprimé) : la chaîne passe de "
-                "n° %(before)s à n° %(sequence)s."
-            ),
-            missing=expected_sequence,
-            before=expected_sequence - 1,
-            sequence=sequence,
-        )
-    if sequence < expected_sequence:
-        return _break(
-            Problem.DUPLICATE,
-            sequence,
-            _("Événement n° %(sequence)s en double (inséré)."),
-            sequence=sequence,
-        )
-    if hash_canonical_values([*values[:-2], prev_hash]) != stored_hash:
-        return _break(
-            Problem.MODIFIED,
-            sequence,
-            _(
-                "Événement n° %(sequence)s modifié ou déplacé : son empreinte ne correspond "
-                "plus à son contenu."
-            ),
-            sequence=sequence,
-        )
-    if prev_hash != expected_prev:
-        return _break(
-            Problem.BROKEN_LINK,
-            sequence,
-            _(
-                "Événement n° %(sequence)s hors chaîne (inséré, réordonné ou précédent "
-                "supprimé) : son empreinte précédente n'est pas celle de l'événement "
-                "n° %(before)s."
-            ),
-            sequence=sequence,
-            before=sequence - 1,
-        )
-    return None
-
-
-def _check_head(last_sequence: int, last_hash: str) -> ChainBreak | None:
-    head = AuditChainHead.objects.filter(pk=1).values_list("last_sequence", "last_hash").first()
-    head_sequence, head_hash = head or (0, GENESIS_HASH)
-    if head_sequence > last_sequence:
-        return _break(
-            Problem.HEAD_MISMATCH,
-            last_sequence + 1,
-            _(
-                "Événement n° %(missing)s absent (supprimé) : la tête de chaîne annonce "
-                "n° %(head)s, le journal s'arrête à n° %(last)s."
-            ),
-            missing=last_sequence + 1,
-            head=head_sequence,
-            last=last_sequence,
-        )
-    if head_sequence < last_sequence:
-        return _break(
-            Problem.HEAD_MISMATCH,
-            head_sequence + 1,
-            _(
-                "Événement n° %(sequence)s ajouté hors du journal : la tête de chaîne "
-                "s'arrête à n° %(head)s."
-            ),
-            sequence=head_sequence + 1,
-            head=head_sequence,
-        )
-    if head_hash != last_hash:
-        return _break(
-            Problem.HEAD_MISMATCH,
-            last_sequence,
-            _(
-                "Événement n° %(sequence)s remplacé : son empreinte n'est pas celle de la "
-                "tête de chaîne."
-            ),
-            sequence=last_sequence,
-        )
-    return None
+def _checkpoint_break(problem, number, message, **values) -> ChainBreak:
+    where = _("Point de contrôle n° %(number)s") % {"number": number}
+    return ChainBreak(problem, "", number, f"{where} {message % values}")
 
 
 def _sqlite_time(text: str) -> str:
@@ -186,117 +104,347 @@ def _sqlite_time(text: str) -> str:
     return canonical_time(datetime.fromisoformat(text).replace(tzinfo=UTC))
 
 
-def _canonical_rows(chunk_size: int):
-    """Yield every event in sequence order as the tuple the checks expect.
-
-    Hashed fields with the date as ``canonical_time`` and ``changes`` parsed, then the
-    stored hash, then ``prev_hash``. Raw SQL in keyset pages (``sequence > last``) on
-    the unique index: no model instances, no field converters, no server-side cursor.
-    """
-    names = [name for name in HASHED_FIELDS if name != "prev_hash"] + ["hash", "prev_hash"]
-    quoted = [connection.ops.quote_name(AuditEvent._meta.get_field(name).column) for name in names]
-    # The date is the costly column: have the database hand it over as text, already
-    # canonical on PostgreSQL, as stored on SQLite (which the field converter would parse).
-    time_format = "convert"
-    if connection.vendor == "postgresql":
-        quoted[1] = f"""to_char({quoted[1]} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
-        time_format = "canonical"
-    elif connection.vendor == "sqlite" and connection.timezone_name == "UTC":
-        quoted[1] = f"CAST({quoted[1]} AS TEXT)"
-        time_format = "sqlite"
-    columns = ", ".join(quoted)
-    table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    sql = f"SELECT {columns} FROM {table} WHERE sequence > %s ORDER BY sequence LIMIT %s"
-    loads = json.loads
-    last = -(2**62)
-    with connection.cursor() as cursor:
-        while True:
-            cursor.execute(sql, [last, chunk_size])
-            page = cursor.fetchall()
-            if not page:
-                return
-            for row in page:
-                moment, changes = row[1], row[11]
-                if time_format == "sqlite":
-                    moment = _sqlite_time(moment)
-                elif time_format == "convert":
-                    moment = canonical_time(_as_datetime(moment))
-                yield (
-                    *row[:1],
-                    moment,
-                    *row[2:11],
-                    loads(changes) if isinstance(changes, str) else changes,
-                    row[12],
-                    row[13],
-                )
-            last = page[-1][0]
-
-
 def _as_datetime(value) -> datetime:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=connection.timezone)
     return datetime.fromisoformat(value).replace(tzinfo=connection.timezone)
 
 
-def verify_chain(
-    *, against: ExportedHead | None = None, chunk_size: int = CHUNK_SIZE
-) -> ChainReport:
-    """Check the whole chain; return how many events were read and the first break.
+def _event_pages(chunk_size: int):
+    """Yield pages of events in id order (the table's order: sequential reads):
+    ``(id, stream_id, sequence, prev_hash, hash, occurred_at, …the other HASHED_FIELDS)``,
+    the date as the database gives it. Keyset pages on the primary key."""
+    names = ["id", "stream", "sequence", "prev_hash", "hash", *HASHED_FIELDS[1:]]
+    quoted = [connection.ops.quote_name(AuditEvent._meta.get_field(name).column) for name in names]
+    # The date is the costly column: have the database hand it over as text, already
+    # canonical on PostgreSQL, as stored on SQLite (which the field converter would parse).
+    if connection.vendor == "postgresql":
+        quoted[5] = f"""to_char({quoted[5]} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+    elif connection.vendor == "sqlite" and connection.timezone_name == "UTC":
+        quoted[5] = f"CAST({quoted[5]} AS TEXT)"
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    sql = f"SELECT {', '.join(quoted)} FROM {table} WHERE id > %s ORDER BY id LIMIT %s"
+    # The next page is fetched in a thread while the caller hashes this one: the driver
+    # waits for the database without the GIL, so reading and hashing overlap. It is the
+    # same connection (the same transaction), never used by both threads at once.
+    shared = connections[connection.alias]
 
-    With ``against``, also check that the exported head's event is still in the chain
-    with the same hash (so nothing up to it changed since the export).
+    def fetch(after: int) -> list:
+        with shared.cursor() as cursor:
+            cursor.execute(sql, [after, chunk_size])
+            return cursor.fetchall()
+
+    shared.inc_thread_sharing()
+    pending = None
+    try:
+        with ThreadPoolExecutor(max_workers=1) as executor:
+            page = fetch(0)
+            while page:
+                pending = executor.submit(fetch, page[-1][0])
+                yield page
+                page = pending.result()
+    finally:
+        if pending is not None:
+            pending.result()  # never leave the connection busy in the other thread
+        shared.dec_thread_sharing()
+
+
+def _time_converter():
+    if connection.vendor == "postgresql":
+        return None
+    if connection.vendor == "sqlite" and connection.timezone_name == "UTC":
+        return _sqlite_time
+    return lambda value: canonical_time(_as_datetime(value))
+
+
+def _verify_events(streams: dict, chunk_size: int):
+    """Check every event against its stream's previous one; return (count, state, break).
+
+    ``state`` maps a stream id to the ``(sequence, hash)`` of its last event read. Within
+    a stream, ids grow with sequence numbers (both are taken under the stream's lock), so
+    reading in id order meets each stream's events in order.
     """
-    rows = _canonical_rows(chunk_size)
-    expected_sequence, previous_hash, checked = 1, GENESIS_HASH, 0
-    against_seen = False
-    for values in rows:
-        checked += 1
-        problem = _check_event(values, expected_sequence, previous_hash)
-        if problem is not None:
-            return ChainReport(checked, expected_sequence - 1, previous_hash, problem)
-        sequence, previous_hash = values[0], values[-2]
-        expected_sequence = sequence + 1
-        if against is not None and sequence == against.last_sequence:
-            against_seen = True
-            if previous_hash != against.last_hash:
-                return ChainReport(
-                    checked,
-                    sequence,
-                    previous_hash,
-                    _break(
-                        Problem.EXPORTED_HEAD,
-                        sequence,
-                        _(
-                            "Événement n° %(sequence)s différent de la tête exportée le "
-                            "%(day)s : la chaîne a été réécrite depuis."
-                        ),
-                        sequence=sequence,
-                        day=date_format(against.day, "SHORT_DATE_FORMAT"),
-                    ),
-                )
-    last_sequence = expected_sequence - 1
-    problem = _check_head(last_sequence, previous_hash)
-    if problem is None and against is not None and not against_seen:
-        problem = _break(
-            Problem.EXPORTED_HEAD,
-            against.last_sequence,
-            _(
-                "Événement n° %(sequence)s de la tête exportée le %(day)s absent du journal "
-                "(supprimé)."
-            ),
-            sequence=against.last_sequence,
-            day=date_format(against.day, "SHORT_DATE_FORMAT"),
+    with closing(_event_pages(chunk_size)) as pages:
+        return _check_rows(pages, streams, _time_converter())
+
+
+def _check_rows(pages, streams: dict, convert_time):
+    state: dict[int, tuple[int, str]] = {}
+    loads, dumps, sha256 = json.loads, _dumps, hashlib.sha256
+    start = (0, GENESIS_HASH)
+    checked = 0
+    for page in pages:
+        for row in page:
+            event_id, stream_id, sequence, prev_hash, stored_hash = row[:5]
+            key = streams[stream_id][0]
+            moment, changes = row[5], row[15]
+            if convert_time is not None:
+                moment = convert_time(moment)
+            content = [key, moment, *row[6:15], loads(changes) if type(changes) is str else changes]
+            digest = sha256(dumps(content).encode()).hexdigest()
+            link = sha256(f"{prev_hash}:{sequence}:{digest}".encode()).hexdigest()
+            checked += 1
+            expected_sequence, expected_prev = state.get(stream_id, start)
+            if (
+                sequence == expected_sequence + 1
+                and link == stored_hash
+                and prev_hash == expected_prev
+            ):
+                state[stream_id] = (sequence, stored_hash)
+                continue
+            return (
+                checked,
+                state,
+                _problem(key, event_id, sequence, expected_sequence + 1, link == stored_hash),
+            )
+    return checked, state, None
+
+
+def _problem(key, event_id, sequence, expected, hash_matches) -> ChainBreak:
+    # The event's own hash first: a moved or renumbered event is named, not its neighbour.
+    if not hash_matches:
+        return _event_break(
+            Problem.MODIFIED,
+            key,
+            sequence,
+            event_id,
+            _("modifié ou déplacé : son empreinte ne correspond plus à son contenu."),
         )
-    return ChainReport(checked, last_sequence, previous_hash, problem)
-
-
-def current_head(*, today: date) -> ExportedHead:
-    """Return the chain head of ``today``: last event's sequence and hash, event count."""
-    head = AuditChainHead.objects.filter(pk=1).values_list("last_sequence", "last_hash").first()
-    last_sequence, last_hash = head or (0, GENESIS_HASH)
-    return ExportedHead(
-        day=today,
-        last_sequence=last_sequence,
-        last_hash=last_hash,
-        count=AuditEvent.objects.count(),
+    if sequence > expected:
+        return _event_break(
+            Problem.MISSING,
+            key,
+            expected,
+            None,
+            _("absent (supprimé) : le flux passe de n° %(before)s à n° %(after)s."),
+            before=expected - 1,
+            after=sequence,
+        )
+    if sequence < expected:
+        return _event_break(
+            Problem.DUPLICATE, key, sequence, event_id, _("en double (inséré ou renuméroté).")
+        )
+    return _event_break(
+        Problem.BROKEN_LINK,
+        key,
+        sequence,
+        event_id,
+        _(
+            "hors chaîne (inséré, réordonné ou précédent supprimé) : son empreinte "
+            "précédente n'est pas celle de l'événement n° %(before)s."
+        ),
+        before=sequence - 1,
     )
+
+
+def _verify_heads(streams: dict, state: dict) -> ChainBreak | None:
+    for stream_id, (key, head_sequence, head_hash) in sorted(streams.items()):
+        last_sequence, last_hash = state.get(stream_id, (0, GENESIS_HASH))
+        if head_sequence > last_sequence:
+            return _event_break(
+                Problem.HEAD_MISMATCH,
+                key,
+                last_sequence + 1,
+                None,
+                _(
+                    "absent (supprimé) : la tête du flux annonce n° %(head)s, il s'arrête à n° %(last)s."
+                ),
+                head=head_sequence,
+                last=last_sequence,
+            )
+        if head_sequence < last_sequence:
+            return _event_break(
+                Problem.HEAD_MISMATCH,
+                key,
+                head_sequence + 1,
+                None,
+                _("ajouté hors du journal : la tête du flux s'arrête à n° %(head)s."),
+                head=head_sequence,
+            )
+        if head_hash != last_hash:
+            return _event_break(
+                Problem.HEAD_MISMATCH,
+                key,
+                last_sequence,
+                None,
+                _("remplacé : son empreinte n'est pas celle de la tête du flux."),
+            )
+    return None
+
+
+def _verify_checkpoints(streams: dict) -> tuple[int, int, str, ChainBreak | None]:
+    """Check the national chain; return (count, last number, last hash, break)."""
+    entries: dict[int, list] = {}
+    for checkpoint_id, stream_id, sequence, entry_hash in AuditCheckpointEntry.objects.values_list(
+        "checkpoint_id", "stream_id", "sequence", "hash"
+    ).order_by():
+        entries.setdefault(checkpoint_id, []).append((streams[stream_id][0], sequence, entry_hash))
+    number, last_hash, count = 0, GENESIS_HASH, 0
+    for (
+        pk,
+        current,
+        taken_at,
+        event_count,
+        prev_hash,
+        stored_hash,
+    ) in AuditCheckpoint.objects.order_by("number").values_list(
+        "pk", "number", "taken_at", "event_count", "prev_hash", "hash"
+    ):
+        count += 1
+        if current != number + 1:
+            return (
+                count,
+                number,
+                last_hash,
+                _checkpoint_break(
+                    Problem.CHECKPOINT, number + 1, _("absent (supprimé) ou renuméroté.")
+                ),
+            )
+        recomputed = checkpoint_hash(
+            number=current,
+            taken_at=canonical_time(taken_at),
+            event_count=event_count,
+            prev_hash=prev_hash,
+            entries=entries.get(pk, []),
+        )
+        if recomputed != stored_hash:
+            return (
+                count,
+                number,
+                last_hash,
+                _checkpoint_break(
+                    Problem.CHECKPOINT,
+                    current,
+                    _("modifié : son empreinte ne correspond plus aux têtes de flux qu'il a vues."),
+                ),
+            )
+        if prev_hash != last_hash:
+            return (
+                count,
+                number,
+                last_hash,
+                _checkpoint_break(
+                    Problem.CHECKPOINT,
+                    current,
+                    _("hors chaîne : son empreinte précédente n'est pas celle du n° %(before)s."),
+                    before=number,
+                ),
+            )
+        number, last_hash = current, stored_hash
+    return count, number, last_hash, _entries_still_in_streams()
+
+
+def _entries_still_in_streams() -> ChainBreak | None:
+    """Return a break if a head a checkpoint saw is no longer its stream's event."""
+    quote = connection.ops.quote_name
+    entry = quote(AuditCheckpointEntry._meta.db_table)
+    event = quote(AuditEvent._meta.db_table)
+    stream = quote(AuditStream._meta.db_table)
+    checkpoint = quote(AuditCheckpoint._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.number, s.key, en.sequence, ev.id FROM {entry} en "
+            f"JOIN {checkpoint} c ON c.id = en.checkpoint_id "
+            f"JOIN {stream} s ON s.id = en.stream_id "
+            f"LEFT JOIN {event} ev ON ev.stream_id = en.stream_id AND ev.sequence = en.sequence "
+            "WHERE ev.id IS NULL OR ev.hash <> en.hash ORDER BY c.number, s.key LIMIT 1"
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    number, key, sequence, event_id = row
+    return _event_break(
+        Problem.CHECKPOINT,
+        key,
+        sequence,
+        event_id,
+        _(
+            "différent de la tête vue par le point de contrôle n° %(number)s : le flux a été réécrit."
+        ),
+        number=number,
+    )
+
+
+def _verify_export(against: ExportedCheckpoint, state: dict, streams: dict) -> ChainBreak | None:
+    day = date_format(against.day, "SHORT_DATE_FORMAT")
+    if against.number:
+        stored = (
+            AuditCheckpoint.objects.filter(number=against.number)
+            .values_list("hash", flat=True)
+            .first()
+        )
+        if stored != against.hash:
+            return _checkpoint_break(
+                Problem.EXPORTED,
+                against.number,
+                _(
+                    "absent ou différent de celui exporté le %(day)s : la chaîne nationale a été réécrite depuis."
+                )
+                if stored
+                else _("exporté le %(day)s absent du journal (supprimé)."),
+                day=day,
+            )
+    ids = {key: stream_id for stream_id, (key, *_rest) in streams.items()}
+    event_hashes = {}
+    for key, (sequence, _head_hash) in against.heads.items():
+        if key in ids:
+            event_hashes[(ids[key], sequence)] = key
+    found = {
+        (stream_id, sequence): (pk, event_hash)
+        for pk, stream_id, sequence, event_hash in _events_at(list(event_hashes))
+    }
+    for key, (sequence, head_hash) in sorted(against.heads.items()):
+        pk, event_hash = found.get((ids.get(key), sequence), (None, None))
+        if event_hash != head_hash:
+            return _event_break(
+                Problem.EXPORTED,
+                key,
+                sequence,
+                pk,
+                _("différent de la tête exportée le %(day)s : le flux a été réécrit depuis.")
+                if pk
+                else _("de la tête exportée le %(day)s absent du journal (supprimé)."),
+                day=day,
+            )
+    return None
+
+
+def _events_at(pairs: list[tuple[int, int]]):
+    """Return ``(id, stream_id, sequence, hash)`` of the events at ``(stream_id, sequence)``."""
+    rows = []
+    for start in range(0, len(pairs), 500):
+        chunk = pairs[start : start + 500]
+        streams = {stream_id for stream_id, _seq in chunk}
+        wanted = set(chunk)
+        rows += [
+            row
+            for row in AuditEvent.objects.filter(
+                stream_id__in=streams, sequence__in={sequence for _id, sequence in chunk}
+            ).values_list("pk", "stream_id", "sequence", "hash")
+            if (row[1], row[2]) in wanted
+        ]
+    return rows
+
+
+def verify_journal(
+    *, against: ExportedCheckpoint | None = None, chunk_size: int = CHUNK_SIZE
+) -> JournalReport:
+    """Check every stream, then the checkpoints; return the count and the first break.
+
+    With ``against``, also check that the exported checkpoint and every stream head it
+    saw are still in the journal, unchanged.
+    """
+    streams = {
+        pk: (key, last_sequence, last_hash)
+        for pk, key, last_sequence, last_hash in AuditStream.objects.values_list(
+            "pk", "key", "last_sequence", "last_hash"
+        )
+    }
+    checked, state, problem = _verify_events(streams, chunk_size)
+    if problem is None:
+        problem = _verify_heads(streams, state)
+    count, number, last_hash, checkpoint_problem = _verify_checkpoints(streams)
+    problem = problem or checkpoint_problem
+    if problem is None and against is not None:
+        problem = _verify_export(against, state, streams)
+    return JournalReport(checked, len(streams), count, number, last_hash, problem)

@@ -285,6 +285,7 @@ PERIODIC_JOBS = {
     "open_due_processes": {"function": "workflows.scheduling.open_due_processes", "every": 60},
     "workflow_timers": {"function": "workflows.scheduling.fire_workflow_timers", "every": 60},
     "ds_sync": {"function": "calls.tasks.sync_open_campaigns", "every": 900},
+    "audit_checkpoint": {"function": "audit.checkpoints.take_checkpoint", "every": 300},
     "expired_exports": {"function": "reporting.jobs.delete_expired_exports", "every": 3600},
     "finished_tasks": {"function": "background.retention.prune_finished_tasks", "every": 86400},
 }

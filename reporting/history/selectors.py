@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from viewflow.workflow.fields import import_task_by_ref
 from viewflow.workflow.models import Task
 
+from audit import search
 from audit.journal import AuditAction, AuditEvent
 from contracts.models import Contract
 from contracts.selectors import visible_contracts
@@ -176,7 +177,7 @@ def _date_range(filters: TimelineFilters, field: str) -> Q:
 def _filtered_events(events: QuerySet, filters: TimelineFilters) -> QuerySet:
     if filters.action == TASK_ACTION:
         # Not ``none()``: an empty half would change the UNION's shape; match no row instead.
-        return events.filter(sequence__lt=0)
+        return events.filter(id__lt=0)
     if filters.actor:
         events = events.filter(actor_name__icontains=filters.actor)
     if filters.action:
@@ -184,12 +185,7 @@ def _filtered_events(events: QuerySet, filters: TimelineFilters) -> QuerySet:
     if filters.object_type:
         events = events.filter(object_type=filters.object_type)
     if filters.text:
-        events = events.filter(
-            Q(summary__icontains=filters.text)
-            | Q(object_label__icontains=filters.text)
-            | Q(reason__icontains=filters.text)
-            | Q(actor_name__icontains=filters.text)
-        )
+        events = search.matching(events, filters.text)
     return events.filter(_date_range(filters, "occurred_at"))
 
 
@@ -197,7 +193,7 @@ def _event_columns(events: QuerySet) -> QuerySet:
     return events.annotate(
         e_at=F("occurred_at"),
         e_source=Value(JOURNAL, output_field=CharField()),
-        e_id=F("sequence"),
+        e_id=F("id"),
         e_actor=F("actor_name"),
         e_action=F("action"),
         e_type=F("object_type"),

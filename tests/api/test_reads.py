@@ -7,6 +7,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from audit.checkpoints import take_checkpoint
 from audit.journal import AuditAction, record_event
 from audit.models import AuditEvent
 from territories.access import Role
@@ -114,25 +115,32 @@ def journal_events(contract, count: int) -> None:
 
 
 class TestJournal:
-    def test_events_come_by_cursor_in_sequence_order(self, contract, auditor):
+    def test_events_come_by_cursor_in_journal_order(self, contract, auditor):
         journal_events(contract, 5)
         client = token_client(auditor)
         page = client.get("/api/v1/journal/", {"taille": 3}).json()
-        sequences, pages = [e["sequence"] for e in page["results"]], 1
+        ids, pages = [e["id"] for e in page["results"]], 1
         while page["next"]:
             page = client.get(page["next"]).json()
-            sequences += [e["sequence"] for e in page["results"]]
+            ids += [e["id"] for e in page["results"]]
             pages += 1
         assert pages > 1
-        assert sequences == sorted(sequences)
-        assert len(set(sequences)) == len(sequences) == AuditEvent.objects.count()
+        assert ids == sorted(ids)
+        assert len(set(ids)) == len(ids) == AuditEvent.objects.count()
+        assert {e["stream"] for e in page["results"]} <= {f"contract:{contract.pk}", "rights"}
 
-    def test_the_head_matches_the_last_event(self, contract, auditor):
+    def test_the_head_is_the_last_checkpoint_with_every_stream_head(self, contract, auditor):
         journal_events(contract, 2)
-        head = token_client(auditor).get("/api/v1/journal/head/").json()
-        last = AuditEvent.objects.order_by("sequence").last()
-        assert (head["last_sequence"], head["last_hash"]) == (last.sequence, last.hash)
-        assert head["count"] == AuditEvent.objects.count()
+        client = token_client(auditor)  # journals the token, in the rights' stream
+        checkpoint = take_checkpoint()
+        head = client.get("/api/v1/journal/head/").json()
+        last = AuditEvent.objects.filter(contract_id=contract.pk).order_by("id").last()
+        assert (head["checkpoint"], head["hash"]) == (checkpoint.number, checkpoint.hash)
+        assert head["streams"][f"contract:{contract.pk}"] == {
+            "sequence": last.sequence,
+            "hash": last.hash,
+        }
+        assert head["event_count"] == AuditEvent.objects.count()
 
     def test_filters_by_contract_and_action(self, contract, auditor):
         journal_events(contract, 2)

@@ -6,9 +6,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
 
-from audit.journal import AuditEvent
-from audit.triggers import TABLE, has_append_only_triggers
-from audit.verify import verify_chain
+from audit.checkpoints import take_checkpoint
+from audit.journal import AuditEvent, AuditStream
+from audit.models import AuditCheckpoint
+from audit.triggers import CHECKPOINT_TABLES, HEAD_TABLE, TABLE, has_append_only_triggers
+from audit.verify import verify_journal
 from contracts import services
 from contracts.models import ContractStatus
 from territories.access import Role
@@ -39,7 +41,7 @@ class TestTheModelLayer:
         for event in events:
             event.summary = "falsifié"
         with pytest.raises(PermissionError), transaction.atomic():
-            AuditEvent.objects.filter(sequence=1).update(summary="falsifié")
+            AuditEvent.objects.filter(pk=events[0].pk).update(summary="falsifié")
         with pytest.raises(PermissionError), transaction.atomic():
             AuditEvent.objects.all().delete()
         with pytest.raises(PermissionError), transaction.atomic():
@@ -61,17 +63,17 @@ class TestAChangeWhoseEventCannotBeWritten:
         manager = user_with_role(Role.ARS_MANAGER, region=contract.region)
         events = AuditEvent.objects.count()
 
-        def refuse(connection, event):
+        def refuse(connection, event, key, digest):
             raise DatabaseError("journal plein")
 
-        monkeypatch.setattr("audit.journal._insert_and_advance_head", refuse)
+        monkeypatch.setattr("audit.journal._append", refuse)
         with pytest.raises(DatabaseError):
             services.submit_contract(actor=manager, contract=contract)
 
         contract.refresh_from_db()
         assert contract.status == ContractStatus.DRAFT
         assert AuditEvent.objects.count() == events
-        assert verify_chain().is_valid  # the head taken for the lost event rolled back too
+        assert verify_journal().is_valid  # the head taken for the lost event rolled back too
 
 
 def refused_sql(sql: str) -> bool:
@@ -89,14 +91,19 @@ class TestThePostgresTriggers:
     @pytest.fixture
     def triggers(self, db):
         """Install the triggers with the migration's own code, inside this test's transaction."""
+        with connection.cursor() as cursor:
+            # No deferred foreign-key check pending: TRUNCATE must meet the trigger itself.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         with connection.schema_editor(atomic=False) as editor:
             MIGRATION.install(None, editor)
         assert has_append_only_triggers(connection)
 
     def test_refuse_raw_update_delete_and_truncate(self, triggers):
         append_events(2)
-        assert refused_sql(f"UPDATE {TABLE} SET summary = 'falsifié' WHERE sequence = 1")
-        assert refused_sql(f"DELETE FROM {TABLE} WHERE sequence = 2")
+        assert refused_sql(
+            f"UPDATE {TABLE} SET summary = 'falsifié' WHERE id = (SELECT min(id) FROM {TABLE})"
+        )
+        assert refused_sql(f"DELETE FROM {TABLE} WHERE id = (SELECT max(id) FROM {TABLE})")
         assert refused_sql(f"TRUNCATE {TABLE}")
         assert AuditEvent.objects.count() == 2
         assert not AuditEvent.objects.filter(summary="falsifié").exists()
@@ -110,4 +117,51 @@ class TestThePostgresTriggers:
             MIGRATION.uninstall(None, editor)
         assert not has_append_only_triggers(connection)
         append_events(1)
-        assert not refused_sql(f"UPDATE {TABLE} SET reason = 'x' WHERE sequence = 1")
+        assert not refused_sql(
+            f"UPDATE {TABLE} SET reason = 'x' WHERE id = (SELECT min(id) FROM {TABLE})"
+        )
+
+
+STREAM_MIGRATION = importlib.import_module("audit.migrations.0004_stream_and_checkpoint_triggers")
+
+
+@pytest.mark.postgres
+class TestTheStreamAndCheckpointTriggers:
+    @pytest.fixture
+    def triggers(self, db):
+        """Install both migrations' triggers, inside this test's transaction."""
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        with connection.schema_editor(atomic=False) as editor:
+            MIGRATION.install(None, editor)
+            STREAM_MIGRATION.install(None, editor)
+        for table in CHECKPOINT_TABLES:
+            assert has_append_only_triggers(connection, table)
+        assert has_append_only_triggers(connection, HEAD_TABLE)
+
+    def test_refuse_raw_changes_to_checkpoints(self, triggers):
+        append_events(2)
+        take_checkpoint()
+        for table in CHECKPOINT_TABLES:
+            assert refused_sql(f"UPDATE {table} SET hash = 'falsifié'")
+            assert refused_sql(f"DELETE FROM {table}")
+            assert refused_sql(f"TRUNCATE {table} CASCADE")
+        assert AuditCheckpoint.objects.count() == 1
+
+    def test_let_a_head_move_one_event_forward_only(self, triggers):
+        events = append_events(3)  # the journal's own appends go through
+        where = f"WHERE id = {events[0].stream_id}"
+        assert refused_sql(f"UPDATE {HEAD_TABLE} SET last_sequence = 2 {where}")
+        assert refused_sql(f"UPDATE {HEAD_TABLE} SET last_hash = md5(key) {where}")
+        assert refused_sql(f"UPDATE {HEAD_TABLE} SET key = 'x' WHERE id = {events[0].stream_id}")
+        assert refused_sql(f"DELETE FROM {HEAD_TABLE} {where}")
+        assert refused_sql(f"TRUNCATE {HEAD_TABLE} CASCADE")
+        assert AuditStream.objects.get(pk=events[0].stream_id).last_sequence == 3
+        take_checkpoint()
+        assert verify_journal().is_valid
+
+    def test_are_removed_by_the_reverse_migration(self, triggers):
+        with connection.schema_editor(atomic=False) as editor:
+            STREAM_MIGRATION.uninstall(None, editor)
+        assert not has_append_only_triggers(connection, HEAD_TABLE)
+        assert has_append_only_triggers(connection)  # migration 0002's stay

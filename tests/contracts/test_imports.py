@@ -288,7 +288,7 @@ class TestExportJournal:
         events = AuditEvent.objects.count()
         export(contract, manager, "lines", "csv")
         export(contract, manager, "milestones", "xlsx")
-        exported = AuditEvent.objects.filter(action=AuditAction.EXPORT).order_by("sequence")
+        exported = AuditEvent.objects.filter(action=AuditAction.EXPORT).order_by("id")
         assert AuditEvent.objects.count() == events + 2
         assert [event.changes["format"] for event in exported] == ["csv", "xlsx"]
 

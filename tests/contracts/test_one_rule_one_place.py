@@ -63,7 +63,7 @@ class TestTheFollowUpOfAnOverdueMilestone:
         services.record_overdue_follow_up(
             actor=manager, milestone=rows[0], comment="Relance du directeur."
         )
-        event = AuditEvent.objects.order_by("-sequence").first()
+        event = AuditEvent.objects.order_by("-id").first()
         assert (event.action, event.actor_id, event.reason, event.contract_id) == (
             AuditAction.TRANSITION,
             manager.pk,

@@ -261,7 +261,7 @@ class TestAdmin:
         )
         assert response.status_code == 302, response.content.decode()[:3000]
         parameter_set = SchemeParameterSet.objects.get()
-        created = AuditEvent.objects.order_by("-sequence").first()
+        created = AuditEvent.objects.order_by("-id").first()
         assert created.action == AuditAction.CREATE
         assert created.changes["values"]["after"]["clact_max_actions"]["value"] == "4"
 
@@ -269,7 +269,7 @@ class TestAdmin:
         url = reverse("admin:contracts_schemeparameterset_change", args=[parameter_set.pk])
         response = self.post(client, url, values=changed_values)
         assert response.status_code == 302, response.content.decode()[:3000]
-        changed = AuditEvent.objects.order_by("-sequence").first()
+        changed = AuditEvent.objects.order_by("-id").first()
         assert changed.action == AuditAction.CHANGE
         assert changed.changes["values"]["before"]["clact_max_actions"]["value"] == "4"
         assert changed.changes["values"]["after"]["clact_max_actions"]["value"] == "3"

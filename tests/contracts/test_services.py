@@ -458,7 +458,7 @@ class TestRejections:
         services.reject_amendment(actor=validator, amendment=amendment, reason="Chiffres faux")
         amendment.refresh_from_db()
         assert amendment.status == DecisionStatus.REJECTED
-        event = AuditEvent.objects.order_by("-sequence").first()
+        event = AuditEvent.objects.order_by("-id").first()
         assert (event.action, event.reason, event.actor_id) == (
             AuditAction.TRANSITION,
             "Chiffres faux",
@@ -477,7 +477,7 @@ class TestRejections:
 
 class TestLifecycle:
     def last_event(self, action: str, object_type: str) -> AuditEvent:
-        event = AuditEvent.objects.order_by("-sequence").first()
+        event = AuditEvent.objects.order_by("-id").first()
         assert (event.action, event.object_type) == (action, object_type)
         return event
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def last_event():
-    return AuditEvent.objects.order_by("-sequence").first()
+    return AuditEvent.objects.order_by("-id").first()
 
 
 def titles(contract):

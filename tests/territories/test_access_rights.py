@@ -52,7 +52,7 @@ class TestTheRoleService:
         assign_role(actor=administrator, user=colleague, role=Role.ARS_VALIDATOR)
 
         assert ROLE_GROUP_NAMES[Role.ARS_VALIDATOR] in group_names(colleague)
-        event = rights_events(colleague).latest("sequence")
+        event = rights_events(colleague).latest("id")
         assert event.actor_id == administrator.pk
         assert event.changes["groups"] == {
             "before": [],
@@ -103,7 +103,7 @@ class TestTheScopeServices:
             actor=administrator, user=colleague, hospital_group=hospital_group
         )
 
-        event = rights_events(colleague).latest("sequence")
+        event = rights_events(colleague).latest("id")
         assert event.actor_id == administrator.pk
         assert event.changes["groups"]["after"] == [group.name]
 
@@ -127,7 +127,7 @@ class TestAccountFlags:
 
         colleague.refresh_from_db()
         assert colleague.is_staff
-        event = rights_events(colleague).latest("sequence")
+        event = rights_events(colleague).latest("id")
         assert event.actor_id == superuser.pk
         assert event.changes == {"is_staff": {"before": False, "after": True}}
 
@@ -228,7 +228,7 @@ class TestTheUserAdmin:
 
         assert response.status_code == 302
         assert validators.name in group_names(colleague)
-        event = rights_events(colleague).latest("sequence")
+        event = rights_events(colleague).latest("id")
         assert event.actor_id == administrator.pk
         assert event.changes["groups"]["after"] == [validators.name]
 
@@ -240,7 +240,7 @@ class TestTheUserAdmin:
         assert response.status_code == 302
         colleague.refresh_from_db()
         assert colleague.is_staff
-        event = rights_events(colleague).latest("sequence")
+        event = rights_events(colleague).latest("id")
         assert event.actor_id == superuser.pk
         assert event.changes == {"is_staff": {"before": False, "after": True}}
 

@@ -21,7 +21,7 @@ def reasons(contract) -> list[str]:
     return list(
         AuditEvent.objects.filter(contract_id=contract.pk)
         .exclude(reason="")
-        .order_by("sequence")
+        .order_by("id")
         .values_list("reason", flat=True)
     )
 

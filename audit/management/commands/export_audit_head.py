@@ -1,27 +1,27 @@
-"""Write today's audit chain head as JSON, to keep outside the database."""
+"""Take a checkpoint of the journal and write it as JSON, to keep outside the database."""
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from audit.verify import current_head
+from audit.checkpoints import export_checkpoint
 
 
 class Command(BaseCommand):
     help = (
-        "Écrit la tête de chaîne du journal d'audit du jour (date, dernier numéro, "
-        "dernière empreinte, nombre d'événements) en JSON, à conserver hors de la base ; "
-        "verify_audit --against FICHIER la vérifie plus tard."
+        "Prend un point de contrôle du journal d'audit et l'écrit en JSON (numéro, empreinte, "
+        "tête de chaque flux), à conserver hors de la base ; verify_audit --against FICHIER "
+        "le vérifie plus tard."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--output", type=Path, help="Fichier à écrire (sinon : sortie)")
 
     def handle(self, *args, output=None, **options):
-        text = current_head(today=timezone.localdate()).as_json() + "\n"
+        text = export_checkpoint(today=timezone.localdate()).as_json() + "\n"
         if output is None:
             self.stdout.write(text, ending="")
         else:
             output.write_text(text, encoding="utf-8")
-            self.stdout.write(f"Tête de chaîne écrite dans {output}")
+            self.stdout.write(f"Point de contrôle écrit dans {output}")
