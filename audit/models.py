@@ -73,6 +73,10 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["contract_id", "sequence"], name="audit_contract_seq_idx"),
             models.Index(fields=["actor", "sequence"], name="audit_actor_seq_idx"),
+            # The history of one object (a dossier's page) reads its events by type and id.
+            models.Index(
+                fields=["object_type", "object_id", "sequence"], name="audit_object_seq_idx"
+            ),
         ]
 
     def __str__(self):

@@ -8,30 +8,46 @@ Every changed dossier is checked again (``calls.checks``) and its state follows.
 import base64
 import datetime
 import hashlib
+import logging
+import os
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 
 from audit.journal import AuditAction, record_event
 from contracts.documents import check_document
+from contracts.money import format_euros
 from territories.models import Establishment, LegalEntity
 
 from . import checks
-from .ds import DsAnswerError, ParsedDossier, parse_dossier, read_answer
+from .ds import (
+    DEFAULT_ENDPOINT,
+    DsAnswerError,
+    ParsedDossier,
+    download_file,
+    fetch_demarche,
+    parse_dossier,
+    read_answer,
+)
 from .models import (
     Campaign,
+    CampaignState,
+    DocumentKind,
     DocumentStatus,
     Dossier,
     DossierAction,
     DossierDocument,
     DossierPartner,
+    DossierState,
     EstablishmentProfile,
 )
 
@@ -43,6 +59,29 @@ PROFILE_FIELDS = (
     "absenteeism_rate",
     "turnover_rate",
 )
+# The dossier's own fields a sync reads from DS; a change of one is journaled with its
+# value before and after, for the dossier's history.
+TRACKED_FIELDS = (
+    "state",
+    "ds_state",
+    "submitted_at",
+    "applicant_name",
+    "applicant_siret",
+    "applicant_finess",
+    "project_title",
+    "is_mutualised",
+    "total_cost_amount",
+    "cofunding_amount",
+    "requested_amount",
+    "planned_start_date",
+    "planned_end_date",
+)
+# The campaigns kept in step with DS: complements may still come after the deadline; from
+# instruction on, the instruction steps own the dossiers' state.
+SYNCED_STATES = (CampaignState.OPEN, CampaignState.CLOSED)
+TOKEN_VARIABLE = "DS_API_TOKEN"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -56,6 +95,9 @@ class SyncReport:
     deleted: list[int] = field(default_factory=list)
     states: Counter = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
+    # The created or updated dossiers that are not « recevable », with their reasons.
+    flagged: dict[int, list[str]] = field(default_factory=dict)
+    skipped_reason: str = ""
 
     @property
     def changed(self) -> bool:
@@ -189,7 +231,8 @@ def _write(campaign, parsed_dossiers, deleted_nodes, report, actor, fetch) -> No
             report.states[dossier.state] += 1
             continue
         created = dossier is None
-        before = None if created else {"state": dossier.state, "ds_state": dossier.ds_state}
+        before = None if created else _tracked(dossier)
+        before_children = None if created else _children_summary(dossier)
         dossier = dossier or Dossier(campaign=campaign, ds_number=parsed.number)
         _fill(dossier, parsed, fingerprint, establishments, legal_entities)
         dossier.save()
@@ -211,6 +254,12 @@ def _write(campaign, parsed_dossiers, deleted_nodes, report, actor, fetch) -> No
         report.states[dossier.state] += 1
         (report.created if created else report.updated).append(parsed.number)
         reasons = [r.message for r in results if r.outcome != checks.Outcome.OK]
+        if dossier.state != DossierState.ADMISSIBLE:
+            report.flagged[parsed.number] = [
+                r.message
+                for r in results
+                if r.outcome in (checks.Outcome.INADMISSIBLE, checks.Outcome.INCOMPLETE)
+            ]
         record_event(
             actor=actor,
             action=AuditAction.IMPORT if created else AuditAction.CHANGE,
@@ -220,11 +269,12 @@ def _write(campaign, parsed_dossiers, deleted_nodes, report, actor, fetch) -> No
                 % {"number": parsed.number, "state": dossier.get_state_display()}
             ),
             reason="\n".join(reasons),
-            changes={
-                "before": before,
-                "after": {"state": dossier.state, "ds_state": dossier.ds_state},
-                "fingerprint": fingerprint,
-            },
+            changes=_changes(before, _tracked(dossier))
+            | (
+                {}
+                if created
+                else _changes(before_children, _children_summary(dossier, parsed, documents))
+            ),
         )
     for node in deleted_nodes:
         dossier = existing.get(node.get("number"))
@@ -239,10 +289,77 @@ def _write(campaign, parsed_dossiers, deleted_nodes, report, actor, fetch) -> No
             obj=dossier,
             summary=_("Dossier DS %(number)s supprimé sur DS") % {"number": dossier.ds_number},
             reason=str(node.get("reason") or ""),
+            changes={"is_deleted": {"before": False, "after": True}},
         )
     if newest != campaign.ds_synced_until:
         campaign.ds_synced_until = newest
         campaign.save(update_fields=["ds_synced_until"])
+
+
+def _tracked(dossier: Dossier) -> dict:
+    """Return the tracked fields of ``dossier`` as journal values (text, numbers, flags)."""
+    values = {}
+    for name in TRACKED_FIELDS:
+        value = getattr(dossier, name)
+        if isinstance(value, datetime.datetime):
+            value = value.astimezone(datetime.UTC).isoformat()
+        elif isinstance(value, datetime.date):
+            value = value.isoformat()
+        elif isinstance(value, Decimal | str) and name.endswith("_amount"):
+            value = str(Decimal(value).quantize(Decimal("0.01")))
+        values[name] = value
+    return values
+
+
+def _children_summary(dossier: Dossier, parsed: ParsedDossier | None = None, documents=None):
+    """Return the actions, partners and pieces of ``dossier`` as short texts to compare.
+
+    Read from the base before a resync replaces them, from the answer just read after.
+    """
+    if parsed is None:
+        actions = dossier.actions.order_by("rank").values_list(
+            "rank", "label", "cost_amount", "ars_requested_amount"
+        )
+        partners = dossier.partners.order_by("siret").values_list("siret", flat=True)
+        pieces = dossier.documents.order_by("kind", "filename").values_list("kind", "filename")
+    else:
+        actions = sorted(
+            (
+                a["rank"],
+                a.get("label") or "",
+                Decimal(a["cost_amount"]),
+                Decimal(a["ars_requested_amount"]),
+            )
+            for a in parsed.actions
+        )
+        partners = sorted(p["siret"] for p in parsed.partners)
+        pieces = sorted((d.kind, d.filename) for d in documents)
+    return {
+        "actions": [
+            f"{rank}. {label[:80]} – {format_euros(cost)} (ARS {format_euros(ars)})"
+            for rank, label, cost, ars in actions
+        ],
+        "partners": list(partners),
+        "documents": [
+            f"{DocumentKind(kind).label if kind in DocumentKind.values else kind} : {name}"
+            for kind, name in pieces
+        ],
+    }
+
+
+def _changes(before: dict | None, after: dict) -> dict:
+    """Return ``{field: {"before", "after"}}`` for the values that differ (all when new)."""
+    if before is None:
+        return {
+            name: {"before": None, "after": value}
+            for name, value in after.items()
+            if value not in (None, "", [])
+        }
+    return {
+        name: {"before": before.get(name), "after": value}
+        for name, value in after.items()
+        if before.get(name) != value
+    }
 
 
 def _check_one_dossier_per_applicant(campaign, parsed_dossiers, report) -> None:
@@ -426,3 +543,92 @@ def _facts(dossier: Dossier, parsed: ParsedDossier, documents) -> checks.Dossier
             else None
         ),
     )
+
+
+def sync_from_ds(
+    *, campaign: Campaign, token: str, wet_run: bool, endpoint: str = "", actor=None
+) -> SyncReport:
+    """Read what changed on the campaign's démarche since the last sync and bring it in.
+
+    The pieces of a wet run are downloaded at once (DS's links expire). A DS that cannot
+    be read is reported as a problem, like a refused dossier: nothing is written.
+    """
+    try:
+        payload = fetch_demarche(
+            number=campaign.ds_demarche_number,
+            token=token,
+            endpoint=endpoint or settings.DS_API_URL or DEFAULT_ENDPOINT,
+            updated_since=campaign.ds_synced_until,
+        )
+    except DsAnswerError as error:
+        return SyncReport(campaign=campaign, wet_run=wet_run, problems=list(error.problems))
+    except (OSError, ValueError) as error:
+        return SyncReport(
+            campaign=campaign,
+            wet_run=wet_run,
+            problems=[_("DS n'a pas pu être lu : %(error)s") % {"error": error}],
+        )
+    return sync_answer(
+        campaign=campaign,
+        payload=payload,
+        wet_run=wet_run,
+        actor=actor,
+        download=partial(download_file, max_bytes=settings.DOCUMENT_MAX_BYTES),
+    )
+
+
+def sync_open_campaigns(*, token: str | None = None, endpoint: str = "") -> list[SyncReport]:
+    """Bring in what changed on DS for every open campaign bound to a démarche (wet run).
+
+    Meant to be run on a schedule. The token comes from ``DS_API_TOKEN`` unless given; a
+    campaign that cannot be read (no token, no démarche, no champ mapping, DS or the base
+    refusing) is skipped with its reason logged and reported, and the others go on.
+    """
+    token = os.environ.get(TOKEN_VARIABLE, "") if token is None else token
+    reports = []
+    campaigns = Campaign.objects.filter(state__in=SYNCED_STATES).select_related("region")
+    for campaign in campaigns.order_by("pk"):
+        reason = ""
+        if not campaign.ds_demarche_number:
+            reason = _("la campagne n'est liée à aucune démarche DS")
+        elif not campaign.ds_champ_mapping:
+            reason = _("la campagne n'a pas de correspondance des champs DS")
+        elif not token:
+            reason = _("jeton DS absent (%(variable)s)") % {"variable": TOKEN_VARIABLE}
+        if reason:
+            report = SyncReport(campaign=campaign, wet_run=True, skipped_reason=reason)
+        else:
+            try:
+                report = sync_from_ds(
+                    campaign=campaign, token=token, wet_run=True, endpoint=endpoint
+                )
+            except DatabaseError as error:
+                report = SyncReport(
+                    campaign=campaign,
+                    wet_run=True,
+                    problems=[_("la base a refusé la synchronisation : %s") % error],
+                )
+        if report.skipped_reason:
+            logger.warning(
+                "Synchronisation DS de la campagne %s (%s) ignorée : %s",
+                campaign.pk,
+                campaign,
+                report.skipped_reason,
+            )
+        elif report.problems:
+            logger.error(
+                "Synchronisation DS de la campagne %s (%s) refusée, rien n'est écrit : %s",
+                campaign.pk,
+                campaign,
+                " | ".join(report.problems),
+            )
+        else:
+            logger.info(
+                "Synchronisation DS de la campagne %s : %d créé(s), %d mis à jour, %d supprimé(s)",
+                campaign.pk,
+                len(report.created),
+                len(report.updated),
+                len(report.deleted),
+            )
+        reports.append(report)
+    return reports

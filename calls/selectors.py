@@ -1,8 +1,27 @@
 """Reads across relations for the campaign and dossier pages, filtered in SQL by scope."""
 
-from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
 
-from contracts.money import ZERO
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    DateTimeField,
+    IntegerField,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from audit.journal import AuditEvent
+from contracts.money import ZERO, format_euros
 
 from .models import Campaign, Dossier, DossierAction, DossierState
 
@@ -87,3 +106,95 @@ def campaign_amounts(campaign) -> dict:
         "envelope": campaign.envelope_amount,
         "remaining": campaign.envelope_amount - ars_fundable,
     }
+
+
+@dataclass(frozen=True)
+class HistoryChange:
+    """One value of a dossier before and after a journaled change, in French."""
+
+    label: str
+    before: list[str]
+    after: list[str]
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime.datetime
+    actor: str
+    action: str
+    summary: str
+    reasons: list[str]
+    changes: list[HistoryChange]
+
+
+# The lists a sync journals besides the dossier's own fields.
+HISTORY_LABELS = {
+    "actions": gettext_lazy("Actions"),
+    "partners": gettext_lazy("Établissements partenaires"),
+    "documents": gettext_lazy("Pièces"),
+    "state": gettext_lazy("État"),
+}
+HISTORY_MAX_EVENTS = 200
+MONEY_FIELDS = {"total_cost_amount", "cofunding_amount", "requested_amount"}
+
+
+def _history_label(name: str) -> str:
+    if name in HISTORY_LABELS:
+        return str(HISTORY_LABELS[name])
+    try:
+        return str(Dossier._meta.get_field(name).verbose_name).capitalize()
+    except FieldDoesNotExist:
+        return name
+
+
+def _history_value(name: str, value) -> list[str]:
+    """Return a journaled value as the page shows it (labels, euros, French dates)."""
+    if value is None or value == "" or value == []:
+        return ["—"]
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    if isinstance(value, bool):
+        return [_("Oui") if value else _("Non")]
+    try:
+        field = Dossier._meta.get_field(name)
+    except FieldDoesNotExist:
+        return [str(value)]
+    if field.choices:
+        return [str(dict(field.flatchoices).get(value, value))]
+    if name in MONEY_FIELDS:
+        return [format_euros(Decimal(value))]
+    if isinstance(field, DateTimeField):
+        moment = timezone.localtime(datetime.datetime.fromisoformat(value))
+        return [formats.date_format(moment, "d/m/Y à H:i:s")]
+    if isinstance(field, DateField):
+        return [formats.date_format(datetime.date.fromisoformat(value), "d/m/Y")]
+    return [str(value)]
+
+
+def dossier_history(dossier: Dossier) -> list[HistoryEntry]:
+    """Return the journal's events about ``dossier``, newest first, readable in French."""
+    events = AuditEvent.objects.filter(
+        object_type=Dossier._meta.label, object_id=str(dossier.pk)
+    ).order_by("-sequence")[:HISTORY_MAX_EVENTS]
+    entries = []
+    for event in events:
+        changes = [
+            HistoryChange(
+                label=_history_label(name),
+                before=_history_value(name, value.get("before")),
+                after=_history_value(name, value.get("after")),
+            )
+            for name, value in sorted(event.changes.items())
+            if isinstance(value, dict) and ("before" in value or "after" in value)
+        ]
+        entries.append(
+            HistoryEntry(
+                at=event.occurred_at,
+                actor=event.actor_name or _("synchronisation Démarches simplifiées"),
+                action=event.get_action_display(),
+                summary=event.summary,
+                reasons=[line for line in event.reason.splitlines() if line.strip()],
+                changes=changes,
+            )
+        )
+    return entries

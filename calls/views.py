@@ -151,6 +151,7 @@ class DossierDetailView(CallsPermissionMixin, DetailView):
         context["partners"] = dossier.partners.select_related("establishment")
         context["failed_checks"] = [r for r in dossier.check_results if r["outcome"] != "OK"]
         context["passed_checks"] = [r for r in dossier.check_results if r["outcome"] == "OK"]
+        context["history"] = selectors.dossier_history(dossier)
         return context
 
 
