@@ -22,8 +22,10 @@ from django.utils.translation import gettext_lazy
 
 from audit.journal import AuditEvent
 from contracts.money import ZERO, format_euros
+from territories.access import visible_hospital_groups
+from territories.models import HospitalGroupMembership
 
-from .models import Campaign, Dossier, DossierAction, DossierState
+from .models import Campaign, CampaignState, Dossier, DossierAction, DossierState
 
 
 def visible_campaigns(user):
@@ -198,3 +200,101 @@ def dossier_history(dossier: Dossier) -> list[HistoryEntry]:
             )
         )
     return entries
+
+
+# « Mes actions » -------------------------------------------------------------------------
+
+# A campaign whose deadline comes within this many days is shown as closing soon.
+CLOSING_SOON_DAYS = 14
+# A draft campaign due to open within this many days is shown as to be opened.
+OPENING_SOON_DAYS = 7
+# The campaigns whose dossiers still come from DS or await instruction.
+FOLLOWED_STATES = (CampaignState.DRAFT, CampaignState.OPEN, CampaignState.CLOSED)
+RECEIVING_STATES = (CampaignState.OPEN, CampaignState.CLOSED)
+TO_CHECK_STATES = (DossierState.INADMISSIBLE, DossierState.INCOMPLETE)
+
+
+def _to_check_order():
+    return Case(
+        When(state=DossierState.INADMISSIBLE, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+
+
+def campaigns_to_follow(user, now: datetime.datetime):
+    """Return the campaigns of ``user``'s regions a manager acts on now, one query.
+
+    A draft due to open within ``OPENING_SOON_DAYS``, an open campaign closing within
+    ``CLOSING_SOON_DAYS``, and any campaign past its deadline with dossiers to instruct
+    (« recevable » ones, since instruction is still to come).
+    """
+    return (
+        visible_campaigns(user)
+        .filter(state__in=FOLLOWED_STATES)
+        .filter(
+            Q(
+                state=CampaignState.DRAFT,
+                opens_at__lte=now + datetime.timedelta(days=OPENING_SOON_DAYS),
+            )
+            | Q(
+                state=CampaignState.OPEN,
+                deadline_at__gt=now,
+                deadline_at__lte=now + datetime.timedelta(days=CLOSING_SOON_DAYS),
+            )
+            | Q(state__in=RECEIVING_STATES, deadline_at__lte=now, count_admissible__gt=0)
+        )
+        .order_by("deadline_at", "pk")
+    )
+
+
+def dossiers_to_check(user, *, limit: int):
+    """Return the « irrecevable » then « incomplet » dossiers of ``user``'s campaigns.
+
+    The instructor confirms the first and asks for complements on the second; at most
+    ``limit`` rows, and their total, in two queries.
+    """
+    dossiers = (
+        Dossier.objects.visible_to(user)
+        .live()
+        .filter(state__in=TO_CHECK_STATES, campaign__state__in=RECEIVING_STATES)
+    )
+    rows = list(
+        dossiers.select_related("campaign")
+        .annotate(check_order=_to_check_order())
+        .order_by("check_order", "campaign__deadline_at", "ds_number")[:limit]
+    )
+    return rows, dossiers.count()
+
+
+def establishment_dossiers(user, *, limit: int):
+    """Return the live dossiers of the establishments of ``user``'s GHTs (carrier or legal
+    entity in a GHT membership), « irrecevable » and « incomplet » first."""
+    groups = visible_hospital_groups(user).values("pk")
+    dossiers = (
+        Dossier.objects.live()
+        .filter(campaign__state__in=RECEIVING_STATES)
+        .filter(
+            Q(
+                carrier_establishment__in=HospitalGroupMembership.objects.filter(
+                    hospital_group__in=groups
+                ).values("establishment")
+            )
+            | Q(
+                applicant__in=HospitalGroupMembership.objects.filter(
+                    hospital_group__in=groups
+                ).values("legal_entity")
+            )
+        )
+    )
+    state_order = Case(
+        When(state=DossierState.INADMISSIBLE, then=Value(0)),
+        When(state=DossierState.INCOMPLETE, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return list(
+        dossiers.select_related("campaign")
+        .annotate(state_order=state_order)
+        .order_by("state_order", "ds_number")[:limit]
+    )
