@@ -80,6 +80,8 @@ TRACKED_FIELDS = (
 # instruction on, the instruction steps own the dossiers' state.
 SYNCED_STATES = (CampaignState.OPEN, CampaignState.CLOSED)
 TOKEN_VARIABLE = "DS_API_TOKEN"
+# New dossiers are inserted this many at a time, with their actions, partners and pieces.
+CREATE_BATCH = 500
 
 logger = logging.getLogger(__name__)
 
@@ -222,6 +224,7 @@ def _write(campaign, parsed_dossiers, deleted_nodes, report, actor, fetch) -> No
     }
     params = campaign.scheme_parameters()
     newest = campaign.ds_synced_until
+    new_dossiers: list[tuple[Dossier, ParsedDossier, list[checks.CheckResult]]] = []
     for parsed in parsed_dossiers:
         fingerprint = _fingerprint(parsed)
         dossier = existing.get(parsed.number)
@@ -230,52 +233,45 @@ def _write(campaign, parsed_dossiers, deleted_nodes, report, actor, fetch) -> No
             report.unchanged.append(parsed.number)
             report.states[dossier.state] += 1
             continue
-        created = dossier is None
-        before = None if created else _tracked(dossier)
-        before_children = None if created else _children_summary(dossier)
-        dossier = dossier or Dossier(campaign=campaign, ds_number=parsed.number)
-        _fill(dossier, parsed, fingerprint, establishments, legal_entities)
-        dossier.save()
-        documents = _replace_children(
-            dossier, parsed, partner_establishments, created=created, fetch=fetch, report=report
-        )
-        results = checks.check_dossier(
-            scheme=campaign.scheme,
-            params=params,
-            deadline_at=campaign.deadline_at,
-            required_documents=campaign.required_documents,
-            consumption_deadline_date=campaign.consumption_deadline_date,
-            facts=_facts(dossier, parsed, documents),
-            grant_date=campaign.notification_from_date,
-        )
-        dossier.check_results = [result.as_dict() for result in results]
-        dossier.state = checks.state_after_checks(results)
-        dossier.save(update_fields=["check_results", "state"])
-        report.states[dossier.state] += 1
-        (report.created if created else report.updated).append(parsed.number)
-        reasons = [r.message for r in results if r.outcome != checks.Outcome.OK]
-        if dossier.state != DossierState.ADMISSIBLE:
-            report.flagged[parsed.number] = [
-                r.message
-                for r in results
-                if r.outcome in (checks.Outcome.INADMISSIBLE, checks.Outcome.INCOMPLETE)
+        if dossier is None:
+            # Written in batches below: a first sync brings thousands of dossiers.
+            dossier = Dossier(campaign=campaign, ds_number=parsed.number)
+            _fill(dossier, parsed, fingerprint, establishments, legal_entities)
+            pieces = [
+                checks.DocumentFacts(d["kind"], DocumentStatus.PENDING) for d in parsed.documents
             ]
-        record_event(
-            actor=actor,
-            action=AuditAction.IMPORT if created else AuditAction.CHANGE,
-            obj=dossier,
-            summary=(
-                _("Dossier DS %(number)s lu : %(state)s")
-                % {"number": parsed.number, "state": dossier.get_state_display()}
-            ),
-            reason="\n".join(reasons),
-            changes=_changes(before, _tracked(dossier))
-            | (
-                {}
-                if created
-                else _changes(before_children, _children_summary(dossier, parsed, documents))
-            ),
+            results = _check(campaign, params, dossier, parsed, pieces)
+            _apply(dossier, results, report)
+            new_dossiers.append((dossier, parsed, results))
+            continue
+        before = _tracked(dossier)
+        before_children = _children_summary(dossier)
+        _fill(dossier, parsed, fingerprint, establishments, legal_entities)
+        documents = _replace_children(
+            dossier, parsed, partner_establishments, fetch=fetch, report=report
         )
+        pieces = [
+            checks.DocumentFacts(kind=d.kind, status=d.status, refusal_reason=d.refusal_reason)
+            for d in documents
+        ]
+        results = _check(campaign, params, dossier, parsed, pieces)
+        _apply(dossier, results, report)
+        dossier.save()
+        report.updated.append(parsed.number)
+        _journal(
+            actor,
+            dossier,
+            results,
+            AuditAction.CHANGE,
+            _changes(before, _tracked(dossier))
+            | _changes(before_children, _children_summary(dossier, parsed, documents)),
+        )
+    for start in range(0, len(new_dossiers), CREATE_BATCH):
+        batch = new_dossiers[start : start + CREATE_BATCH]
+        _create_batch(batch, partner_establishments, fetch, report)
+        for dossier, _parsed, results in batch:
+            report.created.append(dossier.ds_number)
+            _journal(actor, dossier, results, AuditAction.IMPORT, _changes(None, _tracked(dossier)))
     for node in deleted_nodes:
         dossier = existing.get(node.get("number"))
         if dossier is None or dossier.is_deleted:
@@ -294,6 +290,86 @@ def _write(campaign, parsed_dossiers, deleted_nodes, report, actor, fetch) -> No
     if newest != campaign.ds_synced_until:
         campaign.ds_synced_until = newest
         campaign.save(update_fields=["ds_synced_until"])
+
+
+def _check(campaign, params, dossier, parsed, pieces) -> list[checks.CheckResult]:
+    return checks.check_dossier(
+        scheme=campaign.scheme,
+        params=params,
+        deadline_at=campaign.deadline_at,
+        required_documents=campaign.required_documents,
+        consumption_deadline_date=campaign.consumption_deadline_date,
+        facts=_facts(dossier, parsed, pieces),
+        grant_date=campaign.notification_from_date,
+    )
+
+
+def _apply(dossier: Dossier, results, report: SyncReport) -> None:
+    """Set the dossier's state and check results; count it, name it if flagged."""
+    dossier.check_results = [result.as_dict() for result in results]
+    dossier.state = checks.state_after_checks(results)
+    report.states[dossier.state] += 1
+    if dossier.state != DossierState.ADMISSIBLE:
+        report.flagged[dossier.ds_number] = [
+            r.message
+            for r in results
+            if r.outcome in (checks.Outcome.INADMISSIBLE, checks.Outcome.INCOMPLETE)
+        ]
+
+
+def _journal(actor, dossier: Dossier, results, action: str, changes: dict) -> None:
+    record_event(
+        actor=actor,
+        action=action,
+        obj=dossier,
+        summary=(
+            _("Dossier DS %(number)s lu : %(state)s")
+            % {"number": dossier.ds_number, "state": dossier.get_state_display()}
+        ),
+        reason="\n".join(r.message for r in results if r.outcome != checks.Outcome.OK),
+        changes=changes,
+    )
+
+
+def _create_batch(batch, partner_establishments, fetch, report) -> None:
+    """Insert new dossiers with their profile, actions, partners and pieces, a few queries
+    per batch rather than per dossier."""
+    dossiers = Dossier.objects.bulk_create([dossier for dossier, _parsed, _results in batch])
+    EstablishmentProfile.objects.bulk_create(
+        EstablishmentProfile(dossier=dossier, **_profile(parsed))
+        for dossier, (_unsaved, parsed, _results) in zip(dossiers, batch, strict=True)
+    )
+    actions = DossierAction.objects.bulk_create(
+        action
+        for dossier, (_unsaved, parsed, _results) in zip(dossiers, batch, strict=True)
+        for action in _actions(dossier, parsed)
+    )
+    by_rank = {(action.dossier_id, action.rank): action for action in actions}
+    DossierPartner.objects.bulk_create(
+        partner
+        for dossier, (_unsaved, parsed, _results) in zip(dossiers, batch, strict=True)
+        for partner in _partners(dossier, parsed, partner_establishments)
+    )
+    documents = []
+    for dossier, (_unsaved, parsed, _results) in zip(dossiers, batch, strict=True):
+        for document in parsed.documents:
+            filename = document["filename"][:255]
+            stored = ""
+            if fetch is not None and document.get("url"):
+                stored = _store_piece(dossier, document, fetch, report)
+            documents.append(
+                DossierDocument(
+                    file=stored,
+                    dossier=dossier,
+                    action=by_rank.get((dossier.pk, document["action_rank"])),
+                    kind=document["kind"],
+                    filename=filename,
+                    content_type=document["content_type"][:150],
+                    checksum=document["checksum"][:64],
+                    byte_size=document["byte_size"] or None,
+                )
+            )
+    DossierDocument.objects.bulk_create(documents)
 
 
 def _tracked(dossier: Dossier) -> dict:
@@ -404,12 +480,8 @@ def _fill(dossier, parsed, fingerprint, establishments, legal_entities) -> None:
     dossier.planned_end_date = values.get("planned_end_date")
 
 
-def _replace_children(
-    dossier, parsed, partner_establishments, *, created: bool, fetch, report
-) -> list[DossierDocument]:
-    """Replace what the dossier holds from DS by what the answer says now."""
-    reviews = {}
-    profile = {
+def _profile(parsed: ParsedDossier) -> dict:
+    return {
         name: (
             _decimal(parsed.values.get(name))
             if name.endswith(("_fte", "_rate"))
@@ -417,18 +489,10 @@ def _replace_children(
         )
         for name in PROFILE_FIELDS
     }
-    if created:
-        EstablishmentProfile.objects.create(dossier=dossier, **profile)
-    else:
-        reviews = {
-            (document.kind, document.checksum, document.filename): document
-            for document in DossierDocument.objects.filter(dossier=dossier)
-        }
-        DossierDocument.objects.filter(dossier=dossier).delete()
-        DossierAction.objects.filter(dossier=dossier).delete()
-        DossierPartner.objects.filter(dossier=dossier).delete()
-        EstablishmentProfile.objects.update_or_create(dossier=dossier, defaults=profile)
-    actions = DossierAction.objects.bulk_create(
+
+
+def _actions(dossier: Dossier, parsed: ParsedDossier) -> list[DossierAction]:
+    return [
         DossierAction(
             dossier=dossier,
             rank=action["rank"],
@@ -445,9 +509,11 @@ def _replace_children(
             planned_end_date=parsed.values.get("planned_end_date"),
         )
         for action in parsed.actions
-    )
-    by_rank = {action.rank: action for action in actions}
-    DossierPartner.objects.bulk_create(
+    ]
+
+
+def _partners(dossier: Dossier, parsed: ParsedDossier, partner_establishments):
+    return [
         DossierPartner(
             dossier=dossier,
             siret=partner["siret"],
@@ -455,7 +521,22 @@ def _replace_children(
             establishment=partner_establishments.get(partner["siret"]),
         )
         for partner in parsed.partners
-    )
+    ]
+
+
+def _replace_children(dossier, parsed, partner_establishments, *, fetch, report):
+    """Replace what a known dossier holds from DS by what the answer says now."""
+    reviews = {
+        (document.kind, document.checksum, document.filename): document
+        for document in DossierDocument.objects.filter(dossier=dossier)
+    }
+    DossierDocument.objects.filter(dossier=dossier).delete()
+    DossierAction.objects.filter(dossier=dossier).delete()
+    DossierPartner.objects.filter(dossier=dossier).delete()
+    EstablishmentProfile.objects.update_or_create(dossier=dossier, defaults=_profile(parsed))
+    actions = DossierAction.objects.bulk_create(_actions(dossier, parsed))
+    by_rank = {action.rank: action for action in actions}
+    DossierPartner.objects.bulk_create(_partners(dossier, parsed, partner_establishments))
     documents = []
     for document in parsed.documents:
         key = (document["kind"], document["checksum"][:64], document["filename"][:255])
@@ -510,7 +591,7 @@ def _store_piece(dossier, document, fetch, report) -> str:
     return default_storage.save(field.generate_filename(None, name), upload)
 
 
-def _facts(dossier: Dossier, parsed: ParsedDossier, documents) -> checks.DossierFacts:
+def _facts(dossier: Dossier, parsed: ParsedDossier, pieces) -> checks.DossierFacts:
     quoted = {d["action_rank"] for d in parsed.documents if d["kind"] == "QUOTE"}
     return checks.DossierFacts(
         submitted_at=parsed.submitted_at,
@@ -527,10 +608,7 @@ def _facts(dossier: Dossier, parsed: ParsedDossier, documents) -> checks.Dossier
             )
             for a in parsed.actions
         ],
-        documents=[
-            checks.DocumentFacts(kind=d.kind, status=d.status, refusal_reason=d.refusal_reason)
-            for d in documents
-        ],
+        documents=list(pieces),
         planned_end_date=(
             datetime.date.fromisoformat(parsed.values["planned_end_date"])
             if parsed.values.get("planned_end_date")
