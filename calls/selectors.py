@@ -17,6 +17,7 @@ from django.db.models import (
     When,
 )
 from django.utils import formats, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -127,6 +128,8 @@ class HistoryEntry:
     summary: str
     reasons: list[str]
     changes: list[HistoryChange]
+    # The first read of the dossier: every value is new, only the values read are shown.
+    is_first_read: bool = False
 
 
 # The lists a sync journals besides the dossier's own fields.
@@ -137,6 +140,31 @@ HISTORY_LABELS = {
     "state": gettext_lazy("État"),
 }
 HISTORY_MAX_EVENTS = 200
+HISTORY_ACTIONS = {
+    "IMPORT": gettext_lazy("Première lecture sur Démarches simplifiées"),
+    "CHANGE": gettext_lazy("Modification"),
+    "DELETE": gettext_lazy("Suppression sur Démarches simplifiées"),
+}
+# The order the page lists a change's values in: the verdict first, then as on the page.
+HISTORY_ORDER = (
+    "state",
+    "ds_state",
+    "is_deleted",
+    "submitted_at",
+    "applicant_name",
+    "applicant_siret",
+    "applicant_finess",
+    "project_title",
+    "is_mutualised",
+    "total_cost_amount",
+    "cofunding_amount",
+    "requested_amount",
+    "planned_start_date",
+    "planned_end_date",
+    "actions",
+    "partners",
+    "documents",
+)
 MONEY_FIELDS = {"total_cost_amount", "cofunding_amount", "requested_amount"}
 
 
@@ -144,7 +172,7 @@ def _history_label(name: str) -> str:
     if name in HISTORY_LABELS:
         return str(HISTORY_LABELS[name])
     try:
-        return str(Dossier._meta.get_field(name).verbose_name).capitalize()
+        return capfirst(str(Dossier._meta.get_field(name).verbose_name))
     except FieldDoesNotExist:
         return name
 
@@ -186,20 +214,26 @@ def dossier_history(dossier: Dossier) -> list[HistoryEntry]:
                 before=_history_value(name, value.get("before")),
                 after=_history_value(name, value.get("after")),
             )
-            for name, value in sorted(event.changes.items())
+            for name, value in sorted(event.changes.items(), key=_history_order)
             if isinstance(value, dict) and ("before" in value or "after" in value)
         ]
         entries.append(
             HistoryEntry(
                 at=event.occurred_at,
                 actor=event.actor_name or _("synchronisation Démarches simplifiées"),
-                action=event.get_action_display(),
+                action=str(HISTORY_ACTIONS.get(event.action) or event.get_action_display()),
                 summary=event.summary,
                 reasons=[line for line in event.reason.splitlines() if line.strip()],
                 changes=changes,
+                is_first_read=bool(changes) and all(c.before == ["—"] for c in changes),
             )
         )
     return entries
+
+
+def _history_order(item) -> tuple[int, str]:
+    name = item[0]
+    return (HISTORY_ORDER.index(name) if name in HISTORY_ORDER else len(HISTORY_ORDER), name)
 
 
 # « Mes actions » -------------------------------------------------------------------------
@@ -298,3 +332,38 @@ def establishment_dossiers(user, *, limit: int):
         .annotate(state_order=state_order)
         .order_by("state_order", "ds_number")[:limit]
     )
+
+
+# The frozen figures of a campaign, as the call for applications words them.
+PARAMETER_LABELS = {
+    "clact_fir_share": gettext_lazy("Part ARS au plus, du coût de chaque action"),
+    "clact_max_actions": gettext_lazy("Nombre d'actions au plus par dossier"),
+    "clact_consumption_deadline": gettext_lazy("Crédits consommés au plus tard le"),
+    "clact_start_within_months": gettext_lazy("Début des actions, en mois après l'octroi"),
+    "ipa_cap_per_student": gettext_lazy("Financement au plus, par étudiant"),
+    "cae_max_yearly_amount": gettext_lazy("Allocation annuelle au plus"),
+    "cae_commitment_multiplier": gettext_lazy("Engagement de servir, en multiple de la durée"),
+    "pet_ars_share": gettext_lazy("Part ARS de la prime d'exercice territorial"),
+    "astp_ars_share": gettext_lazy("Part ARS du traitement de l'assistant"),
+    "pech_ars_share": gettext_lazy("Part ARS de la prime d'engagement"),
+}
+
+
+def frozen_parameters(campaign) -> list[tuple[str, str]]:
+    """Return the campaign's frozen figures as (French label, value as shown) pairs."""
+    rows = []
+    for name, value in (campaign.parameters or {}).items():
+        label = str(PARAMETER_LABELS.get(name, name))
+        shown = value
+        if isinstance(value, str):
+            try:
+                if name.endswith("_share"):
+                    shown = f"{(Decimal(value) * 100).normalize():f} %"
+                elif name.endswith(("_amount", "_per_student", "_cost", "_cap")):
+                    shown = format_euros(Decimal(value))
+                elif name.endswith(("_deadline", "_start")):
+                    shown = formats.date_format(datetime.date.fromisoformat(value), "d/m/Y")
+            except (ArithmeticError, ValueError):
+                shown = value
+        rows.append((label, shown))
+    return rows

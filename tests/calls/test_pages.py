@@ -159,6 +159,15 @@ class TestCampaignDetail:
         assert "Recevable : 3" in html
         assert html.index("18739904") < html.index("18734521")
 
+    def test_shows_the_frozen_figures_in_french_and_that_filing_is_over(
+        self, client, manager, synced
+    ):
+        html = page(client, manager, reverse("calls:campaign_detail", args=[synced.pk]))
+        assert "Part ARS au plus, du coût de chaque action : <strong>50 %</strong>" in html
+        assert "Nombre d&#x27;actions au plus par dossier : <strong>5</strong>" in html
+        assert "clact_max_actions" not in html
+        assert "Dépôts clos depuis le 10/05/2024 à 23:59" in html
+
     def test_another_regions_campaign_is_not_found(self, client, manager):
         other = CampaignFactory()
         page(client, manager, reverse("calls:campaign_detail", args=[other.pk]), status=404)

@@ -185,7 +185,7 @@ class TestOtherRoles:
         assert "Incomplet · Appel à candidatures CLACT 2024 · à compléter sur Démarches" in html
         assert str(other.ds_number) not in html
         # The director does not open the ARS's calls pages: no link.
-        assert "/appels/" not in html and "href" not in html
+        assert "/calls/" not in html and "href" not in html
         assert escape(incomplete.applicant_name) in html
 
     def test_a_draft_campaign_is_not_for_the_director(self, region):
