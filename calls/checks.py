@@ -37,7 +37,7 @@ SOURCE_START = (
 SOURCE_COMPLETION = (
     SOURCE_CLACT + " : projets réalisés « au plus tard 24 mois après l'octroi » (priorité)"
 )
-SOURCE_EXCLUSIONS = SOURCE_CLACT + ", dépenses exclues (DOMAIN.md, CLACT)"
+SOURCE_EXCLUSIONS = SOURCE_CLACT + ", dépenses exclues"
 # Words of an action's description that suggest one of the expenses seeds/001 excludes; the
 # instructor confirms (a warning, never a refusal: a word is not a proof).
 EXCLUSION_HINTS = {
