@@ -176,11 +176,22 @@ def _moment(value) -> str:
 
 
 def _first_reason(dossier) -> str:
-    for outcome in ("INADMISSIBLE", "INCOMPLETE"):
-        for result in dossier.check_results:
-            if result.get("outcome") == outcome:
-                return result.get("message", "")
-    return ""
+    """Return the dossier's main reason (inadmissible before incomplete) and how many more."""
+    reasons = [
+        result.get("message", "")
+        for outcome in ("INADMISSIBLE", "INCOMPLETE")
+        for result in dossier.check_results
+        if result.get("outcome") == outcome
+    ]
+    if len(reasons) < 2:
+        return "".join(reasons)
+    more = len(reasons) - 1
+    return (
+        reasons[0]
+        + " "
+        + ngettext("(et %(count)d autre motif)", "(et %(count)d autres motifs)", more)
+        % {"count": more}
+    )
 
 
 def _campaign_sections(user, now) -> list[CallSection]:

@@ -68,7 +68,7 @@ class TestManager:
             campaign=campaign, state=DossierState.INCOMPLETE, check_results=[MISSING]
         )
         late = DossierFactory(
-            campaign=campaign, state=DossierState.INADMISSIBLE, check_results=[LATE]
+            campaign=campaign, state=DossierState.INADMISSIBLE, check_results=[LATE, MISSING]
         )
         DossierFactory(campaign=campaign, state=DossierState.ADMISSIBLE)
         elsewhere = DossierFactory(state=DossierState.INADMISSIBLE)
@@ -77,7 +77,10 @@ class TestManager:
         )
         html = section(home(client, manager), "Dossiers irrecevables ou incomplets à vérifier")
         assert html.index(str(late.ds_number)) < html.index(str(incomplete.ds_number))
-        assert "Irrecevable · Appel à candidatures CLACT 2024 · Dépôt tardif" in html
+        assert (
+            "Irrecevable · Appel à candidatures CLACT 2024 · Dépôt tardif (et 1 autre motif)"
+            in (html)
+        )
         assert "Pièce manquante : RIB." in html
         assert reverse("calls:dossier_detail", args=[late.pk]) in html
         assert str(elsewhere.ds_number) not in html
