@@ -114,6 +114,8 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["contract_id", "id"], name="audit_contract_id_idx"),
             models.Index(fields=["actor", "id"], name="audit_actor_id_idx"),
+            # The history of one object (a dossier's page) reads its events by type and id.
+            models.Index(fields=["object_type", "object_id", "id"], name="audit_object_id_idx"),
         ]
 
     def __str__(self):

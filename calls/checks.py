@@ -37,7 +37,7 @@ SOURCE_START = (
 SOURCE_COMPLETION = (
     SOURCE_CLACT + " : projets réalisés « au plus tard 24 mois après l'octroi » (priorité)"
 )
-SOURCE_EXCLUSIONS = SOURCE_CLACT + ", dépenses exclues (DOMAIN.md, CLACT)"
+SOURCE_EXCLUSIONS = SOURCE_CLACT + ", dépenses exclues"
 # Words of an action's description that suggest one of the expenses seeds/001 excludes; the
 # instructor confirms (a warning, never a refusal: a word is not a proof).
 EXCLUSION_HINTS = {
@@ -192,6 +192,29 @@ def _ars_share_checks(scheme: str, facts: DossierFacts, params) -> list[CheckRes
     return [_result("ARS_SHARE", not over, Outcome.INADMISSIBLE, message, source)]
 
 
+def _ipa_cap_check(facts: DossierFacts, params) -> CheckResult:
+    """Check each student's line against the cap per student (seeds/000: « Jusqu'à
+    70 000 € par étudiant »). An IPA dossier lists one line per nurse trained (tuition and
+    replacement); above the cap the grant is capped, the dossier is not refused."""
+    over = []
+    for action in facts.actions:
+        try:
+            schemes.check_ipa_amount(action.ars_requested_amount, 1, params)
+        except schemes.RuleViolation as error:
+            over.append(_("ligne %(rank)d : %(error)s") % {"rank": action.rank, "error": error})
+    cap = format_euros(params.ipa_cap_per_student)
+    return _result(
+        "IPA_CAP",
+        not over,
+        Outcome.WARNING,
+        _("Au plus %(cap)s par étudiant : respecté.") % {"cap": cap}
+        if not over
+        else _("Au-delà de %(cap)s par étudiant, l'aide sera plafonnée : ") % {"cap": cap}
+        + " ; ".join(over),
+        "seeds/000 : « Jusqu'à 70 000 € par étudiant »",
+    )
+
+
 def _document_checks(facts: DossierFacts, required_documents: Sequence[str]) -> list[CheckResult]:
     by_kind: dict[str, list[DocumentFacts]] = {}
     for document in facts.documents:
@@ -326,6 +349,8 @@ def check_dossier(
     if clact:
         results.append(_max_actions_check(facts, params))
     results += _ars_share_checks(scheme, facts, params)
+    if scheme == SchemeCode.IPA:
+        results.append(_ipa_cap_check(facts, params))
     results += _document_checks(facts, required_documents)
     if clact:
         results.append(_quotes_check(facts))

@@ -8,30 +8,46 @@ Every changed dossier is checked again (``calls.checks``) and its state follows.
 import base64
 import datetime
 import hashlib
+import logging
+import os
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 
 from audit.journal import AuditAction, record_event
 from contracts.documents import check_document
+from contracts.money import format_euros
 from territories.models import Establishment, LegalEntity
 
 from . import checks
-from .ds import DsAnswerError, ParsedDossier, parse_dossier, read_answer
+from .ds import (
+    DEFAULT_ENDPOINT,
+    DsAnswerError,
+    ParsedDossier,
+    download_file,
+    fetch_demarche,
+    parse_dossier,
+    read_answer,
+)
 from .models import (
     Campaign,
+    CampaignState,
+    DocumentKind,
     DocumentStatus,
     Dossier,
     DossierAction,
     DossierDocument,
     DossierPartner,
+    DossierState,
     EstablishmentProfile,
 )
 
@@ -43,6 +59,32 @@ PROFILE_FIELDS = (
     "absenteeism_rate",
     "turnover_rate",
 )
+# The dossier's own fields a sync reads from DS; a change of one is journaled with its
+# value before and after, for the dossier's history.
+TRACKED_FIELDS = (
+    "state",
+    "ds_state",
+    "submitted_at",
+    "applicant_name",
+    "applicant_siret",
+    "applicant_finess",
+    "project_title",
+    "is_mutualised",
+    "total_cost_amount",
+    "cofunding_amount",
+    "requested_amount",
+    "planned_start_date",
+    "planned_end_date",
+)
+# The campaigns kept in step with DS: complements may still come after the deadline; from
+# instruction on, the instruction steps own the dossiers' state.
+# Dossiers keep changing on DS until the decision: complements are asked during instruction.
+SYNCED_STATES = (CampaignState.OPEN, CampaignState.CLOSED, CampaignState.IN_REVIEW)
+TOKEN_VARIABLE = "DS_API_TOKEN"
+# New dossiers are inserted this many at a time, with their actions, partners and pieces.
+CREATE_BATCH = 500
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -56,6 +98,9 @@ class SyncReport:
     deleted: list[int] = field(default_factory=list)
     states: Counter = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
+    # The created or updated dossiers that are not « recevable », with their reasons.
+    flagged: dict[int, list[str]] = field(default_factory=dict)
+    skipped_reason: str = ""
 
     @property
     def changed(self) -> bool:
@@ -180,6 +225,7 @@ def _write(campaign, parsed_dossiers, deleted_nodes, report, actor, fetch) -> No
     }
     params = campaign.scheme_parameters()
     newest = campaign.ds_synced_until
+    new_dossiers: list[tuple[Dossier, ParsedDossier, list[checks.CheckResult]]] = []
     for parsed in parsed_dossiers:
         fingerprint = _fingerprint(parsed)
         dossier = existing.get(parsed.number)
@@ -188,44 +234,45 @@ def _write(campaign, parsed_dossiers, deleted_nodes, report, actor, fetch) -> No
             report.unchanged.append(parsed.number)
             report.states[dossier.state] += 1
             continue
-        created = dossier is None
-        before = None if created else {"state": dossier.state, "ds_state": dossier.ds_state}
-        dossier = dossier or Dossier(campaign=campaign, ds_number=parsed.number)
+        if dossier is None:
+            # Written in batches below: a first sync brings thousands of dossiers.
+            dossier = Dossier(campaign=campaign, ds_number=parsed.number)
+            _fill(dossier, parsed, fingerprint, establishments, legal_entities)
+            pieces = [
+                checks.DocumentFacts(d["kind"], DocumentStatus.PENDING) for d in parsed.documents
+            ]
+            results = _check(campaign, params, dossier, parsed, pieces)
+            _apply(dossier, results, report)
+            new_dossiers.append((dossier, parsed, results))
+            continue
+        before = _tracked(dossier)
+        before_children = _children_summary(dossier)
         _fill(dossier, parsed, fingerprint, establishments, legal_entities)
-        dossier.save()
         documents = _replace_children(
-            dossier, parsed, partner_establishments, created=created, fetch=fetch, report=report
+            dossier, parsed, partner_establishments, fetch=fetch, report=report
         )
-        results = checks.check_dossier(
-            scheme=campaign.scheme,
-            params=params,
-            deadline_at=campaign.deadline_at,
-            required_documents=campaign.required_documents,
-            consumption_deadline_date=campaign.consumption_deadline_date,
-            facts=_facts(dossier, parsed, documents),
-            grant_date=campaign.notification_from_date,
+        pieces = [
+            checks.DocumentFacts(kind=d.kind, status=d.status, refusal_reason=d.refusal_reason)
+            for d in documents
+        ]
+        results = _check(campaign, params, dossier, parsed, pieces)
+        _apply(dossier, results, report)
+        dossier.save()
+        report.updated.append(parsed.number)
+        _journal(
+            actor,
+            dossier,
+            results,
+            AuditAction.CHANGE,
+            _changes(before, _tracked(dossier))
+            | _changes(before_children, _children_summary(dossier, parsed, documents)),
         )
-        dossier.check_results = [result.as_dict() for result in results]
-        dossier.state = checks.state_after_checks(results)
-        dossier.save(update_fields=["check_results", "state"])
-        report.states[dossier.state] += 1
-        (report.created if created else report.updated).append(parsed.number)
-        reasons = [r.message for r in results if r.outcome != checks.Outcome.OK]
-        record_event(
-            actor=actor,
-            action=AuditAction.IMPORT if created else AuditAction.CHANGE,
-            obj=dossier,
-            summary=(
-                _("Dossier DS %(number)s lu : %(state)s")
-                % {"number": parsed.number, "state": dossier.get_state_display()}
-            ),
-            reason="\n".join(reasons),
-            changes={
-                "before": before,
-                "after": {"state": dossier.state, "ds_state": dossier.ds_state},
-                "fingerprint": fingerprint,
-            },
-        )
+    for start in range(0, len(new_dossiers), CREATE_BATCH):
+        batch = new_dossiers[start : start + CREATE_BATCH]
+        _create_batch(batch, partner_establishments, fetch, report)
+        for dossier, _parsed, results in batch:
+            report.created.append(dossier.ds_number)
+            _journal(actor, dossier, results, AuditAction.IMPORT, _changes(None, _tracked(dossier)))
     for node in deleted_nodes:
         dossier = existing.get(node.get("number"))
         if dossier is None or dossier.is_deleted:
@@ -239,10 +286,157 @@ def _write(campaign, parsed_dossiers, deleted_nodes, report, actor, fetch) -> No
             obj=dossier,
             summary=_("Dossier DS %(number)s supprimé sur DS") % {"number": dossier.ds_number},
             reason=str(node.get("reason") or ""),
+            changes={"is_deleted": {"before": False, "after": True}},
         )
     if newest != campaign.ds_synced_until:
         campaign.ds_synced_until = newest
         campaign.save(update_fields=["ds_synced_until"])
+
+
+def _check(campaign, params, dossier, parsed, pieces) -> list[checks.CheckResult]:
+    return checks.check_dossier(
+        scheme=campaign.scheme,
+        params=params,
+        deadline_at=campaign.deadline_at,
+        required_documents=campaign.required_documents,
+        consumption_deadline_date=campaign.consumption_deadline_date,
+        facts=_facts(dossier, parsed, pieces),
+        grant_date=campaign.notification_from_date,
+    )
+
+
+def _apply(dossier: Dossier, results, report: SyncReport) -> None:
+    """Set the dossier's state and check results; count it, name it if flagged."""
+    dossier.check_results = [result.as_dict() for result in results]
+    dossier.state = checks.state_after_checks(results)
+    report.states[dossier.state] += 1
+    if dossier.state != DossierState.ADMISSIBLE:
+        report.flagged[dossier.ds_number] = [
+            r.message
+            for r in results
+            if r.outcome in (checks.Outcome.INADMISSIBLE, checks.Outcome.INCOMPLETE)
+        ]
+
+
+def _journal(actor, dossier: Dossier, results, action: str, changes: dict) -> None:
+    record_event(
+        actor=actor,
+        action=action,
+        obj=dossier,
+        summary=(
+            _("Dossier DS %(number)s lu : %(state)s")
+            % {"number": dossier.ds_number, "state": dossier.get_state_display()}
+        ),
+        reason="\n".join(r.message for r in results if r.outcome != checks.Outcome.OK),
+        changes=changes,
+    )
+
+
+def _create_batch(batch, partner_establishments, fetch, report) -> None:
+    """Insert new dossiers with their profile, actions, partners and pieces, a few queries
+    per batch rather than per dossier."""
+    dossiers = Dossier.objects.bulk_create([dossier for dossier, _parsed, _results in batch])
+    EstablishmentProfile.objects.bulk_create(
+        EstablishmentProfile(dossier=dossier, **_profile(parsed))
+        for dossier, (_unsaved, parsed, _results) in zip(dossiers, batch, strict=True)
+    )
+    actions = DossierAction.objects.bulk_create(
+        action
+        for dossier, (_unsaved, parsed, _results) in zip(dossiers, batch, strict=True)
+        for action in _actions(dossier, parsed)
+    )
+    by_rank = {(action.dossier_id, action.rank): action for action in actions}
+    DossierPartner.objects.bulk_create(
+        partner
+        for dossier, (_unsaved, parsed, _results) in zip(dossiers, batch, strict=True)
+        for partner in _partners(dossier, parsed, partner_establishments)
+    )
+    documents = []
+    for dossier, (_unsaved, parsed, _results) in zip(dossiers, batch, strict=True):
+        for document in parsed.documents:
+            filename = document["filename"][:255]
+            stored = ""
+            if fetch is not None and document.get("url"):
+                stored = _store_piece(dossier, document, fetch, report)
+            documents.append(
+                DossierDocument(
+                    file=stored,
+                    dossier=dossier,
+                    action=by_rank.get((dossier.pk, document["action_rank"])),
+                    kind=document["kind"],
+                    filename=filename,
+                    content_type=document["content_type"][:150],
+                    checksum=document["checksum"][:64],
+                    byte_size=document["byte_size"] or None,
+                )
+            )
+    DossierDocument.objects.bulk_create(documents)
+
+
+def _tracked(dossier: Dossier) -> dict:
+    """Return the tracked fields of ``dossier`` as journal values (text, numbers, flags)."""
+    values = {}
+    for name in TRACKED_FIELDS:
+        value = getattr(dossier, name)
+        if isinstance(value, datetime.datetime):
+            value = value.astimezone(datetime.UTC).isoformat()
+        elif isinstance(value, datetime.date):
+            value = value.isoformat()
+        elif isinstance(value, Decimal | str) and name.endswith("_amount"):
+            value = str(Decimal(value).quantize(Decimal("0.01")))
+        values[name] = value
+    return values
+
+
+def _children_summary(dossier: Dossier, parsed: ParsedDossier | None = None, documents=None):
+    """Return the actions, partners and pieces of ``dossier`` as short texts to compare.
+
+    Read from the base before a resync replaces them, from the answer just read after.
+    """
+    if parsed is None:
+        actions = dossier.actions.order_by("rank").values_list(
+            "rank", "label", "cost_amount", "ars_requested_amount"
+        )
+        partners = dossier.partners.order_by("siret").values_list("siret", flat=True)
+        pieces = dossier.documents.order_by("kind", "filename").values_list("kind", "filename")
+    else:
+        actions = sorted(
+            (
+                a["rank"],
+                a.get("label") or "",
+                Decimal(a["cost_amount"]),
+                Decimal(a["ars_requested_amount"]),
+            )
+            for a in parsed.actions
+        )
+        partners = sorted(p["siret"] for p in parsed.partners)
+        pieces = sorted((d.kind, d.filename) for d in documents)
+    return {
+        "actions": [
+            f"{rank}. {label[:80]} – {format_euros(cost)} (ARS {format_euros(ars)})"
+            for rank, label, cost, ars in actions
+        ],
+        "partners": list(partners),
+        "documents": [
+            f"{DocumentKind(kind).label if kind in DocumentKind.values else kind} : {name}"
+            for kind, name in pieces
+        ],
+    }
+
+
+def _changes(before: dict | None, after: dict) -> dict:
+    """Return ``{field: {"before", "after"}}`` for the values that differ (all when new)."""
+    if before is None:
+        return {
+            name: {"before": None, "after": value}
+            for name, value in after.items()
+            if value not in (None, "", [])
+        }
+    return {
+        name: {"before": before.get(name), "after": value}
+        for name, value in after.items()
+        if before.get(name) != value
+    }
 
 
 def _check_one_dossier_per_applicant(campaign, parsed_dossiers, report) -> None:
@@ -287,12 +481,8 @@ def _fill(dossier, parsed, fingerprint, establishments, legal_entities) -> None:
     dossier.planned_end_date = values.get("planned_end_date")
 
 
-def _replace_children(
-    dossier, parsed, partner_establishments, *, created: bool, fetch, report
-) -> list[DossierDocument]:
-    """Replace what the dossier holds from DS by what the answer says now."""
-    reviews = {}
-    profile = {
+def _profile(parsed: ParsedDossier) -> dict:
+    return {
         name: (
             _decimal(parsed.values.get(name))
             if name.endswith(("_fte", "_rate"))
@@ -300,18 +490,10 @@ def _replace_children(
         )
         for name in PROFILE_FIELDS
     }
-    if created:
-        EstablishmentProfile.objects.create(dossier=dossier, **profile)
-    else:
-        reviews = {
-            (document.kind, document.checksum, document.filename): document
-            for document in DossierDocument.objects.filter(dossier=dossier)
-        }
-        DossierDocument.objects.filter(dossier=dossier).delete()
-        DossierAction.objects.filter(dossier=dossier).delete()
-        DossierPartner.objects.filter(dossier=dossier).delete()
-        EstablishmentProfile.objects.update_or_create(dossier=dossier, defaults=profile)
-    actions = DossierAction.objects.bulk_create(
+
+
+def _actions(dossier: Dossier, parsed: ParsedDossier) -> list[DossierAction]:
+    return [
         DossierAction(
             dossier=dossier,
             rank=action["rank"],
@@ -328,9 +510,11 @@ def _replace_children(
             planned_end_date=parsed.values.get("planned_end_date"),
         )
         for action in parsed.actions
-    )
-    by_rank = {action.rank: action for action in actions}
-    DossierPartner.objects.bulk_create(
+    ]
+
+
+def _partners(dossier: Dossier, parsed: ParsedDossier, partner_establishments):
+    return [
         DossierPartner(
             dossier=dossier,
             siret=partner["siret"],
@@ -338,7 +522,22 @@ def _replace_children(
             establishment=partner_establishments.get(partner["siret"]),
         )
         for partner in parsed.partners
-    )
+    ]
+
+
+def _replace_children(dossier, parsed, partner_establishments, *, fetch, report):
+    """Replace what a known dossier holds from DS by what the answer says now."""
+    reviews = {
+        (document.kind, document.checksum, document.filename): document
+        for document in DossierDocument.objects.filter(dossier=dossier)
+    }
+    DossierDocument.objects.filter(dossier=dossier).delete()
+    DossierAction.objects.filter(dossier=dossier).delete()
+    DossierPartner.objects.filter(dossier=dossier).delete()
+    EstablishmentProfile.objects.update_or_create(dossier=dossier, defaults=_profile(parsed))
+    actions = DossierAction.objects.bulk_create(_actions(dossier, parsed))
+    by_rank = {action.rank: action for action in actions}
+    DossierPartner.objects.bulk_create(_partners(dossier, parsed, partner_establishments))
     documents = []
     for document in parsed.documents:
         key = (document["kind"], document["checksum"][:64], document["filename"][:255])
@@ -393,7 +592,7 @@ def _store_piece(dossier, document, fetch, report) -> str:
     return default_storage.save(field.generate_filename(None, name), upload)
 
 
-def _facts(dossier: Dossier, parsed: ParsedDossier, documents) -> checks.DossierFacts:
+def _facts(dossier: Dossier, parsed: ParsedDossier, pieces) -> checks.DossierFacts:
     quoted = {d["action_rank"] for d in parsed.documents if d["kind"] == "QUOTE"}
     return checks.DossierFacts(
         submitted_at=parsed.submitted_at,
@@ -410,10 +609,7 @@ def _facts(dossier: Dossier, parsed: ParsedDossier, documents) -> checks.Dossier
             )
             for a in parsed.actions
         ],
-        documents=[
-            checks.DocumentFacts(kind=d.kind, status=d.status, refusal_reason=d.refusal_reason)
-            for d in documents
-        ],
+        documents=list(pieces),
         planned_end_date=(
             datetime.date.fromisoformat(parsed.values["planned_end_date"])
             if parsed.values.get("planned_end_date")
@@ -426,3 +622,101 @@ def _facts(dossier: Dossier, parsed: ParsedDossier, documents) -> checks.Dossier
             else None
         ),
     )
+
+
+def sync_from_ds(
+    *, campaign: Campaign, token: str, wet_run: bool, endpoint: str = "", actor=None
+) -> SyncReport:
+    """Read what changed on the campaign's démarche since the last sync and bring it in.
+
+    The pieces of a wet run are downloaded at once (DS's links expire). A DS that cannot
+    be read is reported as a problem, like a refused dossier: nothing is written.
+    """
+    try:
+        payload = fetch_demarche(
+            number=campaign.ds_demarche_number,
+            token=token,
+            endpoint=endpoint or settings.DS_API_URL or DEFAULT_ENDPOINT,
+            updated_since=campaign.ds_synced_until,
+        )
+    except DsAnswerError as error:
+        return SyncReport(campaign=campaign, wet_run=wet_run, problems=list(error.problems))
+    except (OSError, ValueError) as error:
+        return SyncReport(
+            campaign=campaign,
+            wet_run=wet_run,
+            problems=[_("DS n'a pas pu être lu : %(error)s") % {"error": error}],
+        )
+    return sync_answer(
+        campaign=campaign,
+        payload=payload,
+        wet_run=wet_run,
+        actor=actor,
+        download=partial(download_file, max_bytes=settings.DOCUMENT_MAX_BYTES),
+    )
+
+
+def campaigns_to_sync():
+    """The campaigns whose dossiers may still change on DS, in a stable order."""
+    return Campaign.objects.filter(state__in=SYNCED_STATES).select_related("region").order_by("pk")
+
+
+def sync_skip_reason(campaign: Campaign, *, token: str) -> str:
+    """Why the campaign cannot be read from DS now (empty when it can)."""
+    if not campaign.ds_demarche_number:
+        return _("la campagne n'est liée à aucune démarche DS")
+    if not campaign.ds_champ_mapping:
+        return _("la campagne n'a pas de correspondance des champs DS")
+    if not token:
+        return _("jeton DS absent (%(variable)s)") % {"variable": TOKEN_VARIABLE}
+    return ""
+
+
+def sync_open_campaigns(*, token: str | None = None, endpoint: str = "") -> list[SyncReport]:
+    """Bring in what changed on DS for every open campaign bound to a démarche (wet run).
+
+    Meant to be run on a schedule. The token comes from ``DS_API_TOKEN`` unless given; a
+    campaign that cannot be read (no token, no démarche, no champ mapping, DS or the base
+    refusing) is skipped with its reason logged and reported, and the others go on.
+    """
+    token = os.environ.get(TOKEN_VARIABLE, "") if token is None else token
+    reports = []
+    for campaign in campaigns_to_sync():
+        reason = sync_skip_reason(campaign, token=token)
+        if reason:
+            report = SyncReport(campaign=campaign, wet_run=True, skipped_reason=reason)
+        else:
+            try:
+                report = sync_from_ds(
+                    campaign=campaign, token=token, wet_run=True, endpoint=endpoint
+                )
+            except DatabaseError as error:
+                report = SyncReport(
+                    campaign=campaign,
+                    wet_run=True,
+                    problems=[_("la base a refusé la synchronisation : %s") % error],
+                )
+        if report.skipped_reason:
+            logger.warning(
+                "Synchronisation DS de la campagne %s (%s) ignorée : %s",
+                campaign.pk,
+                campaign,
+                report.skipped_reason,
+            )
+        elif report.problems:
+            logger.error(
+                "Synchronisation DS de la campagne %s (%s) refusée, rien n'est écrit : %s",
+                campaign.pk,
+                campaign,
+                " | ".join(report.problems),
+            )
+        else:
+            logger.info(
+                "Synchronisation DS de la campagne %s : %d créé(s), %d mis à jour, %d supprimé(s)",
+                campaign.pk,
+                len(report.created),
+                len(report.updated),
+                len(report.deleted),
+            )
+        reports.append(report)
+    return reports

@@ -1,10 +1,32 @@
 """Reads across relations for the campaign and dossier pages, filtered in SQL by scope."""
 
-from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
 
-from contracts.money import ZERO
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    DateTimeField,
+    IntegerField,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.utils import formats, timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from .models import Campaign, Dossier, DossierAction, DossierState
+from audit.journal import AuditEvent
+from contracts.money import ZERO, format_euros
+from territories.access import visible_hospital_groups
+from territories.models import HospitalGroupMembership
+
+from .models import Campaign, CampaignState, Dossier, DossierAction, DossierState
 
 
 def visible_campaigns(user):
@@ -87,3 +109,261 @@ def campaign_amounts(campaign) -> dict:
         "envelope": campaign.envelope_amount,
         "remaining": campaign.envelope_amount - ars_fundable,
     }
+
+
+@dataclass(frozen=True)
+class HistoryChange:
+    """One value of a dossier before and after a journaled change, in French."""
+
+    label: str
+    before: list[str]
+    after: list[str]
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime.datetime
+    actor: str
+    action: str
+    summary: str
+    reasons: list[str]
+    changes: list[HistoryChange]
+    # The first read of the dossier: every value is new, only the values read are shown.
+    is_first_read: bool = False
+
+
+# The lists a sync journals besides the dossier's own fields.
+HISTORY_LABELS = {
+    "actions": gettext_lazy("Actions"),
+    "partners": gettext_lazy("Établissements partenaires"),
+    "documents": gettext_lazy("Pièces"),
+    "state": gettext_lazy("État"),
+}
+HISTORY_MAX_EVENTS = 200
+HISTORY_ACTIONS = {
+    "IMPORT": gettext_lazy("Première lecture sur Démarches simplifiées"),
+    "CHANGE": gettext_lazy("Modification"),
+    "DELETE": gettext_lazy("Suppression sur Démarches simplifiées"),
+}
+# The order the page lists a change's values in: the verdict first, then as on the page.
+HISTORY_ORDER = (
+    "state",
+    "ds_state",
+    "is_deleted",
+    "submitted_at",
+    "applicant_name",
+    "applicant_siret",
+    "applicant_finess",
+    "project_title",
+    "is_mutualised",
+    "total_cost_amount",
+    "cofunding_amount",
+    "requested_amount",
+    "planned_start_date",
+    "planned_end_date",
+    "actions",
+    "partners",
+    "documents",
+)
+MONEY_FIELDS = {"total_cost_amount", "cofunding_amount", "requested_amount"}
+
+
+def _history_label(name: str) -> str:
+    if name in HISTORY_LABELS:
+        return str(HISTORY_LABELS[name])
+    try:
+        return capfirst(str(Dossier._meta.get_field(name).verbose_name))
+    except FieldDoesNotExist:
+        return name
+
+
+def _history_value(name: str, value) -> list[str]:
+    """Return a journaled value as the page shows it (labels, euros, French dates)."""
+    if value is None or value == "" or value == []:
+        return ["—"]
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    if isinstance(value, bool):
+        return [_("Oui") if value else _("Non")]
+    try:
+        field = Dossier._meta.get_field(name)
+    except FieldDoesNotExist:
+        return [str(value)]
+    if field.choices:
+        return [str(dict(field.flatchoices).get(value, value))]
+    if name in MONEY_FIELDS:
+        return [format_euros(Decimal(value))]
+    if isinstance(field, DateTimeField):
+        moment = timezone.localtime(datetime.datetime.fromisoformat(value))
+        return [formats.date_format(moment, "d/m/Y à H:i:s")]
+    if isinstance(field, DateField):
+        return [formats.date_format(datetime.date.fromisoformat(value), "d/m/Y")]
+    return [str(value)]
+
+
+def dossier_history(dossier: Dossier) -> list[HistoryEntry]:
+    """Return the journal's events about ``dossier``, newest first, readable in French."""
+    events = AuditEvent.objects.filter(
+        object_type=Dossier._meta.label, object_id=str(dossier.pk)
+    ).order_by("-id")[:HISTORY_MAX_EVENTS]
+    entries = []
+    for event in events:
+        changes = [
+            HistoryChange(
+                label=_history_label(name),
+                before=_history_value(name, value.get("before")),
+                after=_history_value(name, value.get("after")),
+            )
+            for name, value in sorted(event.changes.items(), key=_history_order)
+            if isinstance(value, dict) and ("before" in value or "after" in value)
+        ]
+        entries.append(
+            HistoryEntry(
+                at=event.occurred_at,
+                actor=event.actor_name or _("synchronisation Démarches simplifiées"),
+                action=str(HISTORY_ACTIONS.get(event.action) or event.get_action_display()),
+                summary=event.summary,
+                reasons=[line for line in event.reason.splitlines() if line.strip()],
+                changes=changes,
+                is_first_read=bool(changes) and all(c.before == ["—"] for c in changes),
+            )
+        )
+    return entries
+
+
+def _history_order(item) -> tuple[int, str]:
+    name = item[0]
+    return (HISTORY_ORDER.index(name) if name in HISTORY_ORDER else len(HISTORY_ORDER), name)
+
+
+# « Mes actions » -------------------------------------------------------------------------
+
+# A campaign whose deadline comes within this many days is shown as closing soon.
+CLOSING_SOON_DAYS = 14
+# A draft campaign due to open within this many days is shown as to be opened.
+OPENING_SOON_DAYS = 7
+# The campaigns whose dossiers still come from DS or await instruction.
+FOLLOWED_STATES = (CampaignState.DRAFT, CampaignState.OPEN, CampaignState.CLOSED)
+RECEIVING_STATES = (CampaignState.OPEN, CampaignState.CLOSED)
+TO_CHECK_STATES = (DossierState.INADMISSIBLE, DossierState.INCOMPLETE)
+
+
+def _to_check_order():
+    return Case(
+        When(state=DossierState.INADMISSIBLE, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+
+
+def campaigns_to_follow(user, now: datetime.datetime):
+    """Return the campaigns of ``user``'s regions a manager acts on now, one query.
+
+    A draft due to open within ``OPENING_SOON_DAYS``, an open campaign closing within
+    ``CLOSING_SOON_DAYS``, and any campaign past its deadline with dossiers to instruct
+    (« recevable » ones, since instruction is still to come).
+    """
+    return (
+        visible_campaigns(user)
+        .filter(state__in=FOLLOWED_STATES)
+        .filter(
+            Q(
+                state=CampaignState.DRAFT,
+                opens_at__lte=now + datetime.timedelta(days=OPENING_SOON_DAYS),
+            )
+            | Q(
+                state=CampaignState.OPEN,
+                deadline_at__gt=now,
+                deadline_at__lte=now + datetime.timedelta(days=CLOSING_SOON_DAYS),
+            )
+            | Q(state__in=RECEIVING_STATES, deadline_at__lte=now, count_admissible__gt=0)
+        )
+        .order_by("deadline_at", "pk")
+    )
+
+
+def dossiers_to_check(user, *, limit: int):
+    """Return the « irrecevable » then « incomplet » dossiers of ``user``'s campaigns.
+
+    The instructor confirms the first and asks for complements on the second; at most
+    ``limit`` rows, and their total, in two queries.
+    """
+    dossiers = (
+        Dossier.objects.visible_to(user)
+        .live()
+        .filter(state__in=TO_CHECK_STATES, campaign__state__in=RECEIVING_STATES)
+    )
+    rows = list(
+        dossiers.select_related("campaign")
+        .annotate(check_order=_to_check_order())
+        .order_by("check_order", "campaign__deadline_at", "ds_number")[:limit]
+    )
+    return rows, dossiers.count()
+
+
+def establishment_dossiers(user, *, limit: int):
+    """Return the live dossiers of the establishments of ``user``'s GHTs (carrier or legal
+    entity in a GHT membership), « irrecevable » and « incomplet » first."""
+    groups = visible_hospital_groups(user).values("pk")
+    dossiers = (
+        Dossier.objects.live()
+        .filter(campaign__state__in=RECEIVING_STATES)
+        .filter(
+            Q(
+                carrier_establishment__in=HospitalGroupMembership.objects.filter(
+                    hospital_group__in=groups
+                ).values("establishment")
+            )
+            | Q(
+                applicant__in=HospitalGroupMembership.objects.filter(
+                    hospital_group__in=groups
+                ).values("legal_entity")
+            )
+        )
+    )
+    state_order = Case(
+        When(state=DossierState.INADMISSIBLE, then=Value(0)),
+        When(state=DossierState.INCOMPLETE, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return list(
+        dossiers.select_related("campaign")
+        .annotate(state_order=state_order)
+        .order_by("state_order", "ds_number")[:limit]
+    )
+
+
+# The frozen figures of a campaign, as the call for applications words them.
+PARAMETER_LABELS = {
+    "clact_fir_share": gettext_lazy("Part ARS au plus, du coût de chaque action"),
+    "clact_max_actions": gettext_lazy("Nombre d'actions au plus par dossier"),
+    "clact_consumption_deadline": gettext_lazy("Crédits consommés au plus tard le"),
+    "clact_start_within_months": gettext_lazy("Début des actions, en mois après l'octroi"),
+    "ipa_cap_per_student": gettext_lazy("Financement au plus, par étudiant"),
+    "cae_max_yearly_amount": gettext_lazy("Allocation annuelle au plus"),
+    "cae_commitment_multiplier": gettext_lazy("Engagement de servir, en multiple de la durée"),
+    "pet_ars_share": gettext_lazy("Part ARS de la prime d'exercice territorial"),
+    "astp_ars_share": gettext_lazy("Part ARS du traitement de l'assistant"),
+    "pech_ars_share": gettext_lazy("Part ARS de la prime d'engagement"),
+}
+
+
+def frozen_parameters(campaign) -> list[tuple[str, str]]:
+    """Return the campaign's frozen figures as (French label, value as shown) pairs."""
+    rows = []
+    for name, value in (campaign.parameters or {}).items():
+        label = str(PARAMETER_LABELS.get(name, name))
+        shown = value
+        if isinstance(value, str):
+            try:
+                if name.endswith("_share"):
+                    shown = f"{(Decimal(value) * 100).normalize():f} %"
+                elif name.endswith(("_amount", "_per_student", "_cost", "_cap")):
+                    shown = format_euros(Decimal(value))
+                elif name.endswith(("_deadline", "_start")):
+                    shown = formats.date_format(datetime.date.fromisoformat(value), "d/m/Y")
+            except (ArithmeticError, ValueError):
+                shown = value
+        rows.append((label, shown))
+    return rows

@@ -92,6 +92,10 @@ class CampaignDetailView(CallsPermissionMixin, DetailView):
         context["filters"] = filters
         context["dossiers"] = filters.filter(selectors.campaign_dossiers(campaign))[:500]
         context["amounts"] = selectors.campaign_amounts(campaign)
+        context["parameters"] = selectors.frozen_parameters(campaign)
+        context["deadline_passed"] = (
+            not campaign.is_draft and campaign.deadline_at <= timezone.now()
+        )
         context["query"] = self.request.GET.urlencode()
         context["state_counts"] = [
             (state.label, getattr(campaign, f"count_{state.value.lower()}"))
@@ -151,6 +155,7 @@ class DossierDetailView(CallsPermissionMixin, DetailView):
         context["partners"] = dossier.partners.select_related("establishment")
         context["failed_checks"] = [r for r in dossier.check_results if r["outcome"] != "OK"]
         context["passed_checks"] = [r for r in dossier.check_results if r["outcome"] == "OK"]
+        context["history"] = selectors.dossier_history(dossier)
         return context
 
 

@@ -8,10 +8,16 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from viewflow.workflow.models import Task
+
+from calls import selectors as calls_selectors
+from calls.models import CampaignState, DossierState
+from territories.access import Role, user_has_role
 
 from .flows import (
     FLOWS,
@@ -144,6 +150,158 @@ def my_actions(user, today=None) -> list[Row]:
     return sorted(rows.values(), key=_order)
 
 
+# The most dossiers the calls' sections list; the rest is one link away.
+MAX_CALL_ROWS = 20
+
+
+@dataclass
+class CallRow:
+    subject: str
+    detail: str
+    url: str  # empty when the user cannot open the calls' pages
+    is_urgent: bool
+
+
+@dataclass
+class CallSection:
+    key: str
+    title: str
+    rows: list[CallRow]
+    more: int = 0
+    more_url: str = ""
+
+
+def _moment(value) -> str:
+    return formats.date_format(timezone.localtime(value), "d/m/Y à H:i")
+
+
+def _first_reason(dossier) -> str:
+    """Return the dossier's main reason (inadmissible before incomplete) and how many more."""
+    reasons = [
+        result.get("message", "")
+        for outcome in ("INADMISSIBLE", "INCOMPLETE")
+        for result in dossier.check_results
+        if result.get("outcome") == outcome
+    ]
+    if len(reasons) < 2:
+        return "".join(reasons)
+    more = len(reasons) - 1
+    return (
+        reasons[0]
+        + " "
+        + ngettext("(et %(count)d autre motif)", "(et %(count)d autres motifs)", more)
+        % {"count": more}
+    )
+
+
+def _campaign_sections(user, now) -> list[CallSection]:
+    to_open, closing, to_instruct = [], [], []
+    for campaign in calls_selectors.campaigns_to_follow(user, now):
+        url = reverse("calls:campaign_detail", args=[campaign.pk])
+        if campaign.state == CampaignState.DRAFT:
+            to_open.append(
+                CallRow(
+                    subject=campaign.title,
+                    detail=gettext(
+                        "ouverture prévue le %(moment)s : à ouvrir pour figer ses paramètres"
+                    )
+                    % {"moment": _moment(campaign.opens_at)},
+                    url=url,
+                    is_urgent=campaign.opens_at <= now,
+                )
+            )
+        elif campaign.deadline_at > now:
+            closing.append(
+                CallRow(
+                    subject=campaign.title,
+                    detail=ngettext(
+                        "date limite le %(moment)s · %(count)d dossier déposé",
+                        "date limite le %(moment)s · %(count)d dossiers déposés",
+                        campaign.dossier_count,
+                    )
+                    % {"moment": _moment(campaign.deadline_at), "count": campaign.dossier_count},
+                    url=url,
+                    is_urgent=False,
+                )
+            )
+        else:
+            to_instruct.append(
+                CallRow(
+                    subject=campaign.title,
+                    detail=ngettext(
+                        "date limite passée le %(moment)s · %(count)d dossier recevable à "
+                        "instruire",
+                        "date limite passée le %(moment)s · %(count)d dossiers recevables à "
+                        "instruire",
+                        campaign.count_admissible,
+                    )
+                    % {"moment": _moment(campaign.deadline_at), "count": campaign.count_admissible},
+                    url=f"{url}?state={DossierState.ADMISSIBLE}",
+                    is_urgent=False,
+                )
+            )
+    return [
+        CallSection("calls-to-open", gettext("Campagnes à ouvrir"), to_open),
+        CallSection("calls-closing", gettext("Campagnes qui ferment bientôt"), closing),
+        CallSection("calls-to-instruct", gettext("Campagnes closes à instruire"), to_instruct),
+    ]
+
+
+def _dossiers_section(user) -> CallSection:
+    dossiers, total = calls_selectors.dossiers_to_check(user, limit=MAX_CALL_ROWS)
+    rows = [
+        CallRow(
+            subject=f"{gettext('Dossier')} {dossier.ds_number} – {dossier.applicant_name}",
+            detail=f"{dossier.get_state_display()} · {dossier.campaign.title} · "
+            f"{_first_reason(dossier)}",
+            url=reverse("calls:dossier_detail", args=[dossier.pk]),
+            is_urgent=dossier.state == DossierState.INADMISSIBLE,
+        )
+        for dossier in dossiers
+    ]
+    return CallSection(
+        "calls-to-check",
+        gettext("Dossiers irrecevables ou incomplets à vérifier"),
+        rows,
+        more=total - len(rows),
+        more_url=reverse("calls:index"),
+    )
+
+
+def _establishments_section(user) -> CallSection:
+    rows = []
+    for dossier in calls_selectors.establishment_dossiers(user, limit=MAX_CALL_ROWS):
+        detail = f"{dossier.get_state_display()} · {dossier.campaign.title}"
+        if dossier.state == DossierState.INCOMPLETE:
+            detail += " · " + gettext("à compléter sur Démarches simplifiées")
+        rows.append(
+            CallRow(
+                subject=f"{gettext('Dossier')} {dossier.ds_number} – {dossier.applicant_name}",
+                detail=detail,
+                url="",
+                is_urgent=dossier.state != DossierState.ADMISSIBLE,
+            )
+        )
+    return CallSection("calls-establishments", gettext("Candidatures de vos établissements"), rows)
+
+
+def call_sections(user, now=None) -> list[CallSection]:
+    """Return what the calls for applications ask of ``user`` now, each list scoped in SQL.
+
+    An ARS manager opens the campaigns due to open, follows those closing soon, checks the
+    « irrecevable » and « incomplet » dossiers and instructs the campaigns past their
+    deadline; a GHT director follows the dossiers of the GHT's establishments. Other roles
+    (validators, auditors) have nothing to do here before the committee (issue 16).
+    """
+    now = now or timezone.now()
+    sections = []
+    if user_has_role(user, Role.ARS_MANAGER) and user.has_perm("calls.view_campaign"):
+        sections += [_dossiers_section(user), *_campaign_sections(user, now)]
+    if user_has_role(user, Role.GHT_DIRECTOR):
+        sections.append(_establishments_section(user))
+    return [section for section in sections if section.rows]
+
+
 class MyActionsView(LoginRequiredMixin, TemplateView):
     """The page people land on after logging in."""
 
@@ -160,4 +318,6 @@ class MyActionsView(LoginRequiredMixin, TemplateView):
         ]
         context["groups"] = [item for item in groups if item["rows"]]
         context["can_see_workflows"] = can_see_workflows(self.request.user)
+        context["call_sections"] = call_sections(self.request.user)
+        context["section_count"] = len(context["groups"]) + len(context["call_sections"])
         return context

@@ -173,3 +173,95 @@ def test_a_payroll_or_opco_funded_action_is_flagged_as_a_possible_excluded_expen
 
 def test_an_ordinary_action_has_no_excluded_expense():
     assert outcome(run(), "EXCLUDED_EXPENSES") == Outcome.OK
+
+
+class TestTheSeedsFigures:
+    """The dates and figures of seeds/000 and seeds/001, one test each."""
+
+    def test_clact_2024_closes_on_10_may_2024_at_23_59_59_paris_time(self):
+        assert CLACT_2024_DEADLINE.isoformat() == "2024-05-10T23:59:59+02:00"
+        last_second = run(submitted_at=paris(2024, 5, 10, 23, 59, 59))
+        assert outcome(last_second, "DEADLINE") == Outcome.OK
+
+    def test_a_clact_2024_dossier_filed_at_00_00_01_on_11_may_is_inadmissible_not_rejected(self):
+        late = run(submitted_at=paris(2024, 5, 11, 0, 0, 1))
+        deadline = result(late, "DEADLINE")
+        assert deadline.outcome == Outcome.INADMISSIBLE
+        assert "irrecevable (non rejeté)" in deadline.message
+        assert state_after_checks(late) == DossierState.INADMISSIBLE
+
+    def test_the_same_second_read_in_utc_from_ds_is_late_too(self):
+        utc = datetime.datetime(2024, 5, 10, 22, 0, 1, tzinfo=datetime.UTC)
+        assert outcome(run(submitted_at=utc), "DEADLINE") == Outcome.INADMISSIBLE
+
+    def test_five_actions_are_admissible_and_six_are_not(self):
+        def actions(count):
+            return [
+                ActionFacts(rank, "RPS", Decimal("1000.00"), Decimal("500.00"), True)
+                for rank in range(1, count + 1)
+            ]
+
+        assert outcome(run(actions=actions(5)), "MAX_ACTIONS") == Outcome.OK
+        six = run(actions=actions(6))
+        assert outcome(six, "MAX_ACTIONS") == Outcome.INADMISSIBLE
+        assert "6 action(s) pour 5 au plus" in result(six, "MAX_ACTIONS").message
+
+    def test_the_ars_funds_at_most_50_percent_rounded_down(self):
+        half = [ActionFacts(1, "RPS", Decimal("100.01"), Decimal("50.00"), True)]
+        assert outcome(run(actions=half), "ARS_SHARE") == Outcome.OK
+        sixty = [ActionFacts(1, "RPS", Decimal("18000.00"), Decimal("10800.00"), True)]
+        share = result(run(actions=sixty), "ARS_SHARE")
+        assert share.outcome == Outcome.INADMISSIBLE
+        assert "Part ARS au-delà de 50 %" in share.message
+
+    def test_credits_are_consumed_by_31_december_2026(self):
+        on_time = run(planned_end_date=datetime.date(2026, 12, 31))
+        assert outcome(on_time, "CONSUMPTION_DEADLINE") == Outcome.OK
+        late = result(run(planned_end_date=datetime.date(2027, 1, 1)), "CONSUMPTION_DEADLINE")
+        assert "au plus tard le 31/12/2026" in late.message
+
+    def test_actions_start_within_the_year_after_the_grant_and_end_within_24_months(self):
+        results = run_granted(
+            planned_start_date=datetime.date(2025, 10, 9),
+            planned_end_date=datetime.date(2026, 10, 9),
+        )
+        assert outcome(results, "START_WINDOW") == Outcome.OK
+        assert outcome(results, "COMPLETION_WINDOW") == Outcome.OK
+        results = run_granted(
+            planned_start_date=datetime.date(2025, 10, 10),
+            planned_end_date=datetime.date(2026, 10, 10),
+        )
+        assert outcome(results, "START_WINDOW") == Outcome.WARNING
+        assert outcome(results, "COMPLETION_WINDOW") == Outcome.WARNING
+
+    def test_the_cae_2025_deadline_is_the_end_of_friday_12_september_2025(self):
+        deadline = paris(2025, 9, 12, 23, 59, 59)
+        assert deadline.strftime("%A") == "Friday"
+        filed = run(SchemeCode.CAE, deadline, submitted_at=paris(2025, 9, 12, 23, 59, 59))
+        late = run(SchemeCode.CAE, deadline, submitted_at=paris(2025, 9, 13, 0, 0, 1))
+        assert outcome(filed, "DEADLINE") == Outcome.OK
+        assert outcome(late, "DEADLINE") == Outcome.INADMISSIBLE
+
+    def test_ipa_funds_up_to_70_000_euros_per_student(self):
+        students = [
+            ActionFacts(1, "Mention psychiatrie", Decimal("70000.00"), Decimal("70000.00"), True),
+            ActionFacts(2, "Mention urgences", Decimal("45000.00"), Decimal("45000.00"), True),
+        ]
+        within = run(SchemeCode.IPA, actions=students)
+        assert outcome(within, "IPA_CAP") == Outcome.OK
+        assert "70 000,00 €" in result(within, "IPA_CAP").message.replace("\u202f", " ")
+
+    def test_ipa_above_70_000_euros_per_student_is_capped_not_refused(self):
+        students = [
+            ActionFacts(1, "Mention oncologie", Decimal("70000.01"), Decimal("70000.01"), True)
+        ]
+        above = run(SchemeCode.IPA, actions=students)
+        cap = result(above, "IPA_CAP")
+        assert cap.outcome == Outcome.WARNING
+        assert "ligne 1" in cap.message and "plafonnée" in cap.message
+        assert "seeds/000" in cap.source
+        assert state_after_checks(above) == DossierState.ADMISSIBLE
+
+    def test_the_clact_figures_are_not_applied_to_an_ipa_dossier(self):
+        codes = {r.code for r in run(SchemeCode.IPA)}
+        assert "MAX_ACTIONS" not in codes and "ARS_SHARE" not in codes

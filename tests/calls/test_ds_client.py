@@ -15,6 +15,7 @@ from django.core.management import CommandError, call_command
 from audit.models import AuditEvent
 from calls.ds import PAGE_SIZE, DsAnswerError, fetch_demarche
 from calls.ds_mappings import CLACT_2024_GRAND_EST as CLACT_2024_MAPPING
+from calls.intake import sync_open_campaigns
 from calls.models import Dossier, DossierDocument
 from tests.calls.factories import CampaignFactory, paris
 
@@ -170,3 +171,74 @@ def test_a_piece_that_does_not_match_its_checksum_writes_nothing(settings, monke
         with pytest.raises(CommandError, match="rien n'est écrit"):
             call_command("sync_ds", "--campaign", str(campaign.pk), "--wet-run", stdout=StringIO())
     assert Dossier.objects.count() == 0
+
+
+@pytest.mark.django_db
+class TestSyncOpenCampaigns:
+    """``calls.intake.sync_open_campaigns``: what a schedule runs, through the real client."""
+
+    @pytest.fixture
+    def bound(self):
+        return CampaignFactory(
+            opened=True, ds_demarche_number=91234, ds_champ_mapping=CLACT_2024_MAPPING
+        )
+
+    def test_syncs_each_open_campaign_bound_to_a_demarche_then_only_what_changed(
+        self, bound, settings
+    ):
+        draft = CampaignFactory(ds_demarche_number=91235, ds_champ_mapping=CLACT_2024_MAPPING)
+        with StubDs() as stub:
+            settings.DS_API_URL = stub.url
+            first = sync_open_campaigns(token=TOKEN)
+            second = sync_open_campaigns(token=TOKEN)
+        assert [report.campaign for report in first] == [bound]
+        assert len(first[0].created) == 4 and not first[0].problems
+        assert bound.dossiers.count() == 4 and not draft.dossiers.exists()
+        assert len(second[0].unchanged) == 4 and not second[0].changed
+        assert {r["variables"]["demarcheNumber"] for r in stub.requests} == {91234}
+        assert stub.requests[3]["variables"]["updatedSince"] == "2024-10-09T08:21:17+00:00"
+        # The pieces were downloaded at once, during the first sync.
+        assert len(stub.downloads) == DossierDocument.objects.count() > 0
+
+    def test_reads_the_token_from_the_environment(self, bound, settings, monkeypatch):
+        monkeypatch.setenv("DS_API_TOKEN", TOKEN)
+        with StubDs() as stub:
+            settings.DS_API_URL = stub.url
+            (report,) = sync_open_campaigns()
+        assert {r["auth"] for r in stub.requests} == {f"Bearer {TOKEN}"}
+        assert len(report.created) == 4
+
+    def test_without_a_token_skips_every_campaign_with_a_logged_reason(
+        self, bound, settings, monkeypatch, caplog
+    ):
+        monkeypatch.delenv("DS_API_TOKEN", raising=False)
+        with StubDs() as stub:
+            settings.DS_API_URL = stub.url
+            (report,) = sync_open_campaigns()
+        assert stub.requests == []
+        assert "DS_API_TOKEN" in report.skipped_reason
+        assert f"campagne {bound.pk}" in caplog.text and "ignorée" in caplog.text
+        assert not Dossier.objects.exists()
+
+    def test_a_campaign_without_demarche_or_mapping_is_skipped_and_the_others_synced(
+        self, bound, settings, caplog
+    ):
+        unbound = CampaignFactory(opened=True, year=2025)
+        unmapped = CampaignFactory(opened=True, year=2026, ds_demarche_number=91236)
+        with StubDs() as stub:
+            settings.DS_API_URL = stub.url
+            reports = {report.campaign: report for report in sync_open_campaigns(token=TOKEN)}
+        assert "aucune démarche" in reports[unbound].skipped_reason
+        assert "correspondance" in reports[unmapped].skipped_reason
+        assert len(reports[bound].created) == 4
+        assert caplog.text.count("ignorée") == 2
+
+    def test_a_ds_error_writes_nothing_for_that_campaign_and_is_logged(
+        self, bound, settings, caplog
+    ):
+        with StubDs(errors=[{"message": "Token expired"}]) as stub:
+            settings.DS_API_URL = stub.url
+            (report,) = sync_open_campaigns(token=TOKEN)
+        assert "Token expired" in report.problems[0]
+        assert "Token expired" in caplog.text
+        assert not Dossier.objects.exists()

@@ -230,3 +230,36 @@ class TestSeedWindowsOnSync:
         excluded = next(r for r in broken.check_results if r["code"] == "EXCLUDED_EXPENSES")
         assert excluded["outcome"] == "WARNING"
         assert "action 1 : dépenses courantes ou pérennes" in excluded["message"]
+
+
+class TestJournal:
+    def test_a_changed_champ_is_journaled_with_its_value_before_and_after(self, campaign, answer):
+        sync_answer(campaign=campaign, payload=answer, wet_run=True)
+        later = copy.deepcopy(answer)
+        node = nodes(later)[2]
+        before = champ(node, "4120021")["stringValue"]
+        champ(node, "4120021")["stringValue"] = "Nouvel intitulé"
+        sync_answer(campaign=campaign, payload=later, wet_run=True)
+        dossier = Dossier.objects.get(ds_number=node["number"])
+        event = AuditEvent.objects.filter(object_id=str(dossier.pk)).latest("sequence")
+        assert event.action == "CHANGE"
+        assert event.changes == {"project_title": {"before": before, "after": "Nouvel intitulé"}}
+
+    def test_a_changed_action_is_journaled_as_the_list_before_and_after(self, campaign, answer):
+        sync_answer(campaign=campaign, payload=answer, wet_run=True)
+        later = copy.deepcopy(answer)
+        node = nodes(later)[0]
+        rows = champ(node, "4120031")["rows"]
+        rows.pop()  # the sixth action is withdrawn
+        sync_answer(campaign=campaign, payload=later, wet_run=True)
+        dossier = Dossier.objects.get(ds_number=BROKEN)
+        event = AuditEvent.objects.filter(object_id=str(dossier.pk)).latest("sequence")
+        assert len(event.changes["actions"]["before"]) == 6
+        assert len(event.changes["actions"]["after"]) == 5
+        assert event.changes["actions"]["before"][:5] == event.changes["actions"]["after"]
+
+    def test_the_command_names_the_flagged_dossier_with_both_reasons(self, campaign):
+        output = sync("--from-file", str(SAMPLE))
+        flagged = output[output.index(f"Dossier {BROKEN} :") :]
+        assert "6 action(s) pour 5 au plus" in flagged
+        assert "Part ARS au-delà de 50 %" in flagged

@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from calls.ds_mappings import CLACT_2024_GRAND_EST as CLACT_2024_MAPPING
 from calls.intake import sync_answer
@@ -158,6 +159,15 @@ class TestCampaignDetail:
         assert "Recevable : 3" in html
         assert html.index("18739904") < html.index("18734521")
 
+    def test_shows_the_frozen_figures_in_french_and_that_filing_is_over(
+        self, client, manager, synced
+    ):
+        html = page(client, manager, reverse("calls:campaign_detail", args=[synced.pk]))
+        assert "Part ARS au plus, du coût de chaque action : <strong>50 %</strong>" in html
+        assert "Nombre d&#x27;actions au plus par dossier : <strong>5</strong>" in html
+        assert "clact_max_actions" not in html
+        assert "Dépôts clos depuis le 10/05/2024 à 23:59" in html
+
     def test_another_regions_campaign_is_not_found(self, client, manager):
         other = CampaignFactory()
         page(client, manager, reverse("calls:campaign_detail", args=[other.pk]), status=404)
@@ -188,6 +198,44 @@ class TestDossierDetail:
         assert "part ARS 60,00 %" in html
         assert "devis_tablettes.pdf" in html
         assert "7,10 %" in html  # absenteeism rate of the profile
+
+    def test_shows_the_history_with_the_values_before_and_after_in_french(
+        self, client, manager, synced
+    ):
+        later = json.loads(SAMPLE.read_text(encoding="utf-8"))
+        node = later["data"]["demarche"]["dossiers"]["nodes"][2]
+        title = next(c for c in node["champs"] if c["label"] == "Intitulé du projet")
+        before = title["stringValue"]
+        title["stringValue"] = "Nouvel intitulé du projet"
+        sync_answer(campaign=synced, payload=later, wet_run=True)
+        dossier = synced.dossiers.get(ds_number=node["number"])
+        html = page(client, manager, reverse("calls:dossier_detail", args=[dossier.pk]))
+        history = html[html.index("Historique") :]
+        assert "Intitulé du projet" in history
+        assert escape(before) in history
+        assert history.index(escape(before)) < history.index("Nouvel intitulé du projet")
+        assert "Modification" in history
+        assert "synchronisation Démarches simplifiées" in history
+        # The first read lists what was filed, in French.
+        assert "Recevable" in history and "29/04/2024 à 11:15:40" in history
+
+    def test_costs_the_same_queries_with_one_or_many_history_events(self, client, manager, synced):
+        dossier = synced.dossiers.get(ds_number=18736077)
+        url = reverse("calls:dossier_detail", args=[dossier.pk])
+        client.force_login(manager)
+        client.get(url)
+        with CaptureQueriesContext(connection) as one:
+            client.get(url)
+        later = json.loads(SAMPLE.read_text(encoding="utf-8"))
+        node = later["data"]["demarche"]["dossiers"]["nodes"][2]
+        title = next(c for c in node["champs"] if c["label"] == "Intitulé du projet")
+        for index in range(5):
+            title["stringValue"] = f"Intitulé {index}"
+            sync_answer(campaign=synced, payload=later, wet_run=True)
+        with CaptureQueriesContext(connection) as many:
+            html = client.get(url).content.decode()
+        assert "Intitulé 4" in html
+        assert len(one) == len(many)
 
     def test_a_dossier_of_another_region_is_not_found(self, client, manager):
         dossier = DossierFactory()

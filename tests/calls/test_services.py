@@ -95,3 +95,37 @@ class TestOpenCampaign:
         campaign = CampaignFactory(region=region, opened=True)
         with pytest.raises(ValidationError):
             services.open_campaign(actor=manager, campaign=campaign, now=paris(2024, 3, 19, 0, 0))
+
+
+def test_an_ipa_campaign_freezes_70_000_euros_per_student_and_a_cae_one_its_deadline(
+    manager, region
+):
+    ipa = services.create_campaign(
+        actor=manager,
+        region=region,
+        scheme=SchemeCode.IPA,
+        year=2025,
+        title="Appel à candidatures IPA 2025",
+        envelope_amount=Decimal("700000.00"),
+        opens_at=paris(2025, 6, 2, 9, 0),
+        deadline_at=paris(2025, 9, 12, 23, 59, 59),
+    )
+    ipa = services.open_campaign(actor=manager, campaign=ipa, now=paris(2025, 6, 2, 9, 0))
+    assert ipa.parameters["ipa_cap_per_student"] == "70000.00"
+    assert ipa.scheme_parameters().ipa_cap_per_student == Decimal("70000")
+    assert "DOCTORS_COMMITMENT" in ipa.required_documents
+    cae = services.create_campaign(
+        actor=manager,
+        region=region,
+        scheme=SchemeCode.CAE,
+        year=2025,
+        title="Contrat d'allocation d'études 2025",
+        envelope_amount=Decimal("100000.00"),
+        opens_at=paris(2025, 6, 2, 9, 0),
+        # « vendredi 12 septembre 2025 à minuit »: the end of that Friday, Paris time.
+        deadline_at=paris(2025, 9, 12, 23, 59, 59),
+        answer_date=datetime.date(2025, 9, 30),
+        complements_deadline_date=datetime.date(2025, 10, 17),
+    )
+    cae.refresh_from_db()
+    assert cae.deadline_at.isoformat() == "2025-09-12T21:59:59+00:00"

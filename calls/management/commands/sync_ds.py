@@ -2,19 +2,23 @@
 
 import csv
 import json
-from functools import partial
+import os
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
-from calls.ds import DsAnswerError, download_file
+from calls.ds import DsAnswerError
 from calls.ds_export import read_export
-from calls.intake import SyncReport, campaign_for_answer, sync_answer
+from calls.intake import (
+    TOKEN_VARIABLE,
+    SyncReport,
+    campaign_for_answer,
+    sync_answer,
+    sync_from_ds,
+)
 from calls.models import Campaign, DossierState
-from calls.tasks import fetch_campaign_answer
 
 
 class Command(BaseCommand):
@@ -46,19 +50,19 @@ class Command(BaseCommand):
     ):
         if from_export is not None:
             payload, campaign = self.read_export(campaign, from_file, from_export)
-        else:
+        elif from_file is not None:
             payload, campaign = self.read(campaign, from_file)
-        # A saved answer's file links have expired and an export has none: the pieces are
-        # recorded, not fetched.
-        download = (
-            None
-            if from_file or from_export
-            else partial(download_file, max_bytes=settings.DOCUMENT_MAX_BYTES)
-        )
+        else:
+            payload, campaign = None, self.api_campaign(campaign)
         try:
-            report = sync_answer(
-                campaign=campaign, payload=payload, wet_run=wet_run, download=download
-            )
+            if payload is None:
+                report = sync_from_ds(
+                    campaign=campaign, token=os.environ[TOKEN_VARIABLE], wet_run=wet_run
+                )
+            else:
+                # A saved answer's file links have expired and an export has none: the
+                # pieces are recorded, not fetched.
+                report = sync_answer(campaign=campaign, payload=payload, wet_run=wet_run)
         except DatabaseError as error:
             raise CommandError(
                 _("La base a refusé la synchronisation, rien n'est écrit : %(error)s")
@@ -69,6 +73,18 @@ class Command(BaseCommand):
             raise CommandError(
                 _("%(count)d problème(s) : rien n'est écrit.") % {"count": len(report.problems)}
             )
+
+    def api_campaign(self, campaign_id):
+        if campaign_id is None:
+            raise CommandError(_("Sans --from-file, indiquez la campagne (--campaign)."))
+        campaign = Campaign.objects.filter(pk=campaign_id).first()
+        if campaign is None:
+            raise CommandError(_("Campagne introuvable : %(id)s") % {"id": campaign_id})
+        if not campaign.ds_demarche_number:
+            raise CommandError(_("La campagne n'est liée à aucune démarche DS."))
+        if not os.environ.get(TOKEN_VARIABLE):
+            raise CommandError(_("Jeton absent : définissez DS_API_TOKEN."))
+        return campaign
 
     def read_export(self, campaign_id, from_file, path):
         if from_file is not None:
@@ -103,27 +119,14 @@ class Command(BaseCommand):
             campaign = Campaign.objects.filter(pk=campaign_id).first()
             if campaign is None:
                 raise CommandError(_("Campagne introuvable : %(id)s") % {"id": campaign_id})
-        if from_file is not None:
-            if not from_file.is_file():
-                raise CommandError(_("Fichier introuvable : %(path)s") % {"path": from_file})
-            try:
-                payload = json.loads(from_file.read_text(encoding="utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as error:
-                raise CommandError(
-                    _("Le fichier n'est pas une réponse JSON lisible : %(error)s")
-                    % {"error": error}
-                ) from error
-        else:
-            if campaign is None:
-                raise CommandError(_("Sans --from-file, indiquez la campagne (--campaign)."))
-            try:
-                payload = fetch_campaign_answer(campaign)
-            except DsAnswerError as error:
-                raise CommandError("\n".join(error.problems)) from error
-            except (OSError, ValueError) as error:
-                raise CommandError(
-                    _("DS n'a pas pu être lu, rien n'est écrit : %(error)s") % {"error": error}
-                ) from error
+        if not from_file.is_file():
+            raise CommandError(_("Fichier introuvable : %(path)s") % {"path": from_file})
+        try:
+            payload = json.loads(from_file.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise CommandError(
+                _("Le fichier n'est pas une réponse JSON lisible : %(error)s") % {"error": error}
+            ) from error
         if campaign is None:
             try:
                 campaign = campaign_for_answer(payload)
@@ -150,6 +153,10 @@ class Command(BaseCommand):
         for state in DossierState:
             if report.states.get(state):
                 write(f"  {state.label} : {report.states[state]}")
+        for number, reasons in sorted(report.flagged.items()):
+            write(_("Dossier %(number)s :") % {"number": number})
+            for reason in reasons:
+                write(f"  – {reason}")
         if report.problems:
             write(self.style.ERROR(_("Problèmes (%(count)d) :") % {"count": len(report.problems)}))
             for problem in report.problems:
