@@ -20,6 +20,31 @@ from workflows.flows import MilestoneReviewFlow
 from workflows.models import ContractProcess
 
 JOBS = ["open_due_processes", "workflow_timers", "ds_sync", "expired_exports", "finished_tasks"]
+# The scheduler's arithmetic is tested on a fixed list (minute, quarter, hour and day jobs);
+# test_the_configured_jobs_all_resolve checks the real list.
+TEST_PERIODIC_JOBS = {
+    "open_due_processes": {"function": "workflows.scheduling.open_due_processes", "every": 60},
+    "workflow_timers": {"function": "workflows.scheduling.fire_workflow_timers", "every": 60},
+    "ds_sync": {"function": "calls.tasks.sync_open_campaigns", "every": 900},
+    "expired_exports": {"function": "reporting.jobs.delete_expired_exports", "every": 3600},
+    "finished_tasks": {"function": "background.retention.prune_finished_tasks", "every": 86400},
+}
+
+
+@pytest.fixture(autouse=True)
+def fixed_jobs(settings):
+    settings.PERIODIC_JOBS = TEST_PERIODIC_JOBS
+
+
+def test_the_configured_jobs_all_resolve():
+    from django.utils.module_loading import import_string
+
+    from config.settings import base
+
+    assert "audit_checkpoint" in base.PERIODIC_JOBS
+    for job in base.PERIODIC_JOBS.values():
+        assert callable(import_string(job["function"]))
+        assert job["every"] > 0
 NOW = timezone.make_aware(datetime.datetime(2026, 3, 15, 9, 0))
 
 
