@@ -26,8 +26,14 @@ from django.utils import timezone
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
-from audit.journal import GENESIS_HASH, HASHED_FIELDS, AuditAction, AuditChainHead, AuditEvent
-from audit.journal import hash_values
+from audit.journal import (
+    GENESIS_HASH,
+    HASHED_FIELDS,
+    AuditAction,
+    AuditChainHead,
+    AuditEvent,
+    hash_values,
+)
 from contracts.models import (
     Amendment,
     Contract,
@@ -354,7 +360,13 @@ def build_processes(country: Country, log) -> None:
 
     opened_total = 0
     for start in range(0, len(country.contracts), 100):
-        chunk = list(zip(country.contracts[start : start + 100], by_contract[start : start + 100]))
+        chunk = list(
+            zip(
+                country.contracts[start : start + 100],
+                by_contract[start : start + 100],
+                strict=True,
+            )
+        )
         processes, children, tasks = [], [], []
         for contract, slots in chunk:
             managers = country.managers[contract.region_id]

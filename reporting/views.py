@@ -132,9 +132,7 @@ class OverviewView(RegionalMixin, TemplateView):
         form = OverviewFilterForm(self.request.GET or None, user=user)
         sort = form.sort()
         filters = form.filters()
-        contracts = selectors.overview_contracts(
-            user, filters=filters, sort=sort, today=self.today
-        )
+        contracts = selectors.overview_contracts(user, filters=filters, sort=sort, today=self.today)
         page = Paginator(contracts, self.paginate_by).get_page(self.request.GET.get("page"))
         rows = selectors.overview_rows_of(user, page, today=self.today, filters=filters)
         query = self.request.GET.copy()

@@ -155,9 +155,7 @@ class TestOverviewPagination:
         assert len(response.context["rows"]) == 50
         assert len(full) == len(one)
 
-    def test_shows_fifty_contracts_a_page_sorted_by_the_database(
-        self, client, contract, manager
-    ):
+    def test_shows_fifty_contracts_a_page_sorted_by_the_database(self, client, contract, manager):
         others = contracts_in(contract.region, 51)
         late_one = others[-1]
         add_milestones(late_one, 3)  # due in 2026, before the frozen clock: late
@@ -173,7 +171,7 @@ class TestOverviewPagination:
         assert "Suivants" in first.content.decode()
         by_late = client.get(reverse("progress:overview"), {"sort": "-late"})
         assert by_late.context["rows"][0].contract == late_one
-        assert 'sort=-late&amp;page=2' in by_late.content.decode()
+        assert "sort=-late&amp;page=2" in by_late.content.decode()
 
 
 class TestCalendarExport:

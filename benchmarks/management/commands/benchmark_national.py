@@ -62,12 +62,16 @@ def _users():
         .order_by("code")
         .values_list("pk", flat=True)
     ).index(group.pk)
-    return {
-        "manager": users.get(username=f"n-manager-{2 * position}"),
-        "validator": users.get(username=f"n-validator-{2 * position}"),
-        "director": users.get(username=f"n-director-{ght_position}"),
-        "auditor": users.get(username="n-auditor-0"),
-    }, region, group
+    return (
+        {
+            "manager": users.get(username=f"n-manager-{2 * position}"),
+            "validator": users.get(username=f"n-validator-{2 * position}"),
+            "director": users.get(username=f"n-director-{ght_position}"),
+            "auditor": users.get(username="n-auditor-0"),
+        },
+        region,
+        group,
+    )
 
 
 def pages(contract) -> list[tuple[str, str, str]]:
