@@ -5,7 +5,8 @@
 - A *scope* is what a user sees: a region (ARS staff), a GHT (its support establishment's
   director) or the whole country (auditors). It is a guardian object permission held by one
   group per region or GHT (``grant_*_scope``), read in SQL by ``visible_regions`` and
-  ``visible_hospital_groups``; every other layer filters its lists through these two.
+  ``visible_hospital_groups``; every other layer filters its lists through these two (or
+  their ids, ``visible_region_ids`` / ``visible_hospital_group_ids``, read once per request).
 - Four-eyes (who prepared a decision never decides it) is a property of the decision:
   ``contracts.decisions.FourEyesDecision``.
 - Rights are changed by someone (``acting_as``): an administrator manages other people's
