@@ -183,11 +183,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--runs", type=int, default=20, help="requêtes mesurées par page")
         parser.add_argument("--only", nargs="*", default=None, help="pages à mesurer (noms)")
+        parser.add_argument("--roles", nargs="*", default=None, help="rôles à mesurer")
         parser.add_argument("--writers", type=int, default=4, help="écrivains concurrents")
         parser.add_argument("--json", dest="json_path", default=None)
         parser.add_argument("--no-explain", action="store_true")
 
-    def handle(self, *args, scale, database, runs, only, writers, json_path, **options):
+    def handle(self, *args, scale, database, runs, only, writers, json_path, roles, **options):
         if not settings.DEMO_ACCOUNTS_ALLOWED:
             raise CommandError("Banc d'essai interdit avec ces réglages (production).")
         urls = dict(item.split("=", 1) for item in database)
@@ -196,7 +197,9 @@ class Command(BaseCommand):
             url = urls.get(f"{size:g}")
             if url is not None:
                 self._switch(url)
-            results[size] = self.run_scale(size, runs, only, writers, not options["no_explain"])
+            results[size] = self.run_scale(
+                size, runs, only, roles, writers, not options["no_explain"]
+            )
         report = {"scales": {f"{size:g}": data for size, data in results.items()}}
         largest = results[max(results)]
         report["pages"] = largest["pages"]
@@ -218,7 +221,7 @@ class Command(BaseCommand):
         )
         close_old_connections()
 
-    def run_scale(self, size, runs, only, writers, with_explain) -> dict:
+    def run_scale(self, size, runs, only, roles, writers, with_explain) -> dict:
         users, region, group = _users()
         contract = Contract.objects.filter(hospital_group=group).order_by("pk").first()
         self.stdout.write(
@@ -229,7 +232,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{'page':<28}{'p50 ms':>9}{'p95 ms':>9}{'requêtes':>10}{'code':>6}")
         measured = {}
         for page, role, url in pages(contract):
-            if only and page not in only:
+            if (only and page not in only) or (roles and role not in roles):
                 continue
             timing = time_page(user=users[role], url=url, runs=runs)
             name = f"{page}/{role}"
@@ -285,6 +288,8 @@ class Command(BaseCommand):
         for name, figures in pages_.items():
             page = name.split("/")[0]
             limit = LIST_TARGET_MS if page in LISTS else PAGE_TARGET_MS
+            if figures["status"] != 200:
+                misses.append(f"{name} a répondu {figures['status']}")
             if figures["p95_ms"] > limit:
                 misses.append(f"{name} p95 {figures['p95_ms']} > {limit} ms")
             if page in LISTS and figures["queries"] > LIST_TARGET_QUERIES:
