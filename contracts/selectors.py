@@ -30,7 +30,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Least
 from django.utils.translation import gettext as _
 
-from territories.access import visible_hospital_groups
+from territories.access import has_national_scope, visible_hospital_group_ids
 from territories.models import Establishment
 
 from . import schemes
@@ -47,8 +47,12 @@ from .money import ZERO, format_euros, money_sum, round_cents
 
 
 def visible_contracts(user) -> QuerySet[Contract]:
-    """Return the contracts of the GHTs ``user`` may see."""
-    return Contract.objects.filter(hospital_group__in=visible_hospital_groups(user))
+    """Return the contracts of the GHTs ``user`` may see (by their ids: see ``access``)."""
+    if not user.is_authenticated or not user.is_active:
+        return Contract.objects.none()
+    if has_national_scope(user):
+        return Contract.objects.all()
+    return Contract.objects.filter(hospital_group_id__in=sorted(visible_hospital_group_ids(user)))
 
 
 # Money figures ---------------------------------------------------------------------------

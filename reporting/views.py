@@ -124,20 +124,30 @@ class RegionalMixin(ProgressMixin):
 
 
 class OverviewView(RegionalMixin, TemplateView):
+    """The contracts in scope, fifty per page, sorted and paginated by the database."""
+
     template_name = "reporting/overview.html"
+    paginate_by = 50
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        form = OverviewFilterForm(self.request.GET or None, user=self.request.user)
+        user = self.request.user
+        form = OverviewFilterForm(self.request.GET or None, user=user)
         sort = form.sort()
-        rows = selectors.overview_rows(
-            self.request.user, today=self.today, filters=form.filters(), sort=sort
-        )
+        filters = form.filters()
+        contracts = selectors.overview_contracts(user, filters=filters, sort=sort, today=self.today)
+        page = Paginator(contracts, self.paginate_by).get_page(self.request.GET.get("page"))
+        rows = selectors.overview_rows_of(user, page, today=self.today, filters=filters)
         query = self.request.GET.copy()
         query.pop("sort", None)
+        query.pop("page", None)
+        page_query = self.request.GET.copy()
+        page_query.pop("page", None)
         context.update(
             form=form,
             rows=rows,
+            page_obj=page,
+            page_query=page_query.urlencode(),
             sort=sort,
             sort_choices=SORT_CHOICES,
             filter_query=query.urlencode(),

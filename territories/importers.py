@@ -226,6 +226,45 @@ def import_finess_plus(
     return report
 
 
+def bulk_update_rows(model, objects: list, fields: list[str], *, batch_size: int) -> None:
+    """Write ``fields`` of ``objects`` (rows of ``model`` with their pk): ``bulk_update``.
+
+    On PostgreSQL, one ``UPDATE … FROM (VALUES …)`` per batch: Django's ``bulk_update``
+    writes a ``CASE WHEN pk = … THEN …`` per field, which the database evaluates row by
+    row against every branch (a batch of 2,000 rows costs 2,000² comparisons per field;
+    the update pass of a national extract was 3.6× slower than its create pass). Same
+    transaction as the caller's: all or nothing still holds.
+    """
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(objects, fields, batch_size=batch_size)
+        return
+    meta = model._meta
+    quote = connection.ops.quote_name
+    columns = [meta.pk, *(meta.get_field(name) for name in fields)]
+    casts = ", ".join(f"%s::{column.db_type(connection)}" for column in columns)
+    names = ", ".join(quote(column.column) for column in columns)
+    assignments = ", ".join(
+        f"{quote(column.column)} = v.{quote(column.column)}" for column in columns[1:]
+    )
+    # Within the 65,535 parameters of one statement.
+    batch_size = min(batch_size, 60_000 // len(columns))
+    with connection.cursor() as cursor:
+        for batch in _batches(objects, batch_size):
+            rows = ", ".join(f"({casts})" for _ in batch)
+            params = [
+                column.get_db_prep_save(getattr(obj, column.attname), connection)
+                for obj in batch
+                for column in columns
+            ]
+            cursor.execute(
+                f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "
+                f"FROM (VALUES {rows}) AS v ({names}) "
+                f"WHERE t.{quote(meta.pk.column)} = v.{quote(meta.pk.column)}",
+                params,
+            )
+
+
 def _batches(items: list, size: int) -> Iterable[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -306,7 +345,7 @@ class _Registry:
                 self.report.count(Establishment, UPDATED)
                 self.outcomes[record.finess] = UPDATED
         if self.write and changed:
-            Establishment.objects.bulk_update(changed, GEO_FIELDS, batch_size=self.batch_size)
+            bulk_update_rows(Establishment, changed, list(GEO_FIELDS), batch_size=self.batch_size)
 
     # --- establishments and legal entities, both formats ---------------------------
 
@@ -427,7 +466,8 @@ class _Registry:
             )
         if to_update:
             update_fields = sorted(name.split("__")[0] for name in changed_fields if name in keys)
-            model.objects.bulk_update(
+            bulk_update_rows(
+                model,
                 [
                     model(pk=pk, **self._attributes(values, legal_entity_ids))
                     for pk, _record, values in to_update

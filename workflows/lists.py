@@ -75,26 +75,57 @@ def prepared_by(user):
     """Return the ids of the open tasks deciding on something ``user`` prepared or drafted.
 
     One subquery: the drafters (who wrote a contract's figures) are read from the journal
-    in SQL, so the queue costs the same number of queries whatever its length.
+    in SQL, so the queue costs the same number of queries whatever its length. Scope and
+    status are inside every part: each decision table is read for the open processes of
+    the user's GHTs whose decision ``user`` prepared (an indexed column per table), not
+    joined to every open task of the country.
     """
+
+    def processes(**condition):
+        return (
+            ContractProcess.objects.filter(pk__in=open_processes_in_scope(user))
+            .filter(**condition)
+            .values("pk")
+        )
+
     prepared = Q(data__prepared_by=user.pk)
     for node, field in _preparer_fields().items():
-        prepared |= Q(flow_task=node, **{f"process__contractprocess__{field}": user.pk})
+        prepared |= Q(flow_task=node, process_id__in=processes(**{field: user.pk}))
     for node, artifact in _drafted_artifacts().items():
         drafted = node.artifact_model().drafted_by(user)
-        prepared |= Q(flow_task=node, **{f"process__contractprocess__{artifact}__in": drafted})
-    return Task.objects.filter(prepared, finished__isnull=True).values("pk")
+        prepared |= Q(flow_task=node, process_id__in=processes(**{f"{artifact}__in": drafted}))
+    open_tasks = Task.objects.filter(
+        process_id__in=open_processes_in_scope(user), finished__isnull=True
+    ).exclude(status=STATUS.CANCELED)
+    return open_tasks.filter(prepared).values("pk")
+
+
+def open_processes_in_scope(user):
+    """Return the ids of the open processes of ``user``'s GHTs, as a subquery.
+
+    Lists of open tasks filter ``process_id IN (…)`` on it: the planner starts from the
+    partial index of open processes per GHT, then reads their tasks by process, instead
+    of scanning every waiting task of the country and joining it to its process.
+    """
+    return scoped_processes(user, ContractProcess.objects.filter(is_open=True)).values("pk")
 
 
 def queue_for(user, flow_classes):
     """Return the tasks ``user`` may take: permitted, in scope, not prepared by them.
 
     The preparations are excluded through a subquery of ids: a plain ``exclude`` on the
-    task data would also drop every task whose data has no preparer (SQL ``NULL``).
+    task data would also drop every task whose data has no preparer (SQL ``NULL``). The
+    scope is the one of ``scoped_processes``, applied to the open processes.
     """
     prime_permission_cache(user)
-    tasks = Task.objects.queue(flow_classes, user).exclude(pk__in=prepared_by(user))
-    return scoped_tasks(user, tasks)
+    # A task waiting to be taken belongs to an open process: the open processes of the
+    # user's GHTs (a partial index) are where the planner starts, not every waiting task
+    # of the country.
+    return (
+        Task.objects.queue(flow_classes, user)
+        .filter(process_id__in=open_processes_in_scope(user))
+        .exclude(pk__in=prepared_by(user))
+    )
 
 
 def human_node_choices():

@@ -3,7 +3,10 @@
 from django.db.models import QuerySet
 from viewflow.workflow.models import Task
 
-from territories.access import has_national_scope, visible_hospital_groups
+from territories.access import (
+    has_national_scope,
+    visible_hospital_group_ids,
+)
 
 from .models import ContractProcess
 
@@ -24,8 +27,10 @@ def scoped_processes(user, queryset: QuerySet | None = None) -> QuerySet:
         return queryset
     model = queryset.model
     if issubclass(model, ContractProcess):
-        return queryset.filter(hospital_group__in=visible_hospital_groups(user))
-    return queryset.filter(contractprocess__hospital_group__in=visible_hospital_groups(user))
+        return queryset.filter(hospital_group_id__in=sorted(visible_hospital_group_ids(user)))
+    return queryset.filter(
+        contractprocess__hospital_group_id__in=sorted(visible_hospital_group_ids(user))
+    )
 
 
 def scoped_tasks(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -36,7 +41,7 @@ def scoped_tasks(user, queryset: QuerySet | None = None) -> QuerySet:
     if has_national_scope(user):
         return queryset
     return queryset.filter(
-        process__contractprocess__hospital_group__in=visible_hospital_groups(user)
+        process__contractprocess__hospital_group_id__in=sorted(visible_hospital_group_ids(user))
     )
 
 
@@ -46,15 +51,6 @@ def _loaded_hospital_group_id(process) -> int | None:
         return process.hospital_group_id
     loaded = process._state.fields_cache.get("contractprocess")
     return loaded.hospital_group_id if loaded is not None else None
-
-
-def visible_hospital_group_ids(user) -> frozenset[int]:
-    """Return the ids of the GHTs ``user`` sees, read once per user object (one request)."""
-    cached = getattr(user, "_visible_hospital_group_ids", None)
-    if cached is None:
-        cached = frozenset(visible_hospital_groups(user).values_list("pk", flat=True))
-        user._visible_hospital_group_ids = cached
-    return cached
 
 
 def remember_in_scope(user, process_pk) -> None:

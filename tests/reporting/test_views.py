@@ -140,6 +140,40 @@ class TestOverviewPage:
         assert [row.contract for row in response.context["rows"]] == [contract]
 
 
+class TestOverviewPagination:
+    def test_costs_the_same_queries_for_one_contract_and_a_full_page(
+        self, client, contract, manager
+    ):
+        client.force_login(manager)
+        client.get(reverse("progress:overview"))  # warm the session and permissions
+        with CaptureQueriesContext(connection) as one:
+            response = client.get(reverse("progress:overview"))
+        assert len(response.context["rows"]) == 1
+        contracts_in(contract.region, 50)
+        with CaptureQueriesContext(connection) as full:
+            response = client.get(reverse("progress:overview"))
+        assert len(response.context["rows"]) == 50
+        assert len(full) == len(one)
+
+    def test_shows_fifty_contracts_a_page_sorted_by_the_database(self, client, contract, manager):
+        others = contracts_in(contract.region, 51)
+        late_one = others[-1]
+        add_milestones(late_one, 3)  # due in 2026, before the frozen clock: late
+        client.force_login(manager)
+        first = client.get(reverse("progress:overview"))
+        second = client.get(reverse("progress:overview"), {"page": "2"})
+        references = [row.contract.reference for row in first.context["rows"]] + [
+            row.contract.reference for row in second.context["rows"]
+        ]
+        assert len(first.context["rows"]) == 50 and len(second.context["rows"]) == 2
+        assert references == sorted(references)
+        assert "Page 1 sur 2 (52 contrats)" in first.content.decode()
+        assert "Suivants" in first.content.decode()
+        by_late = client.get(reverse("progress:overview"), {"sort": "-late"})
+        assert by_late.context["rows"][0].contract == late_one
+        assert "sort=-late&amp;page=2" in by_late.content.decode()
+
+
 class TestCalendarExport:
     def test_is_an_icalendar_file_of_the_users_deadlines(self, client, contract, director):
         open_review(Milestone.objects.filter(axis__contract=contract).first())

@@ -75,3 +75,23 @@ class TestVisibleHospitalGroups:
         HospitalGroupFactory.create_batch(20, region=territory["grand_est"])
 
         assert queries() == few
+
+    def test_reads_the_ids_once_per_user_object_and_filters_on_them(self, territory):
+        manager = UserFactory()
+        grant_region_scope(user=manager, region=territory["grand_est"])
+        user = type(manager).objects.get(pk=manager.pk)
+        list(visible_hospital_groups(user))  # reads the scope ids
+        with CaptureQueriesContext(connection) as context:
+            assert visible(user) == {territory["aube"], territory["marne"]}
+        (query,) = context.captured_queries
+        # The GHTs by their ids, not guardian's permission subquery (planner estimates).
+        assert "guardian" not in query["sql"]
+
+    def test_a_new_grant_is_seen_by_the_same_user_object(self, territory):
+        manager = UserFactory()
+        grant_region_scope(user=manager, region=territory["grand_est"])
+        assert visible(manager) == {territory["aube"], territory["marne"]}
+
+        grant_hospital_group_scope(user=manager, hospital_group=territory["elsewhere"])
+
+        assert visible(manager) == set(territory.values()) - {territory["grand_est"]}

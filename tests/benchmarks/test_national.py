@@ -1,0 +1,53 @@
+import pytest
+from django.contrib.auth import get_user_model
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from audit.journal import AuditEvent
+from audit.verify import verify_chain
+from benchmarks.national import generate, sizes
+from contracts.models import Contract
+from territories.access import visible_hospital_groups
+from territories.models import HospitalGroup, Region
+from workflows.flows import FLOWS
+from workflows.lists import queue_for
+from workflows.models import ContractProcess
+
+pytestmark = pytest.mark.django_db
+
+SCALE = 0.01  # 2 regions, 2 GHTs, 20 contracts, 1,000 processes, 10,000 events
+
+
+@pytest.fixture
+def country():
+    return generate(SCALE, lambda line: None)
+
+
+class TestGenerateNational:
+    def test_builds_a_tenth_of_a_tenth_of_the_country(self, country):
+        size = sizes(SCALE)
+        assert Region.objects.filter(code__startswith="N").count() == size["regions"]
+        assert HospitalGroup.objects.filter(code__startswith="N").count() == size["hospital_groups"]
+        assert Contract.objects.count() == size["contracts"]
+        assert ContractProcess.objects.count() == 50 * size["contracts"]
+        assert Task.objects.count() == 100 * size["contracts"]
+        assert Task.objects.filter(finished__isnull=True).count() == 5 * size["contracts"]
+        assert AuditEvent.objects.filter(contract_id__isnull=False).count() == 500 * 20
+
+    def test_writes_a_journal_that_verifies(self, country):
+        assert verify_chain().is_valid
+
+    def test_grants_scopes_as_the_app_does(self, country):
+        users = get_user_model().objects
+        region = country.regions[0]
+        manager = users.get(username="n-manager-0")
+        director = users.get(username="n-director-0")
+        assert set(visible_hospital_groups(manager)) == set(region.hospital_groups.all())
+        assert list(visible_hospital_groups(director)) == [country.hospital_groups[0]]
+
+    def test_fills_the_queue_of_a_validator_but_not_with_what_they_prepared(self, country):
+        validator = get_user_model().objects.get(username="n-validator-0")
+        queue = list(queue_for(validator, FLOWS))
+        assert queue
+        assert all(task.status == STATUS.NEW for task in queue)
+        assert all(task.data.get("prepared_by") != validator.pk for task in queue)
