@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class CallsConfig(AppConfig):
     name = "calls"
     verbose_name = "Appels à candidatures"
+
+    def ready(self):
+        from contracts.actions import register_line_links
+
+        from .award_links import award_line_links
+
+        register_line_links(award_line_links)

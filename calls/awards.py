@@ -16,8 +16,6 @@ import math
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
-from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,11 +23,12 @@ from audit.journal import AuditAction, diff_fields, record_event
 from contracts import schemes
 from contracts.exceptions import BusinessRuleError, FourEyesError, WrongStatusError
 from contracts.models import Amendment, Contract, ContractStatus, FundingLine
-from contracts.money import ZERO
+from contracts.money import ZERO, format_euros
 from contracts.services import AmendmentProposal, change_funding_line, draft_amendment
 from contracts.services.lines import scheme_parameters_for
 from territories.access import visible_regions
 
+from . import selectors
 from .models import AwardInstalment, AwardKind, AwardStatus, Dossier, IndividualAward
 from .schedules import award_figures
 
@@ -205,7 +204,7 @@ def create_award(
         obj=award,
         contract=contract,
         summary=_("Attribution %(kind)s saisie : %(amount)s")
-        % {"kind": kind, "amount": award.total_amount},
+        % {"kind": kind, "amount": format_euros(award.total_amount)},
         reason=reason,
         changes=diff_fields({}, _journal_values(award)),
     )
@@ -306,7 +305,7 @@ def record_cae_breach(
         obj=award,
         contract=_contract_of(award),
         summary=_("Rupture d'engagement CAE constatée : %(amount)s à reverser")
-        % {"amount": recovery},
+        % {"amount": format_euros(recovery)},
         reason=reason,
         changes=diff_fields(before, _journal_values(award)),
     )
@@ -338,7 +337,9 @@ def decide_cae_breach(*, actor, award: IndividualAward, approve: bool, reason: s
         award.status = AwardStatus.BROKEN
         award.breach_decided_by = actor
         award.breach_decided_at = timezone.now()
-        summary = _("Reversement CAE décidé : %(amount)s") % {"amount": award.recovery_amount}
+        summary = _("Reversement CAE décidé : %(amount)s") % {
+            "amount": format_euros(award.recovery_amount)
+        }
     else:
         award.status = AwardStatus.ACTIVE
         award.breach_date = award.served_months = award.recovery_amount = None
@@ -359,21 +360,6 @@ def decide_cae_breach(*, actor, award: IndividualAward, approve: bool, reason: s
 
 
 # A line's amount is the sum of its awards --------------------------------------------------
-
-
-def awards_by_year(line: FundingLine) -> dict[int, object]:
-    """Return ``{year: amount}`` of the instalments of ``line``'s awards (one query).
-
-    An instalment without a date counts in its award's first year (``schedules.instalment_year``).
-    """
-    rows = (
-        AwardInstalment.objects.filter(award__funding_line=line)
-        .annotate(year=ExtractYear(Coalesce("due_date", "award__start_date")))
-        .values("year")
-        .annotate(total=Sum("amount"))
-        .order_by("year")
-    )
-    return {row["year"]: row["total"] for row in rows}
 
 
 def _line_details(line: FundingLine, params: schemes.SchemeParameters) -> dict:
@@ -428,7 +414,7 @@ def sync_line_amounts(*, actor, line: FundingLine, reason: str = "") -> Amendmen
     """
     line = FundingLine.objects.select_related("axis__contract").get(pk=line.pk)
     contract = _lock_open_contract(line)
-    amounts = awards_by_year(line)
+    amounts = selectors.awards_by_year(line)
     current = {a.year: a.allocated_amount for a in line.allocations.all()}
     wanted = {year: amounts.get(year, ZERO) for year in set(current) | set(amounts)}
     summary = _("Montants de la ligne %(code)s = somme de ses attributions individuelles") % {
