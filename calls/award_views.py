@@ -29,7 +29,9 @@ class AwardPermissionMixin(LoginRequiredMixin):
             return self.handle_no_permission()
         if not request.user.has_perm(VIEW_PERMISSION):
             raise PermissionDenied(
-                _("Les attributions individuelles ne sont consultables que par les agents de l'ARS.")
+                _(
+                    "Les attributions individuelles ne sont consultables que par les agents de l'ARS."
+                )
             )
         return super().dispatch(request, *args, **kwargs)
 
@@ -131,8 +133,12 @@ class AwardFormMixin(AwardPermissionMixin):
         raise NotImplementedError
 
     def parent_label(self) -> str:
-        line = getattr(self, "line", None) or getattr(getattr(self, "award", None), "funding_line", None)
-        dossier = getattr(self, "dossier", None) or getattr(getattr(self, "award", None), "dossier", None)
+        line = getattr(self, "line", None) or getattr(
+            getattr(self, "award", None), "funding_line", None
+        )
+        dossier = getattr(self, "dossier", None) or getattr(
+            getattr(self, "award", None), "dossier", None
+        )
         if line is not None:
             return _("Ligne %(code)s – %(label)s (contrat %(contract)s)") % {
                 "code": line.code,
@@ -188,7 +194,9 @@ class AwardCreateView(AwardFormMixin, FormView):
                 selectors.visible_dossiers(request.user), pk=kwargs["dossier_pk"]
             )
             if self.dossier.campaign.scheme not in AwardKind.values:
-                raise PermissionDenied(_("Cette campagne ne finance pas d'attributions individuelles."))
+                raise PermissionDenied(
+                    _("Cette campagne ne finance pas d'attributions individuelles.")
+                )
             self.kind = self.dossier.campaign.scheme
             region = self.dossier.campaign.region
             self.back_url = reverse("calls:dossier_awards", kwargs={"dossier_pk": self.dossier.pk})
@@ -238,7 +246,9 @@ class AwardChangeView(ScopedAwardMixin, AwardFormMixin, FormView):
         if not awards.can_manage_awards(self.request.user, self.award.region):
             raise PermissionDenied(_("Seul un chargé de mission ARS modifie une attribution."))
         if self.award.status != AwardStatus.ACTIVE:
-            raise PermissionDenied(_("Une attribution dont l'engagement est rompu ne se modifie plus."))
+            raise PermissionDenied(
+                _("Une attribution dont l'engagement est rompu ne se modifie plus.")
+            )
 
     @property
     def kind(self):

@@ -179,7 +179,9 @@ def create_award(
     _require_manager(actor, region)
     if kind != scheme or kind not in AwardKind.values:
         raise BusinessRuleError(
-            _("Cette %(what)s relève du dispositif %(scheme)s : une attribution %(kind)s n'y a pas sa place.")
+            _(
+                "Cette %(what)s relève du dispositif %(scheme)s : une attribution %(kind)s n'y a pas sa place."
+            )
             % {
                 "what": _("ligne") if funding_line is not None else _("campagne"),
                 "scheme": scheme,
@@ -265,7 +267,9 @@ def record_cae_breach(
     award = IndividualAward.objects.select_for_update().get(pk=award.pk)
     _require_manager(actor, award.region)
     if award.kind != AwardKind.CAE:
-        raise BusinessRuleError(_("Seul un contrat d'allocation d'études se rompt avec reversement."))
+        raise BusinessRuleError(
+            _("Seul un contrat d'allocation d'études se rompt avec reversement.")
+        )
     if award.status != AwardStatus.ACTIVE:
         raise WrongStatusError(
             _("Cette attribution est au statut « %(status)s ».")

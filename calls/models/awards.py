@@ -118,14 +118,16 @@ class IndividualAward(models.Model):
         blank=True,
     )
     # PECH.
-    locally_scarce = models.BooleanField(_("spécialité en tension dans l'établissement"), default=False)
-    nationally_scarce = models.BooleanField(_("spécialité en tension au niveau national"), default=False)
+    locally_scarce = models.BooleanField(
+        _("spécialité en tension dans l'établissement"), default=False
+    )
+    nationally_scarce = models.BooleanField(
+        _("spécialité en tension au niveau national"), default=False
+    )
     working_time_ratio = models.DecimalField(
         _("quotité de travail"), max_digits=3, decimal_places=2, null=True, blank=True
     )
-    appointment_date = models.DateField(
-        _("date de prise de poste comme PH"), null=True, blank=True
-    )
+    appointment_date = models.DateField(_("date de prise de poste comme PH"), null=True, blank=True)
     # Computed by the rules (``calls.schedules``).
     total_amount = MoneyField(_("montant total"))
     commitment_months = models.PositiveSmallIntegerField(
@@ -172,7 +174,8 @@ class IndividualAward(models.Model):
                 violation_error_message=_("Dispositif inconnu."),
             ),
             models.CheckConstraint(
-                condition=Q(total_amount__gte=0) & (Q(recovery_amount__isnull=True) | Q(recovery_amount__gte=0)),
+                condition=Q(total_amount__gte=0)
+                & (Q(recovery_amount__isnull=True) | Q(recovery_amount__gte=0)),
                 name="award_amounts_not_negative",
                 violation_error_message=_("Un montant ne peut pas être négatif."),
             ),

@@ -190,9 +190,7 @@ class TestThePechAward:
             working_time_ratio=Decimal("0.50"),
         )
 
-        awards.change_award(
-            actor=manager, award=award, appointment_date=datetime.date(2026, 10, 1)
-        )
+        awards.change_award(actor=manager, award=award, appointment_date=datetime.date(2026, 10, 1))
 
         award.refresh_from_db()
         assert [(i.amount, i.due_date) for i in award.instalments.order_by("number")] == [
