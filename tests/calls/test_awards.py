@@ -1,6 +1,7 @@
 """Individual awards: amounts from the seeds' rules, the line as their sum, breach four-eyes."""
 
 import datetime
+import threading
 import json
 from decimal import Decimal
 
@@ -403,3 +404,46 @@ class TestTheJournal:
         assert change["last_name"]["after"] == "(donnée personnelle) modifiée"
         created = events.order_by("sequence").first().changes
         assert created["total_amount"]["after"] == "70000.00"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_managers_adding_awards_at_once_leave_the_line_at_their_sum():
+    from django.db import connection
+
+    contract = ContractFactory(envelope_amount=Decimal("900000.00"))
+    line = FundingLineFactory(
+        axis=StrategicAxisFactory(contract=contract, number=1),
+        scheme=SchemeCode.IPA,
+        details={"students": 1},
+    )
+    managers = [
+        user_with_role(Role.ARS_MANAGER, region=contract.region, username=name)
+        for name in ("claire", "hugo")
+    ]
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def add(manager, tuition):
+        try:
+            barrier.wait()
+            ipa(manager, line, tuition, "50000.00")
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=add, args=(manager, tuition))
+        for manager, tuition in zip(managers, ("20000.00", "10000.00"), strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert IndividualAward.objects.filter(funding_line=line).count() == 2
+    assert allocations(line) == {2025: Decimal("130000.00")}
+    line.refresh_from_db()
+    assert line.details["students"] == 2
