@@ -1,8 +1,8 @@
 """Individual awards: amounts from the seeds' rules, the line as their sum, breach four-eyes."""
 
 import datetime
-import threading
 import json
+import threading
 from decimal import Decimal
 
 import pytest
