@@ -390,3 +390,13 @@ def test_a_manager_of_the_region_only_sees_awards_of_the_region(manager, pet_lin
 
     assert IndividualAward.objects.visible_to(manager).count() == 1
     assert IndividualAward.objects.visible_to(other_manager).count() == 0
+
+
+def test_the_dossier_page_links_to_its_awards_for_ars_staff(client, manager, contract):
+    dossier = DossierFactory(
+        campaign=CampaignFactory(region=contract.region, scheme=SchemeCode.IPA, opened=True)
+    )
+
+    html = get(client, manager, reverse("calls:dossier_detail", args=[dossier.pk]))
+
+    assert reverse("calls:dossier_awards", args=[dossier.pk]) in html
