@@ -166,22 +166,21 @@ def _astp(award, params, errors: _Errors) -> AwardFigures | None:
         if not errors.require(award, "yearly_amount"):
             return None
         salary = round_cents(award.yearly_amount * years)
-    pet_yearly = ZERO
+    pet_monthly = ZERO
     if award.half_days not in (None, ""):
         # seeds/004: « 100% des coûts afférents aux primes d'exercice territorial dues aux ASTP ».
-        monthly = _pet_monthly(award, params, errors)
-        if monthly is None:
+        pet_monthly = _pet_monthly(award, params, errors)
+        if pet_monthly is None:
             return None
-        pet_yearly = monthly * 12
-    instalments = [
-        Instalment(
-            _("Année %(n)s de la convention") % {"n": index + 1},
-            _add_months(start, 12 * index),
-            round_cents(part + pet_yearly),
-        )
-        for index, part in enumerate(split_evenly(salary, years))
-    ]
-    return AwardFigures(sum((i.amount for i in instalments), ZERO), instalments, end_date=end)
+    # The assistant is paid monthly over the two years of the convention: so is the ARS share,
+    # which lands in the calendar years the months fall in.
+    months = years * 12
+    amounts = [part + pet_monthly for part in split_evenly(salary, months)]
+    return AwardFigures(
+        sum(amounts, ZERO),
+        _monthly(start, amounts, _("Traitement et PET de l'assistant")),
+        end_date=end,
+    )
 
 
 def _pech(award, params, errors: _Errors) -> AwardFigures | None:

@@ -447,3 +447,46 @@ def test_two_managers_adding_awards_at_once_leave_the_line_at_their_sum():
     assert allocations(line) == {2025: Decimal("130000.00")}
     line.refresh_from_db()
     assert line.details["students"] == 2
+
+
+class TestTheAstpAward:
+    def test_funds_two_years_of_salary_share_and_the_assistants_pet_month_by_month(
+        self, manager, line_of
+    ):
+        award = awards.create_award(
+            actor=manager,
+            kind=AwardKind.ASTP,
+            funding_line=line_of(SchemeCode.ASTP),
+            identifier="10300000001",
+            last_name="Nguyen",
+            first_name="Lina",
+            start_date=datetime.date(2025, 11, 1),
+            yearly_amount=Decimal("44000.00"),
+            half_days=Decimal("2"),
+            other_sites=1,
+        )
+
+        # seeds/004: a two-year convention; 2 × 44,000 + 24 × 450 (PET grid, 2 half-days).
+        assert award.end_date == datetime.date(2027, 10, 31)
+        assert award.total_amount == Decimal("98800.00")
+        assert award.instalments.count() == 24
+        # The cents of 88,000 / 24 go to the first months; the years add up to the total.
+        assert allocations(award.funding_line) == {
+            2025: Decimal("8233.34"),
+            2026: Decimal("49400.04"),
+            2027: Decimal("41166.62"),
+        }
+
+    def test_needs_the_salary_share_while_the_campaign_has_no_average_cost(self, manager, line_of):
+        with pytest.raises(ValidationError) as error:
+            awards.create_award(
+                actor=manager,
+                kind=AwardKind.ASTP,
+                funding_line=line_of(SchemeCode.ASTP),
+                identifier="1",
+                last_name="A",
+                first_name="B",
+                start_date=datetime.date(2025, 11, 1),
+            )
+
+        assert "yearly_amount" in error.value.message_dict
