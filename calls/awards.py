@@ -4,7 +4,8 @@
 every write of an award under a line ends with it. It goes through the contract's own
 services, under their rules: a draft contract's line is changed (``change_funding_line``:
 scheme rules, envelope, delegated money never cut under), a signed contract's line gets an
-amendment drafted (``draft_amendment``) that a validator approves like any other; a contract
+amendment drafted (``draft_amendment``, with the line's amounts and its parameters such as
+the number of students) that a validator approves like any other, one at a time; a contract
 under validation or closed refuses award changes, as it refuses line changes.
 
 The journal records who changed what with before/after values, but never the name or the
@@ -424,8 +425,8 @@ def sync_line_amounts(*, actor, line: FundingLine, reason: str = "") -> Amendmen
     summary = _("Montants de la ligne %(code)s = somme de ses attributions individuelles") % {
         "code": line.code
     }
+    details = _line_details(line, scheme_parameters_for(contract, line.scheme))
     if contract.status == ContractStatus.DRAFT:
-        details = _line_details(line, scheme_parameters_for(contract, line.scheme))
         change_funding_line(
             actor=actor,
             line=line,
@@ -434,11 +435,24 @@ def sync_line_amounts(*, actor, line: FundingLine, reason: str = "") -> Amendmen
             reason=f"{summary}. {reason}".strip(),
         )
         return None
-    if all(current.get(year, ZERO) == amount for year, amount in wanted.items()):
+    if details == line.details and all(
+        current.get(year, ZERO) == amount for year, amount in wanted.items()
+    ):
         return None
+    pending = selectors.pending_amendment(contract)
+    if pending is not None:
+        # One amendment at a time (``draft_amendment``): the next one will carry every award.
+        raise BusinessRuleError(
+            _(
+                "Le contrat %(contract)s est signé et son avenant n° %(number)s attend la décision "
+                "d'un validateur : saisissez cette attribution une fois l'avenant décidé (le "
+                "suivant reprendra toutes les attributions de la ligne)."
+            )
+            % {"contract": contract.reference, "number": pending.number}
+        )
     return draft_amendment(
         actor=actor,
         contract=contract,
         reason=f"{summary}. {reason}".strip(),
-        proposal=AmendmentProposal(allocations={line.pk: wanted}),
+        proposal=AmendmentProposal(allocations={line.pk: wanted}, details={line.pk: details}),
     )

@@ -324,6 +324,27 @@ class TestTheLineIsTheSumOfItsAwards:
         contract_services.approve_amendment(actor=validator, amendment=amendment)
         assert allocations(line) == {2025: Decimal("40000.00")}
 
+    def test_a_second_award_waits_for_the_pending_amendment_then_both_are_carried(
+        self, manager, validator, line_of, contract
+    ):
+        line = line_of(SchemeCode.IPA)
+        contract.status = ContractStatus.ACTIVE
+        contract.signature_date = datetime.date(2024, 12, 15)
+        contract.save()
+        ipa(manager, line, "10000.00", "30000.00")
+
+        with pytest.raises(BusinessRuleError, match="avenant n° 1 attend la décision"):
+            ipa(manager, line)
+        assert IndividualAward.objects.count() == 1
+
+        contract_services.approve_amendment(
+            actor=validator, amendment=Amendment.objects.get(number=1)
+        )
+        ipa(manager, line, "20000.00", "50000.00", start_date=datetime.date(2026, 9, 1))
+        second = Amendment.objects.get(number=2)
+        contract_services.approve_amendment(actor=validator, amendment=second)
+        assert allocations(line) == {2025: Decimal("40000.00"), 2026: Decimal("70000.00")}
+
     def test_a_contract_under_validation_refuses_awards(self, manager, line_of, contract):
         line = line_of(SchemeCode.IPA)
         contract.status = ContractStatus.SUBMITTED
