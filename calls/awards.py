@@ -410,6 +410,16 @@ def _line_details(line: FundingLine, params: schemes.SchemeParameters) -> dict:
     return details
 
 
+def line_amounts_owner(line: FundingLine) -> str | None:
+    """Say why a line with awards refuses amounts typed by hand (``register_amount_owner``)."""
+    if IndividualAward.objects.filter(funding_line=line).exists():
+        return _(
+            "Les montants de la ligne %(code)s sont la somme de ses attributions individuelles : "
+            "modifiez les attributions, la ligne suivra."
+        ) % {"code": line.code}
+    return None
+
+
 def sync_line_amounts(*, actor, line: FundingLine, reason: str = "") -> Amendment | None:
     """Make ``line``'s yearly amounts the sum of its awards, by the contract's own rules.
 
@@ -432,6 +442,7 @@ def sync_line_amounts(*, actor, line: FundingLine, reason: str = "") -> Amendmen
             line=line,
             amounts_by_year=wanted,
             details=details,
+            derived=True,
             reason=f"{summary}. {reason}".strip(),
         )
         return None
@@ -455,4 +466,5 @@ def sync_line_amounts(*, actor, line: FundingLine, reason: str = "") -> Amendmen
         contract=contract,
         reason=f"{summary}. {reason}".strip(),
         proposal=AmendmentProposal(allocations={line.pk: wanted}, details={line.pk: details}),
+        derived=True,
     )

@@ -31,7 +31,12 @@ from ._common import (
     _send_back,
     _values,
 )
-from .lines import _check_allocations_fit, _check_scheme_rules, _write_allocations
+from .lines import (
+    _check_allocations_fit,
+    _check_scheme_rules,
+    _write_allocations,
+    refuse_derived_amounts,
+)
 
 # Amendments ------------------------------------------------------------------------------
 
@@ -101,9 +106,12 @@ class AmendmentProposal:
 
 @transaction.atomic
 def draft_amendment(
-    *, actor, contract: Contract, reason: str, proposal: AmendmentProposal
+    *, actor, contract: Contract, reason: str, proposal: AmendmentProposal, derived: bool = False
 ) -> Amendment:
-    """Draft an amendment of a signed contract, as a proposed new version."""
+    """Draft an amendment of a signed contract, as a proposed new version.
+
+    ``derived``: the line amounts come from the layer that owns them (``lines.register_amount_owner``).
+    """
     if not reason.strip():
         raise BusinessRuleError(_("L'objet de l'avenant est obligatoire."))
     contract = _lock_contract(contract)
@@ -117,6 +125,8 @@ def draft_amendment(
     # Refused when drafted, not only when approved: the validator sees only amendments
     # that hold the scheme rules (checked again at approval, against the same figures).
     for line in FundingLine.objects.filter(pk__in=proposal.line_ids()):
+        if not derived:
+            refuse_derived_amounts(line, proposal.allocations.get(line.pk, {}))
         merged = {a.year: a.allocated_amount for a in line.allocations.all()}
         merged.update(proposal.allocations.get(line.pk, {}))
         _check_scheme_rules(

@@ -511,3 +511,41 @@ class TestTheAstpAward:
             )
 
         assert "yearly_amount" in error.value.message_dict
+
+
+class TestALineWithAwards:
+    def test_refuses_amounts_typed_by_hand_but_accepts_a_new_wording(self, manager, line_of):
+        line = line_of(SchemeCode.IPA)
+        ipa(manager, line)
+
+        with pytest.raises(BusinessRuleError, match="somme de ses attributions"):
+            contract_services.change_funding_line(
+                actor=manager, line=line, amounts_by_year={2025: Decimal("50000.00")}
+            )
+        contract_services.change_funding_line(
+            actor=manager,
+            line=line,
+            label="Formation IPA",
+            amounts_by_year={2025: Decimal("70000.00")},
+        )
+
+        line.refresh_from_db()
+        assert line.label == "Formation IPA"
+        assert allocations(line) == {2025: Decimal("70000.00")}
+
+    def test_refuses_an_amendment_typed_by_hand(self, manager, line_of, contract):
+        line = line_of(SchemeCode.IPA)
+        ipa(manager, line)
+        contract.status = ContractStatus.ACTIVE
+        contract.signature_date = datetime.date(2024, 12, 15)
+        contract.save()
+
+        with pytest.raises(BusinessRuleError, match="somme de ses attributions"):
+            contract_services.draft_amendment(
+                actor=manager,
+                contract=contract,
+                reason="Hausse",
+                proposal=contract_services.AmendmentProposal(
+                    allocations={line.pk: {2025: Decimal("60000.00")}}
+                ),
+            )
