@@ -307,5 +307,10 @@ class AwardBreachView(ScopedAwardMixin, FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(award=self.award, back_url=self.back_url)
+        unserved = (
+            self.award.commitment_months - self.award.served_months
+            if self.award.served_months is not None and self.award.commitment_months
+            else None
+        )
+        context.update(award=self.award, back_url=self.back_url, unserved_months=unserved)
         return context

@@ -63,13 +63,14 @@ def add_pet(manager, line, name="Martin", half_days="2"):
     )
 
 
-def bulk_awards(line, manager, count):
+def bulk_awards(line, manager, count, dossier=None):
     """Write ``count`` awards with 12 instalments each directly (arrange, not the service)."""
     for index in range(count):
         award = IndividualAward.objects.create(
             kind=AwardKind.PET,
-            region=line.axis.contract.region,
+            region=line.axis.contract.region if line else dossier.campaign.region,
             funding_line=line,
+            dossier=dossier,
             identifier=f"1000000{index:04d}",
             last_name=f"Nom{index}",
             first_name="Prénom",
@@ -191,6 +192,23 @@ class TestTheDossierAwardList:
 
         assert "DURAND Paul" in html and "70\u202f000,00 €" in html
 
+    def test_costs_the_same_queries_for_1_and_50_awards(self, client, manager, contract):
+        dossier = DossierFactory(
+            campaign=CampaignFactory(region=contract.region, scheme=SchemeCode.PET, opened=True)
+        )
+        client.force_login(manager)
+        url = reverse("calls:dossier_awards", args=[dossier.pk])
+        bulk_awards(None, manager, 1, dossier=dossier)
+        client.get(url)
+        with CaptureQueriesContext(connection) as one:
+            assert client.get(url).status_code == 200
+        bulk_awards(None, manager, 49, dossier=dossier)
+        with CaptureQueriesContext(connection) as fifty:
+            response = client.get(url)
+
+        assert response.content.decode().count("versements de 450,00") == 50
+        assert len(one) == len(fifty)
+
     def test_answers_404_for_a_dossier_of_another_region(self, client, manager):
         dossier = DossierFactory(campaign=CampaignFactory(scheme=SchemeCode.IPA, opened=True))
 
@@ -299,7 +317,9 @@ class TestTheCaeBreachPages:
 
         assert client.get(url).status_code == 403
         client.force_login(validator)
-        assert "4\u202f500,00 €" in client.get(url).content.decode()
+        html = client.get(url).content.decode()
+        assert "4\u202f500,00 €" in html
+        assert "6\u202f000,00 € × 18 mois non effectués ÷ 24 mois d'engagement" in html
         response = client.post(url, {"decision": "approve", "reason": ""})
 
         assert response.status_code == 302
