@@ -11,22 +11,34 @@ from django.db.models import (
     DateField,
     DateTimeField,
     IntegerField,
+    Prefetch,
     Q,
     Sum,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit.journal import AuditEvent
+from contracts.models import DecisionStatus, FundingLine
 from contracts.money import ZERO, format_euros
-from territories.access import visible_hospital_groups
+from territories.access import visible_hospital_groups, visible_regions
 from territories.models import HospitalGroupMembership
 
-from .models import Campaign, CampaignState, Dossier, DossierAction, DossierState
+from .models import (
+    AwardInstalment,
+    AwardKind,
+    Campaign,
+    CampaignState,
+    Dossier,
+    DossierAction,
+    DossierState,
+    IndividualAward,
+)
 
 
 def visible_campaigns(user):
@@ -367,3 +379,61 @@ def frozen_parameters(campaign) -> list[tuple[str, str]]:
                 shown = value
         rows.append((label, shown))
     return rows
+
+
+# Individual awards -------------------------------------------------------------------------
+
+
+def visible_award_lines(user):
+    """Return the funding lines of award schemes in ``user``'s regions (scope in SQL)."""
+    return FundingLine.objects.filter(
+        axis__contract__region__in=visible_regions(user).values("pk"),
+        scheme__in=AwardKind.values,
+    ).select_related("axis__contract", "beneficiary")
+
+
+def _with_schedule(awards):
+    return awards.select_related("breach_recorded_by", "breach_decided_by").prefetch_related(
+        Prefetch("instalments", queryset=AwardInstalment.objects.order_by("number"))
+    )
+
+
+def line_awards(line):
+    """Return the awards of ``line`` with their instalments (a fixed number of queries)."""
+    return _with_schedule(IndividualAward.objects.filter(funding_line=line))
+
+
+def dossier_awards(dossier):
+    """Return the awards recorded under ``dossier`` with their instalments."""
+    return _with_schedule(IndividualAward.objects.filter(dossier=dossier))
+
+
+def awards_by_year(line) -> dict[int, Decimal]:
+    """Return ``{year: amount}`` of the instalments of ``line``'s awards (one query).
+
+    An instalment without a date counts in its award's first year
+    (``schedules.instalment_year``): the PECH half due at appointment as PH.
+    """
+    rows = (
+        AwardInstalment.objects.filter(award__funding_line=line)
+        .annotate(year=ExtractYear(Coalesce("due_date", "award__start_date")))
+        .values("year")
+        .annotate(total=Sum("amount"))
+        .order_by("year")
+    )
+    return {row["year"]: row["total"] for row in rows}
+
+
+def award_counts_by_line(contract) -> dict[int, tuple[int, Decimal]]:
+    """Return ``{line_id: (number of awards, their total)}`` for ``contract`` (one query)."""
+    rows = (
+        IndividualAward.objects.filter(funding_line__axis__contract=contract)
+        .values("funding_line_id")
+        .annotate(count=Count("pk"), total=Sum("total_amount"))
+    )
+    return {row["funding_line_id"]: (row["count"], row["total"]) for row in rows}
+
+
+def pending_amendment(contract):
+    """Return the amendment of ``contract`` awaiting a validator, if any."""
+    return contract.amendments.filter(status=DecisionStatus.PREPARED).first()

@@ -4,6 +4,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
@@ -13,7 +14,7 @@ from territories.access import Role, user_has_role, visible_regions
 
 from . import exports, selectors, services
 from .forms import CampaignForm, DossierFilterForm
-from .models import DossierDocument, DossierState
+from .models import AwardKind, DossierDocument, DossierState
 
 INVALID_FORM_STATUS = 400
 
@@ -156,6 +157,12 @@ class DossierDetailView(CallsPermissionMixin, DetailView):
         context["failed_checks"] = [r for r in dossier.check_results if r["outcome"] != "OK"]
         context["passed_checks"] = [r for r in dossier.check_results if r["outcome"] == "OK"]
         context["history"] = selectors.dossier_history(dossier)
+        context["awards_url"] = (
+            reverse("calls:dossier_awards", kwargs={"dossier_pk": dossier.pk})
+            if dossier.campaign.scheme in AwardKind.values
+            and self.request.user.has_perm("calls.view_individualaward")
+            else None
+        )
         return context
 
 

@@ -4,7 +4,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application
 
-from . import views
+from . import award_views, views
 
 
 class CallsApp(Application):
@@ -34,4 +34,26 @@ class CallsApp(Application):
         "dossiers/<int:pk>/documents/<int:document_pk>/",
         views.DossierDocumentDownloadView.as_view(),
         name="document_download",
+    )
+    line_awards_path = path(
+        "lines/<int:line_pk>/awards/", award_views.AwardListView.as_view(), name="line_awards"
+    )
+    award_add_path = path(
+        "lines/<int:line_pk>/awards/add/", award_views.AwardCreateView.as_view(), name="award_add"
+    )
+    dossier_awards_path = path(
+        "dossiers/<int:dossier_pk>/awards/",
+        award_views.AwardListView.as_view(),
+        name="dossier_awards",
+    )
+    dossier_award_add_path = path(
+        "dossiers/<int:dossier_pk>/awards/add/",
+        award_views.AwardCreateView.as_view(),
+        name="dossier_award_add",
+    )
+    award_change_path = path(
+        "awards/<int:pk>/change/", award_views.AwardChangeView.as_view(), name="award_change"
+    )
+    award_breach_path = path(
+        "awards/<int:pk>/breach/", award_views.AwardBreachView.as_view(), name="award_breach"
     )

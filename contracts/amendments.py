@@ -26,6 +26,10 @@ class DiffRow:
         return None
 
 
+def _details_text(details: dict) -> str:
+    return " ; ".join(f"{key} : {value}" for key, value in sorted((details or {}).items()))
+
+
 def amendment_diff(amendment: Amendment) -> list[DiffRow]:
     """Return the changes ``amendment`` proposes, per axis, line and year, contract first."""
     contract = amendment.contract
@@ -45,14 +49,25 @@ def amendment_diff(amendment: Amendment) -> list[DiffRow]:
         rows.append(
             DiffRow(_("Contrat"), _("Date de fin"), None, contract.end_date, proposal.end_date)
         )
-    lines = FundingLine.objects.filter(pk__in=proposal.allocations).select_related("axis")
+    lines = FundingLine.objects.filter(pk__in=proposal.line_ids()).select_related("axis")
     current = {
         (allocation.funding_line_id, allocation.year): allocation.allocated_amount
         for line in lines.prefetch_related("allocations")
         for allocation in line.allocations.all()
     }
     for line in sorted(lines, key=lambda line: (line.axis.number, line.code)):
-        for year, amount in sorted(proposal.allocations[line.pk].items()):
+        if line.pk in proposal.details and proposal.details[line.pk] != line.details:
+            rows.append(
+                DiffRow(
+                    f"{line.axis.number}. {line.axis.title}",
+                    _("%(line)s : paramètres du dispositif")
+                    % {"line": f"{line.code} – {line.label}"},
+                    None,
+                    _details_text(line.details),
+                    _details_text(proposal.details[line.pk]),
+                )
+            )
+        for year, amount in sorted(proposal.allocations.get(line.pk, {}).items()):
             rows.append(
                 DiffRow(
                     f"{line.axis.number}. {line.axis.title}",

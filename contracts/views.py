@@ -117,6 +117,7 @@ class ContractDetailView(ScopedContractMixin, TemplateView):
             and self.contract.status == ContractStatus.DRAFT
         )
         context["contract_actions"] = actions.contract_actions(self.request.user, self.contract)
+        context["line_links"] = actions.line_links(self.request.user, self.contract)
         context["documents"] = selectors.contract_documents(self.contract)
         context["next_step"] = NEXT_STEP.get(self.contract.status, "")
         if self.contract.status == ContractStatus.DRAFT:

@@ -549,6 +549,10 @@ CALL_MODELS = [
     "calls.dossieraction",
     "calls.dossierdocument",
 ]
+# Individual awards hold personal data (name, RPPS): ARS staff only, never GHT directors or
+# auditors, who see a line's amounts and the number of its awards (CALLS.md 3.9).
+AWARD_MODELS = ["calls.individualaward", "calls.awardinstalment"]
+AWARD_RECOVERY_PERMISSION = "calls.decide_award_recovery"
 # Stored documents (signed contracts): seen by every reader, added by managers, never changed.
 DOCUMENT_MODELS = ["contracts.contractdocument"]
 JOURNAL_MODELS = ["audit.auditevent"]
@@ -571,6 +575,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         *_perms(["view"], TERRITORY_MODELS + JOURNAL_MODELS + PROCESS_MODELS),
         *_perms(["view", "add", "change"], CONTRACT_MODELS),
         *_perms(["view", "add", "change"], CALL_MODELS),
+        *_perms(["view", "add", "change"], AWARD_MODELS),
         *_perms(["view", "add"], DOCUMENT_MODELS),
         "workflows.submit_contract",
         "workflows.record_signature",
@@ -586,6 +591,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
             TERRITORY_MODELS + CONTRACT_MODELS + CALL_MODELS + JOURNAL_MODELS + PROCESS_MODELS,
         ),
         *_perms(["view"], DOCUMENT_MODELS),
+        *_perms(["view"], AWARD_MODELS),
+        AWARD_RECOVERY_PERMISSION,
         "workflows.approve_contract",
         "workflows.approve_delegation",
         "workflows.approve_recovery",

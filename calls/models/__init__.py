@@ -1,5 +1,6 @@
 """Calls for applications: campaigns and the dossiers filed in them (CALLS.md 3.1 to 3.4)."""
 
+from .awards import AwardInstalment, AwardKind, AwardStatus, IndividualAward
 from .campaigns import Campaign, CampaignQuerySet, CampaignState
 from .dossiers import (
     DocumentKind,
@@ -14,6 +15,10 @@ from .dossiers import (
 )
 
 __all__ = [
+    "AwardInstalment",
+    "AwardKind",
+    "AwardStatus",
+    "IndividualAward",
     "Campaign",
     "CampaignQuerySet",
     "CampaignState",

@@ -37,6 +37,7 @@ from .astp import (  # noqa: F401
 )
 from .cae import (  # noqa: F401
     cae_commitment_months,
+    cae_recovery_amount,
     check_cae_eligibility,
     check_cae_yearly_amount,
 )

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from ..money import ZERO, format_euros
+from ..money import ZERO, format_euros, round_cents
 from ._common import _CAE_SOURCE, RuleViolation, _to_decimal, _to_int
 from .codes import CaeProfession
 from .parameters import DEFAULT_PARAMETERS, SchemeParameters
@@ -83,3 +83,31 @@ def check_cae_eligibility(
         errors.append("Le CAE n'est pas cumulable avec une bourse régionale.")
     if errors:
         raise RuleViolation(errors)
+
+
+def cae_recovery_amount(
+    *, paid_amount: Decimal, commitment_months: int, served_months: int
+) -> Decimal:
+    """Return what a student who breaks the commitment repays: the unserved share, to the cent.
+
+    seeds/000 sets the commitment (« le double de la durée financée ») but no repayment;
+    CALLS.md 3.9 asks for a repayment « pro rata » and says the rule must come from the CAE
+    convention. Until a convention says otherwise: the allowance paid × the months of the
+    commitment not served ÷ the months committed (nothing to repay once it is served).
+    """
+    paid = _to_decimal(paid_amount, "Le montant versé")
+    committed = _to_int(commitment_months, "La durée d'engagement")
+    served = _to_int(served_months, "La durée d'engagement effectuée")
+    if paid < ZERO:
+        raise RuleViolation(_("Le montant versé ne peut pas être négatif."))
+    if committed < 1:
+        raise RuleViolation(_("La durée d'engagement doit être d'au moins un mois."))
+    if not 0 <= served <= committed:
+        raise RuleViolation(
+            _(
+                "La durée d'engagement effectuée doit être comprise entre 0 et %(committed)s mois "
+                "(reçu : %(served)s)."
+            )
+            % {"committed": committed, "served": served}
+        )
+    return round_cents(paid * (committed - served) / committed)

@@ -31,7 +31,12 @@ from ._common import (
     _values,
     use_case,
 )
-from .lines import _check_allocations_fit, _check_scheme_rules, _write_allocations
+from .lines import (
+    _check_allocations_fit,
+    _check_scheme_rules,
+    _write_allocations,
+    refuse_derived_amounts,
+)
 
 # Amendments ------------------------------------------------------------------------------
 
@@ -46,9 +51,20 @@ class AmendmentProposal:
     allocations: dict[int, dict[int, Decimal]] = field(default_factory=dict)
     # {milestone_id: {"due_date": date, "target_value": Decimal}}
     milestones: dict[int, dict] = field(default_factory=dict)
+    # {line_id: details}: a line's scheme parameters, e.g. its number of students once its
+    # individual awards change (``calls.awards``); checked with the line's new amounts.
+    details: dict[int, dict] = field(default_factory=dict)
+
+    def line_ids(self) -> set[int]:
+        return set(self.allocations) | set(self.details)
+
+    def details_of(self, line: FundingLine) -> dict:
+        return self.details.get(line.pk, line.details)
 
     def as_json(self) -> dict:
-        return {
+        # ``details`` only when given: the proposals drafted on the amendment page keep
+        # their shape (``workflows.forms`` compares it to an empty proposal).
+        data = {
             "envelope_amount": str(self.envelope_amount)
             if self.envelope_amount is not None
             else None,
@@ -62,6 +78,9 @@ class AmendmentProposal:
                 for pk, values in self.milestones.items()
             },
         }
+        if self.details:
+            data["details"] = {str(line): details for line, details in self.details.items()}
+        return data
 
     @classmethod
     def from_json(cls, data: dict) -> "AmendmentProposal":
@@ -81,14 +100,18 @@ class AmendmentProposal:
                 }
                 for pk, values in data.get("milestones", {}).items()
             },
+            details={int(line): details for line, details in data.get("details", {}).items()},
         )
 
 
 @use_case
 def draft_amendment(
-    *, actor, contract: Contract, reason: str, proposal: AmendmentProposal
+    *, actor, contract: Contract, reason: str, proposal: AmendmentProposal, derived: bool = False
 ) -> Amendment:
-    """Draft an amendment of a signed contract, as a proposed new version."""
+    """Draft an amendment of a signed contract, as a proposed new version.
+
+    ``derived``: the line amounts come from the layer that owns them (``lines.register_amount_owner``).
+    """
     if not reason.strip():
         raise BusinessRuleError(_("L'objet de l'avenant est obligatoire."))
     contract = _lock_contract(contract)
@@ -97,15 +120,20 @@ def draft_amendment(
         raise BusinessRuleError(_("Un avenant est déjà en cours pour ce contrat."))
     lines = set(FundingLine.objects.filter(axis__contract=contract).values_list("pk", flat=True))
     milestones = set(Milestone.objects.filter(axis__contract=contract).values_list("pk", flat=True))
-    if not set(proposal.allocations) <= lines or not set(proposal.milestones) <= milestones:
+    if not proposal.line_ids() <= lines or not set(proposal.milestones) <= milestones:
         raise BusinessRuleError(_("L'avenant vise une ligne ou un jalon d'un autre contrat."))
     # Refused when drafted, not only when approved: the validator sees only amendments
     # that hold the scheme rules (checked again at approval, against the same figures).
-    for line in FundingLine.objects.filter(pk__in=proposal.allocations):
+    for line in FundingLine.objects.filter(pk__in=proposal.line_ids()):
+        if not derived:
+            refuse_derived_amounts(line, proposal.allocations.get(line.pk, {}))
         merged = {a.year: a.allocated_amount for a in line.allocations.all()}
-        merged.update(proposal.allocations[line.pk])
+        merged.update(proposal.allocations.get(line.pk, {}))
         _check_scheme_rules(
-            contract=contract, scheme=line.scheme, amounts_by_year=merged, details=line.details
+            contract=contract,
+            scheme=line.scheme,
+            amounts_by_year=merged,
+            details=proposal.details_of(line),
         )
     number = (contract.amendments.aggregate(n=Max("number"))["n"] or 0) + 1
     amendment = Amendment.objects.create(
@@ -155,13 +183,23 @@ def approve_amendment(*, actor, amendment: Amendment) -> Contract:
     contract.version += 1
     contract.save(update_fields=["envelope_amount", "end_date", "version", "updated_at"])
     changes = diff_fields(before, _values(contract, CONTRACT_AUDITED_FIELDS))
-    for line in FundingLine.objects.filter(pk__in=proposal.allocations):
+    for line in FundingLine.objects.select_for_update().filter(pk__in=proposal.line_ids()):
         merged = {a.year: a.allocated_amount for a in line.allocations.all()}
-        merged.update(proposal.allocations[line.pk])
+        merged.update(proposal.allocations.get(line.pk, {}))
         _check_scheme_rules(
-            contract=contract, scheme=line.scheme, amounts_by_year=merged, details=line.details
+            contract=contract,
+            scheme=line.scheme,
+            amounts_by_year=merged,
+            details=proposal.details_of(line),
         )
-        changes.update(_write_allocations(line, proposal.allocations[line.pk]))
+        changes.update(_write_allocations(line, proposal.allocations.get(line.pk, {})))
+        if line.pk in proposal.details and proposal.details[line.pk] != line.details:
+            changes[f"{line.code} paramètres"] = {
+                "before": line.details,
+                "after": proposal.details[line.pk],
+            }
+            line.details = proposal.details[line.pk]
+            line.save(update_fields=["details"])
     _check_allocations_fit(contract)
     rescheduled = []
     for milestone in Milestone.objects.select_for_update().filter(pk__in=proposal.milestones):

@@ -1,6 +1,6 @@
 """Funding lines and their yearly amounts, within the envelope and the scheme rules."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -24,6 +24,28 @@ from ..models import (
 )
 from ..money import ZERO, format_euros, round_cents
 from ._common import _lock_contract, _require_status, use_case
+
+# Lines whose amounts a higher layer derives, e.g. the sum of their individual awards
+# (``calls.awards``): ``owner(line) -> str | None`` says why amounts typed by hand are refused.
+_amount_owners: list[Callable[[FundingLine], str | None]] = []
+
+
+def register_amount_owner(owner: Callable[[FundingLine], str | None]) -> None:
+    """Add ``owner`` to those asked before a line's amounts change by hand (idempotent)."""
+    if owner not in _amount_owners:
+        _amount_owners.append(owner)
+
+
+def refuse_derived_amounts(line: FundingLine, amounts_by_year: Mapping[int, Decimal]) -> None:
+    """Refuse amounts typed for a line whose amounts are derived elsewhere, if they differ."""
+    current = {a.year: a.allocated_amount for a in line.allocations.all()}
+    if all(
+        round_cents(amount) == current.get(year, ZERO) for year, amount in amounts_by_year.items()
+    ):
+        return
+    for owner in _amount_owners:
+        if message := owner(line):
+            raise BusinessRuleError(message)
 
 
 def _allocated_total(contract: Contract) -> Decimal:
@@ -307,15 +329,20 @@ def change_funding_line(
     reason: str = "",
     allow_signed: bool = False,
     batch: LineBatch | None = None,
+    derived: bool = False,
 ) -> FundingLine:
     """Change a line's amounts per year or wording; delegated money is never cut under.
 
     ``batch``: one of many writes under the batch's lock and running total (an import).
+    ``derived``: the amounts come from the layer that owns them (``register_amount_owner``);
+    otherwise such a line refuses amounts typed by hand.
     """
     contract = _lock_contract(line.axis.contract) if batch is None else batch.contract_of(line.axis)
     if not allow_signed:
         _require_status(contract, [ContractStatus.DRAFT], _("modifier une ligne"))
     line = FundingLine.objects.select_for_update().get(pk=line.pk)
+    if amounts_by_year is not None and not derived:
+        refuse_derived_amounts(line, amounts_by_year)
     before = {
         "label": line.label,
         "details": line.details,

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django import template
 from django.utils.dateformat import format as date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
 from contracts import schemes
@@ -51,4 +51,18 @@ def pech_schedule(line, allocated: Decimal) -> str:
         '<br><span class="muted">{}</span>',
         _("Versée en 2 fois : %(first)s à la signature, %(second)s.")
         % {"first": format_euros(at_signature), "second": second},
+    )
+
+
+@register.simple_tag
+def line_links(links_by_line: dict, line) -> str:
+    """Return the links other layers offer under ``line`` (``actions.line_links``), or nothing."""
+    items = (links_by_line or {}).get(line.pk, [])
+    return format_html_join(
+        "",
+        '<br><span class="ars-line-link">{}</span>',
+        (
+            (format_html('<a href="{}">{}</a>', item.url, item.label) if item.url else item.label,)
+            for item in items
+        ),
     )

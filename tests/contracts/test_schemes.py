@@ -936,3 +936,38 @@ class TestDetailsTypedByUsers:
         validate_funding_line(
             scheme=SchemeCode.IPA, amount=Decimal("140000.00"), details={"students": "2"}
         )
+
+
+class TestCaeRecoveryAmount:
+    def test_is_the_unserved_share_of_the_allowance(self):
+        from contracts.schemes import cae_recovery_amount
+
+        # 24 months committed for 12 funded; 6 served: 18/24 of 9,000 € paid.
+        amount = cae_recovery_amount(
+            paid_amount=Decimal("9000.00"), commitment_months=24, served_months=6
+        )
+
+        assert amount == Decimal("6750.00")
+
+    def test_is_nothing_once_the_commitment_is_served(self):
+        from contracts.schemes import cae_recovery_amount
+
+        assert cae_recovery_amount(
+            paid_amount=Decimal("9000.00"), commitment_months=24, served_months=24
+        ) == Decimal("0.00")
+
+    def test_rounds_half_up_to_the_cent(self):
+        from contracts.schemes import cae_recovery_amount
+
+        # 1,000 × 2/3 = 666.666… → 666.67
+        assert cae_recovery_amount(
+            paid_amount=Decimal("1000.00"), commitment_months=3, served_months=1
+        ) == Decimal("666.67")
+
+    def test_refuses_more_months_served_than_committed(self):
+        from contracts.schemes import RuleViolation, cae_recovery_amount
+
+        with pytest.raises(RuleViolation, match="entre 0 et 24 mois"):
+            cae_recovery_amount(
+                paid_amount=Decimal("9000.00"), commitment_months=24, served_months=25
+            )
