@@ -47,7 +47,7 @@ from contracts.selectors import (
     money_by_contract,
     visible_contracts,
 )
-from territories.access import has_national_scope, visible_regions
+from territories.access import has_national_scope, visible_region_ids
 from workflows.selectors import scoped_tasks
 
 HUNDRED = Decimal(100)
@@ -58,7 +58,7 @@ def has_regional_view(user) -> bool:
     """Return whether ``user`` sees whole regions (ARS staff, auditors), not one GHT."""
     if not user.is_authenticated or not user.is_active:
         return False
-    return has_national_scope(user) or visible_regions(user).exists()
+    return has_national_scope(user) or bool(visible_region_ids(user))
 
 
 def rate(part: Decimal, whole: Decimal) -> Decimal | None:
