@@ -23,7 +23,7 @@ from audit.journal import AuditAction, record_event
 from contracts.documents import check_document
 from territories.models import Establishment, LegalEntity
 
-from . import checks
+from . import checks, signals
 from .ds import DsAnswerError, ParsedDossier, parse_dossier, read_answer
 from .models import (
     Campaign,
@@ -32,7 +32,17 @@ from .models import (
     DossierAction,
     DossierDocument,
     DossierPartner,
+    DossierState,
     EstablishmentProfile,
+)
+
+# The states the automatic checks decide; after them, the instructor's steps do.
+INTAKE_STATES = (
+    DossierState.DRAFT,
+    DossierState.FILED,
+    DossierState.INADMISSIBLE,
+    DossierState.INCOMPLETE,
+    DossierState.ADMISSIBLE,
 )
 
 PROFILE_FIELDS = (
@@ -180,6 +190,7 @@ def _write(campaign, parsed_dossiers, deleted_nodes, report, actor, fetch) -> No
     }
     params = campaign.scheme_parameters()
     newest = campaign.ds_synced_until
+    answered = []
     for parsed in parsed_dossiers:
         fingerprint = _fingerprint(parsed)
         dossier = existing.get(parsed.number)
@@ -206,7 +217,12 @@ def _write(campaign, parsed_dossiers, deleted_nodes, report, actor, fetch) -> No
             grant_date=campaign.notification_from_date,
         )
         dossier.check_results = [result.as_dict() for result in results]
-        dossier.state = checks.state_after_checks(results)
+        # The checks set the state only until the instructor acts on the dossier; a
+        # dossier changed while complements were asked has been answered.
+        if created or dossier.state in INTAKE_STATES:
+            dossier.state = checks.state_after_checks(results)
+        elif dossier.state == DossierState.COMPLEMENT_REQUESTED:
+            answered.append(dossier)
         dossier.save(update_fields=["check_results", "state"])
         report.states[dossier.state] += 1
         (report.created if created else report.updated).append(parsed.number)
@@ -243,6 +259,8 @@ def _write(campaign, parsed_dossiers, deleted_nodes, report, actor, fetch) -> No
     if newest != campaign.ds_synced_until:
         campaign.ds_synced_until = newest
         campaign.save(update_fields=["ds_synced_until"])
+    for dossier in answered:
+        signals.complements_filed.send(sender=Dossier, dossier=dossier)
 
 
 def _check_one_dossier_per_applicant(campaign, parsed_dossiers, report) -> None:

@@ -8,17 +8,20 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from viewflow.workflow.models import Task
 
 from .flows import (
-    FLOWS,
+    ALL_FLOWS,
     AmendmentFlow,
     ConsumptionClosingFlow,
     ContractApprovalFlow,
     CreditDelegationFlow,
+    DossierCompletenessFlow,
+    DossierDecisionFlow,
     MilestoneReviewFlow,
 )
 from .lists import TASK_RELATIONS, queue_for
@@ -30,6 +33,8 @@ MAX_ROWS = 200
 HOME_RELATIONS = (
     *TASK_RELATIONS,
     "process__contractprocess__contract__hospital_group",
+    "process__dossierprocess__complement",
+    "process__dossierprocess__campaign",
 )
 
 
@@ -48,7 +53,10 @@ SIGNATURES = Group(
 CORRECTIONS = Group(
     "corrections", _("Dossiers renvoyés pour correction"), _("Aucun dossier renvoyé.")
 )
-GROUPS = (DECISIONS, REPORTS, SIGNATURES, CORRECTIONS)
+DOSSIERS = Group(
+    "dossiers", _("Dossiers de candidature à traiter"), _("Aucun dossier de candidature.")
+)
+GROUPS = (DECISIONS, DOSSIERS, REPORTS, SIGNATURES, CORRECTIONS)
 
 NODE_GROUPS = {
     ContractApprovalFlow.approve: DECISIONS,
@@ -63,6 +71,12 @@ NODE_GROUPS = {
     ConsumptionClosingFlow.check: DECISIONS,
     ConsumptionClosingFlow.approve_recovery: DECISIONS,
     AmendmentFlow.approve: DECISIONS,
+    DossierCompletenessFlow.check: DOSSIERS,
+    DossierCompletenessFlow.await_complements: DOSSIERS,
+    DossierDecisionFlow.instruct: DOSSIERS,
+    DossierDecisionFlow.decide: DECISIONS,
+    DossierDecisionFlow.notify: DOSSIERS,
+    DossierDecisionFlow.fund: DOSSIERS,
 }
 
 
@@ -73,6 +87,8 @@ class Row:
     action: str
     subject: str
     contract: object
+    context_url: str
+    context_label: str
     due_date: datetime.date | None
     is_late: bool
     waiting_days: int
@@ -103,7 +119,40 @@ def _subject(process) -> tuple[str, object]:
     return process.contract.title, None
 
 
+def _dossier_row(task, process, user, today) -> Row:
+    """Return the row of a dossier task: late when the complements deadline passed."""
+    dossier = process.dossier
+    node = task.flow_task
+    args = [task.process_id, task.pk]
+    due_date = process.complement.deadline_date if process.complement_id else None
+    amount = dossier.granted_amount
+    if amount is None and process.review_id:
+        amount = process.review.proposed_amount
+    return Row(
+        task=task,
+        group=NODE_GROUPS.get(node, DOSSIERS),
+        action=str(node.task_title or node),
+        subject=_("Dossier %(number)s – %(name)s")
+        % {"number": dossier.ds_number, "name": dossier.applicant_name},
+        contract=None,
+        context_url=reverse("calls:dossier_decision", args=[dossier.pk]),
+        context_label=process.campaign.title,
+        due_date=due_date if node is DossierCompletenessFlow.await_complements else None,
+        is_late=bool(
+            node is DossierCompletenessFlow.await_complements and due_date and due_date < today
+        ),
+        waiting_days=(timezone.localdate() - timezone.localtime(task.created).date()).days,
+        amount=amount,
+        mine=task.owner_id == user.pk,
+        open_url=node.reverse("index", args=args),
+        assign_url=node.reverse("assign", args=args),
+    )
+
+
 def _row(task, user, today) -> Row:
+    dossier_process = task.process._state.fields_cache.get("dossierprocess")
+    if dossier_process is not None:
+        return _dossier_row(task, dossier_process, user, today)
     process = task.process.contractprocess
     subject, amount = _subject(process)
     due_date = process.milestone.due_date if process.milestone_id else None
@@ -115,6 +164,8 @@ def _row(task, user, today) -> Row:
         action=str(node.task_title or node),
         subject=subject,
         contract=process.contract,
+        context_url=reverse("contracts:contract_detail", args=[process.contract_id]),
+        context_label=process.contract.reference,
         due_date=due_date,
         is_late=process.milestone.is_late(today) if process.milestone_id else False,
         waiting_days=(timezone.localdate() - timezone.localtime(task.created).date()).days,
@@ -135,8 +186,8 @@ def my_actions(user, today=None) -> list[Row]:
     if not can_see_workflows(user):
         return []
     today = today or timezone.localdate()
-    assigned = scoped_tasks(user, Task.objects.inbox(FLOWS, user))
-    available = queue_for(user, FLOWS)
+    assigned = scoped_tasks(user, Task.objects.inbox(ALL_FLOWS, user))
+    available = queue_for(user, ALL_FLOWS)
     rows = {}
     for queryset in (assigned, available):
         for task in queryset.select_related(*HOME_RELATIONS).order_by("created")[:MAX_ROWS]:

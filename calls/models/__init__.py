@@ -1,6 +1,21 @@
 """Calls for applications: campaigns and the dossiers filed in them (CALLS.md 3.1 to 3.4)."""
 
 from .campaigns import Campaign, CampaignQuerySet, CampaignState
+from .decisions import (
+    GRANTING_OUTCOMES,
+    MAX_SCORE,
+    SCORE_FIELDS,
+    CommitteeDecision,
+    CommitteeOutcome,
+    ComplementRequest,
+    DecisionLetter,
+    DossierReview,
+    DsWriteBack,
+    Opinion,
+    SelectionCommittee,
+    WriteBackKind,
+    WriteBackStatus,
+)
 from .dossiers import (
     DocumentKind,
     DocumentStatus,
@@ -11,9 +26,24 @@ from .dossiers import (
     DossierQuerySet,
     DossierState,
     EstablishmentProfile,
+    FundingInstrument,
 )
 
 __all__ = [
+    "GRANTING_OUTCOMES",
+    "MAX_SCORE",
+    "SCORE_FIELDS",
+    "CommitteeDecision",
+    "CommitteeOutcome",
+    "ComplementRequest",
+    "DecisionLetter",
+    "DossierReview",
+    "DsWriteBack",
+    "FundingInstrument",
+    "Opinion",
+    "SelectionCommittee",
+    "WriteBackKind",
+    "WriteBackStatus",
     "Campaign",
     "CampaignQuerySet",
     "CampaignState",

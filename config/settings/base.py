@@ -264,3 +264,8 @@ FORMAT_MODULE_PATH = ["config.formats"]
 
 # Démarches simplifiées GraphQL API v2 (calls.ds); the token is read from DS_API_TOKEN.
 DS_API_URL = os.environ.get("DS_API_URL", "https://www.demarches-simplifiees.fr/api/v2/graphql")
+# Write the ARS decisions back to DS (messages, acceptances, refusals): off unless set, since
+# a write reaches the applicant. The token (DS_API_TOKEN) needs write access; the
+# instructor's GraphQL id is read from demarche.groupeInstructeurs.instructeurs.id.
+DS_WRITE_BACK = os.environ.get("DS_WRITE_BACK", "") == "1"
+DS_INSTRUCTEUR_ID = os.environ.get("DS_INSTRUCTEUR_ID", "")

@@ -15,7 +15,13 @@ from ..credits import (
     preview_recovery,
     proposed_delegation_amounts,
 )
-from .amendments import AmendmentProposal, approve_amendment, draft_amendment, reject_amendment
+from .amendments import (
+    AmendmentProposal,
+    NewLine,
+    approve_amendment,
+    draft_amendment,
+    reject_amendment,
+)
 from .contract import (
     AxisInput,
     approve_contract,
@@ -73,6 +79,7 @@ __all__ = [
     "store_evidence",
     "store_signed_contract",
     "AmendmentProposal",
+    "NewLine",
     "AxisInput",
     "RecoveryFigures",
     "add_funding_line",
