@@ -11,6 +11,7 @@ class CallsApp(Application):
     app_name = "calls"
     title = _("Appels à candidatures")
     icon = "campaign"
+    menu_template_name = "calls/menu.html"
 
     def has_view_permission(self, user, obj=None):
         return user.is_authenticated and user.has_perm("calls.view_campaign")

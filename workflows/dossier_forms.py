@@ -63,12 +63,16 @@ class RecordComplementsForm(forms.Form):
     )
 
 
-def _action_label(action) -> str:
-    return _("Action %(rank)s – %(label)s (coût %(cost)s, demandé %(asked)s)") % {
-        "rank": action.rank,
+def _action_label(action, what) -> str:
+    return _("Action %(rank)s : %(what)s") % {"rank": action.rank, "what": what}
+
+
+def _action_help(action, extra) -> str:
+    return _("%(label)s — coût %(cost)s, demandé %(asked)s. %(extra)s") % {
         "label": action.label[:80],
         "cost": format_euros(action.cost_amount),
         "asked": format_euros(action.ars_requested_amount),
+        "extra": extra,
     }
 
 
@@ -76,12 +80,15 @@ class ActionAmountsMixin:
     """One amount field per action of the dossier, named ``action_<id>``."""
 
     amount_prefix = "action_"
+    amount_label = ""
 
     def add_action_fields(self, actions, *, initial_of, help_text):
         self.actions = list(actions)
         for action in self.actions:
             self.fields[f"{self.amount_prefix}{action.pk}"] = amount_field(
-                _action_label(action), initial=initial_of(action), help_text=help_text(action)
+                _action_label(action, self.amount_label),
+                initial=initial_of(action),
+                help_text=_action_help(action, help_text(action)),
             )
 
     def amounts(self) -> dict:
@@ -92,6 +99,7 @@ class ActionAmountsMixin:
 
 
 class InstructDossierForm(ActionAmountsMixin, forms.Form):
+    amount_label = _("part ARS proposée")
     opinion = forms.ChoiceField(label=_("Avis de l'instructeur"), choices=Opinion.choices)
     comment = long_text(_("Motivation de l'avis"))
     previous_conventions = long_text(
@@ -107,8 +115,9 @@ class InstructDossierForm(ActionAmountsMixin, forms.Form):
     def __init__(self, *args, actions, caps, **kwargs):
         super().__init__(*args, **kwargs)
         for name in SCORE_FIELDS:
+            label = str(DossierReview._meta.get_field(name).verbose_name)
             self.fields[name] = forms.TypedChoiceField(
-                label=DossierReview._meta.get_field(name).verbose_name.capitalize(),
+                label=label[:1].upper() + label[1:],
                 choices=[(n, str(n)) for n in range(4)],
                 coerce=int,
                 help_text=_("De 0 (absent) à 3 (fort)."),
@@ -127,6 +136,7 @@ class InstructDossierForm(ActionAmountsMixin, forms.Form):
 
 
 class DecideDossierForm(ActionAmountsMixin, forms.Form):
+    amount_label = _("part ARS accordée")
     committee = forms.ModelChoiceField(label=_("Séance du comité"), queryset=None)
     outcome = forms.ChoiceField(label=_("Décision"), choices=CommitteeOutcome.choices)
     reasons = long_text(_("Motifs de la décision"))

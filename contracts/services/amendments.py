@@ -56,6 +56,16 @@ class AmendmentProposal:
     # New lines, each a NewLine: a granted call dossier becomes a line of the contract.
     new_lines: list["NewLine"] = field(default_factory=list)
 
+    def is_empty(self) -> bool:
+        """Return whether the amendment would change nothing."""
+        return (
+            self.envelope_amount is None
+            and self.end_date is None
+            and not self.allocations
+            and not self.milestones
+            and not self.new_lines
+        )
+
     def as_json(self) -> dict:
         return {
             "envelope_amount": str(self.envelope_amount)
