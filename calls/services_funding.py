@@ -124,13 +124,21 @@ def fund_by_amendment(
 
 @receiver(amendment_approved, sender=Amendment)
 def link_funded_dossier(sender, amendment, created_lines, actor=None, **kwargs):
-    """Point the dossier funded by ``amendment`` at its new line: it is contracted."""
-    by_dossier = {line.details.get("dossier"): line for line in created_lines}
-    for dossier in Dossier.objects.select_for_update().filter(amendment=amendment):
-        line = by_dossier.get(dossier.ds_number)
-        if line is None:
-            continue
+    """Point the dossier funded by ``amendment`` at its new line: it is contracted.
+
+    Found by the dossier number the line carries: an amendment sent back and drafted
+    again is a new amendment row with the same new line.
+    """
+    by_number = {line.details.get("dossier"): line for line in created_lines}
+    dossiers = Dossier.objects.select_for_update().filter(
+        ds_number__in=[number for number in by_number if number],
+        state=DossierState.NOTIFIED,
+        campaign__region_id=amendment.contract.region_id,
+    )
+    for dossier in dossiers:
+        line = by_number[dossier.ds_number]
         dossier.contract_line = line
+        dossier.amendment = amendment
         _transition(
             dossier,
             DossierState.CONTRACTED,
@@ -141,6 +149,6 @@ def link_funded_dossier(sender, amendment, created_lines, actor=None, **kwargs):
                 "code": line.code,
                 "contract": amendment.contract.reference,
             },
-            fields=["contract_line"],
+            fields=["contract_line", "amendment"],
             contract_line=line.pk,
         )

@@ -234,9 +234,7 @@ class TestSeedWindowsOnSync:
 
 
 class TestAfterTheInstructorActs:
-    def test_a_later_sync_keeps_the_state_the_instructor_and_committee_gave(
-        self, campaign, answer
-    ):
+    def test_a_later_sync_keeps_the_state_the_instructor_and_committee_gave(self, campaign, answer):
         sync_answer(campaign=campaign, payload=answer, wet_run=True)
         dossier = Dossier.objects.get(ds_number=18734521)
         dossier.state = DossierState.SELECTED
@@ -257,9 +255,7 @@ class TestAfterTheInstructorActs:
             received.append(dossier.ds_number)
 
         sync_answer(campaign=campaign, payload=answer, wet_run=True)
-        Dossier.objects.filter(ds_number=18734521).update(
-            state=DossierState.COMPLEMENT_REQUESTED
-        )
+        Dossier.objects.filter(ds_number=18734521).update(state=DossierState.COMPLEMENT_REQUESTED)
         champ(nodes(answer)[1], "4120021")["stringValue"] += " (complété)"
         complements_filed.connect(on_filed)
         try:
@@ -267,6 +263,4 @@ class TestAfterTheInstructorActs:
         finally:
             complements_filed.disconnect(on_filed)
         assert received == [18734521]
-        assert (
-            Dossier.objects.get(ds_number=18734521).state == DossierState.COMPLEMENT_REQUESTED
-        )
+        assert Dossier.objects.get(ds_number=18734521).state == DossierState.COMPLEMENT_REQUESTED
