@@ -5,13 +5,14 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from audit.models import AuditEvent
-from calls.models import DossierReview, DossierState, Opinion
+from calls.models import DecisionLetter, DossierReview, DossierState, DsWriteBack, Opinion
 from calls.services_decisions import create_committee
 from territories.access import Role
 from tests.calls.factories import CampaignFactory, DossierActionFactory, DossierFactory, paris
@@ -235,3 +236,62 @@ def test_the_home_page_costs_the_same_for_1_and_5_dossier_tasks(world, django_as
         response = client.get("/")
     assert len(response.context["rows"]) == 5
     assert "Dossiers de candidature à traiter" in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["process_list", "task_list", "index"])
+def test_the_dossier_flow_lists_cost_the_same_for_1_and_20_processes(
+    world, page, django_assert_num_queries
+):
+    campaign = world["campaign"]
+    client = client_for("manager")
+    url = DossierCompletenessFlow.instance.reverse(page)
+
+    def add(count):
+        for _ in range(count):
+            DossierCompletenessFlow.start.run(dossier=dossier_in(campaign))
+
+    add(1)
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        response = client.get(url)
+    assert response.status_code == 200
+    add(19)
+    with django_assert_num_queries(len(one)):
+        response = client.get(url)
+    assert response.status_code == 200
+    if page == "process_list":
+        assert response.content.count(b"Clinique") >= 20
+    assert client_for("ailleurs").get(url).content.count(b"Clinique") == 0
+
+
+def test_the_decision_page_costs_the_same_for_1_and_5_letters_and_writes(
+    world, django_assert_num_queries
+):
+    campaign = world["campaign"]
+    dossier = dossier_in(campaign)
+    client = client_for("manager")
+    url = reverse("calls:dossier_decision", args=[dossier.pk])
+
+    def add(count):
+        for n in range(count):
+            letter = DecisionLetter(
+                dossier=dossier,
+                sha256="0" * 64,
+                letter_date=datetime.date(2025, 9, 16),
+                generated_by=user("manager"),
+                generated_at=paris(2025, 9, 16, 9, n),
+            )
+            letter.file.save(f"lettre-{n}.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+            DsWriteBack.objects.create(
+                dossier=dossier, kind="ACCEPT", body="Retenu.", status="DISABLED"
+            )
+
+    add(1)
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        response = client.get(url)
+    assert response.status_code == 200
+    add(4)
+    with django_assert_num_queries(len(one)):
+        response = client.get(url)
+    assert response.content.decode().count("(PDF)") == 5
