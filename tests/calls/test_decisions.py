@@ -8,6 +8,7 @@ import datetime
 import io
 import threading
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -61,7 +62,7 @@ def campaign(region):
     return CampaignFactory(region=region, opened=True)
 
 
-def filed_dossier(campaign, *, costs=("9000.00", "3000.01")):
+def filed_dossier(campaign, *, costs=("9000.00", "3000.00")):
     dossier = DossierFactory(campaign=campaign, state=DossierState.ADMISSIBLE)
     for rank, cost in enumerate(costs, start=1):
         cost = Decimal(cost)
@@ -108,13 +109,22 @@ def committee_of(campaign, actor, day=datetime.date(2025, 9, 15)):
 
 
 class TestInstruction:
-    def test_caps_each_action_at_half_its_cost_rounded_down_and_at_what_was_asked(
-        self, campaign, instructor
-    ):
+    def test_caps_each_action_at_half_its_cost_and_at_what_was_asked(self, campaign, instructor):
         dossier = filed_dossier(campaign)
         first, second = dossier.actions.order_by("rank")
-        # 60 % asked of 9,000: the cap is 50 % (4,500); 3,000.01 → 1,500.00 (rounded down).
+        # 60 % asked of 9,000: the cap is 50 % (4,500); half of 3,000 asked: 1,500.
         assert caps(dossier) == {first.pk: Decimal("4500.00"), second.pk: Decimal("1500.00")}
+        second.ars_requested_amount = Decimal("1000.00")
+        second.establishment_share_amount = Decimal("2000.00")
+        second.save()
+        assert services.action_cap(second, campaign) == Decimal("1000.00")
+
+    def test_rounds_half_the_cost_down_to_the_cent(self, campaign):
+        action = SimpleNamespace(
+            cost_amount=Decimal("3000.01"), ars_requested_amount=Decimal("2000.00")
+        )
+        # seeds/001: the establishment keeps at least half (1,500.01 of 3,000.01).
+        assert services.action_cap(action, campaign) == Decimal("1500.00")
 
     def test_refuses_a_proposed_amount_above_the_cap_and_writes_nothing(self, campaign, instructor):
         dossier = filed_dossier(campaign)
