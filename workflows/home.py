@@ -139,7 +139,9 @@ def _dossier_row(task, process, user, today) -> Row:
         context_label=process.campaign.title,
         due_date=due_date if node is DossierCompletenessFlow.await_complements else None,
         is_late=bool(
-            node is DossierCompletenessFlow.await_complements and due_date and due_date < today
+            node is DossierCompletenessFlow.await_complements
+            and process.complement_id
+            and process.complement.is_overdue(today)
         ),
         waiting_days=(timezone.localdate() - timezone.localtime(task.created).date()).days,
         amount=amount,

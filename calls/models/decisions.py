@@ -46,6 +46,10 @@ class ComplementRequest(models.Model):
     def __str__(self):
         return str(_("Compléments du dossier %(number)s") % {"number": self.dossier.ds_number})
 
+    def is_overdue(self, today) -> bool:
+        """Return whether the deadline (inclusive) passed without an answer."""
+        return self.answered_at is None and today > self.deadline_date
+
 
 class Opinion(models.TextChoices):
     FAVORABLE = "FAVORABLE", _("Favorable")

@@ -349,13 +349,15 @@ class TestComplements:
                 deadline_date=datetime.date(2025, 9, 15),
                 now=NOW,
             )
-        services.request_complements(
+        request = services.request_complements(
             actor=instructor,
             dossier=dossier,
             message="Le RIB manque.",
             deadline_date=datetime.date(2025, 9, 20),
             now=NOW,
         )
+        assert not request.is_overdue(datetime.date(2025, 9, 20))
+        assert request.is_overdue(datetime.date(2025, 9, 21))
         with pytest.raises(BusinessRuleError, match="pas passée"):
             services.reject_incomplete(dossier=dossier, now=paris(2025, 9, 20, 23, 59))
         services.reject_incomplete(dossier=dossier, now=paris(2025, 9, 21, 0, 1))
