@@ -14,3 +14,5 @@ class CallsConfig(AppConfig):
 
         register_line_links(award_line_links)
         register_amount_owner(line_amounts_owner)
+        # The dossier follows the approval of the amendment that funds it.
+        from . import services_funding  # noqa: F401

@@ -419,3 +419,64 @@ def fetch_demarche(
             }
         }
     }
+
+
+# Writing back (DS_API.md 1.3): the instructor's mutations ---------------------------------
+
+DOSSIER_ID_QUERY = "query dossierId($number: Int!) { dossier(number: $number) { id } }"
+
+MUTATIONS = {
+    "MESSAGE": (
+        "dossierEnvoyerMessage",
+        "mutation envoyer($input: DossierEnvoyerMessageInput!) {"
+        " dossierEnvoyerMessage(input: $input) { errors { message } } }",
+        "body",
+    ),
+    "ACCEPT": (
+        "dossierAccepter",
+        "mutation accepter($input: DossierAccepterInput!) {"
+        " dossierAccepter(input: $input) { errors { message } } }",
+        "motivation",
+    ),
+    "REFUSE": (
+        "dossierRefuser",
+        "mutation refuser($input: DossierRefuserInput!) {"
+        " dossierRefuser(input: $input) { errors { message } } }",
+        "motivation",
+    ),
+}
+
+
+class DsWriteError(RuntimeError):
+    """DS refused a write: its messages, in its words."""
+
+
+def write_back(
+    *,
+    kind: str,
+    number: int,
+    text: str,
+    token: str,
+    instructeur_id: str,
+    endpoint: str = DEFAULT_ENDPOINT,
+    timeout: float = 30.0,
+) -> None:
+    """Send one instructor mutation on dossier ``number`` (message, acceptance, refusal).
+
+    DS answers HTTP 200 with ``errors`` in the payload on a business failure: both the
+    GraphQL errors and the payload's are raised as ``DsWriteError``.
+    """
+    answer = _post(endpoint, token, DOSSIER_ID_QUERY, {"number": number}, timeout)
+    if answer.get("errors") or not (answer.get("data") or {}).get("dossier"):
+        raise DsWriteError("; ".join(e.get("message", "") for e in answer.get("errors") or []))
+    dossier_id = answer["data"]["dossier"]["id"]
+    name, mutation, text_field = MUTATIONS[kind]
+    variables = {
+        "input": {"dossierId": dossier_id, "instructeurId": instructeur_id, text_field: text}
+    }
+    answer = _post(endpoint, token, mutation, variables, timeout)
+    payload = (answer.get("data") or {}).get(name) or {}
+    errors = [e.get("message", "") for e in (answer.get("errors") or [])]
+    errors += [e.get("message", "") for e in (payload.get("errors") or [])]
+    if errors:
+        raise DsWriteError("; ".join(errors))

@@ -75,3 +75,62 @@ def export_dossiers(*, actor, campaign, dossiers, query: dict) -> ExportFile:
         content_type=CONTENT_TYPES["xlsx"],
         content=render_dataset(dataset, "xlsx"),
     )
+
+
+SHEET_HEADERS = [
+    "rang",
+    "numero_ds",
+    "demandeur",
+    "note_sur_15",
+    "avis",
+    "part_ars_demandee",
+    "montant_propose",
+    "montant_accorde",
+    "decision",
+]
+
+
+def committee_sheet_dataset(rows) -> tablib.Dataset:
+    """Return the committee sheet, one row per dossier by rank, every cell neutralised."""
+    dataset = tablib.Dataset(headers=SHEET_HEADERS)
+    for rank, row in enumerate(rows, start=1):
+        dataset.append(
+            [
+                rank,
+                row.ds_number,
+                row.applicant_name,
+                row.score,
+                row.opinion_label,
+                row.ars_asked,
+                row.proposed,
+                row.granted,
+                row.outcome_label,
+            ]
+        )
+    return neutralise_dataset(dataset)
+
+
+@transaction.atomic
+def export_committee_sheet(*, actor, campaign, rows, totals, file_format: str) -> ExportFile:
+    """Return the committee sheet as XLSX or PDF and journal the export."""
+    from . import letters
+
+    if file_format == "pdf":
+        content = letters.committee_sheet_pdf(campaign=campaign, rows=rows, totals=totals)
+        content_type = "application/pdf"
+    else:
+        content = render_dataset(committee_sheet_dataset(rows), "xlsx")
+        content_type = CONTENT_TYPES["xlsx"]
+    record_event(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        obj=campaign,
+        summary=_("Fiche du comité exportée (%(format)s, %(rows)s dossiers)")
+        % {"format": file_format.upper(), "rows": len(rows)},
+        changes={"format": file_format, "rows": len(rows)},
+    )
+    return ExportFile(
+        filename=f"campagne-{campaign.pk}-fiche-comite.{file_format}",
+        content_type=content_type,
+        content=content,
+    )

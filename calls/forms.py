@@ -99,3 +99,29 @@ class DossierFilterForm(forms.Form):
         if self.is_valid() and self.cleaned_data["state"]:
             return dossiers.filter(state=self.cleaned_data["state"])
         return dossiers
+
+
+class CommitteeForm(forms.Form):
+    """A session of the selection committee."""
+
+    session_date = forms.DateField(
+        label=_("Date de la séance"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    members = forms.CharField(
+        label=_("Membres ARS présents"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    external_partners = forms.CharField(
+        label=_("Partenaires extérieurs"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Par exemple : CARSAT Nord-Est, CARSAT Alsace-Moselle."),
+    )
+    minutes = forms.CharField(
+        label=_("Procès-verbal"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -28,7 +28,7 @@ from contracts.documents import check_document
 from contracts.money import format_euros
 from territories.models import Establishment, LegalEntity
 
-from . import checks
+from . import checks, signals
 from .ds import (
     DEFAULT_ENDPOINT,
     DsAnswerError,
@@ -49,6 +49,15 @@ from .models import (
     DossierPartner,
     DossierState,
     EstablishmentProfile,
+)
+
+# The states the automatic checks decide; after them, the instructor's steps do.
+INTAKE_STATES = (
+    DossierState.DRAFT,
+    DossierState.FILED,
+    DossierState.INADMISSIBLE,
+    DossierState.INCOMPLETE,
+    DossierState.ADMISSIBLE,
 )
 
 PROFILE_FIELDS = (
@@ -226,6 +235,7 @@ def _write(campaign, parsed_dossiers, deleted_nodes, report, actor, fetch) -> No
     params = campaign.scheme_parameters()
     newest = campaign.ds_synced_until
     new_dossiers: list[tuple[Dossier, ParsedDossier, list[checks.CheckResult]]] = []
+    answered = []
     for parsed in parsed_dossiers:
         fingerprint = _fingerprint(parsed)
         dossier = existing.get(parsed.number)
@@ -256,7 +266,11 @@ def _write(campaign, parsed_dossiers, deleted_nodes, report, actor, fetch) -> No
             for d in documents
         ]
         results = _check(campaign, params, dossier, parsed, pieces)
-        _apply(dossier, results, report)
+        # The checks set the state only until the instructor acts on the dossier; a
+        # dossier changed while complements were asked has been answered.
+        if dossier.state == DossierState.COMPLEMENT_REQUESTED:
+            answered.append(dossier)
+        _apply(dossier, results, report, set_state=dossier.state in INTAKE_STATES)
         dossier.save()
         report.updated.append(parsed.number)
         _journal(
@@ -291,6 +305,8 @@ def _write(campaign, parsed_dossiers, deleted_nodes, report, actor, fetch) -> No
     if newest != campaign.ds_synced_until:
         campaign.ds_synced_until = newest
         campaign.save(update_fields=["ds_synced_until"])
+    for dossier in answered:
+        signals.complements_filed.send(sender=Dossier, dossier=dossier)
 
 
 def _check(campaign, params, dossier, parsed, pieces) -> list[checks.CheckResult]:
@@ -305,12 +321,14 @@ def _check(campaign, params, dossier, parsed, pieces) -> list[checks.CheckResult
     )
 
 
-def _apply(dossier: Dossier, results, report: SyncReport) -> None:
-    """Set the dossier's state and check results; count it, name it if flagged."""
+def _apply(dossier: Dossier, results, report: SyncReport, *, set_state: bool = True) -> None:
+    """Set the dossier's check results, and its state unless the instructor already owns
+    it (``set_state``); count it, name it if the checks flag it."""
     dossier.check_results = [result.as_dict() for result in results]
-    dossier.state = checks.state_after_checks(results)
+    if set_state:
+        dossier.state = checks.state_after_checks(results)
     report.states[dossier.state] += 1
-    if dossier.state != DossierState.ADMISSIBLE:
+    if set_state and dossier.state != DossierState.ADMISSIBLE:
         report.flagged[dossier.ds_number] = [
             r.message
             for r in results

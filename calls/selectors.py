@@ -437,3 +437,75 @@ def award_counts_by_line(contract) -> dict[int, tuple[int, Decimal]]:
 def pending_amendment(contract):
     """Return the amendment of ``contract`` awaiting a validator, if any."""
     return contract.amendments.filter(status=DecisionStatus.PREPARED).first()
+
+
+# Committee sheet and decisions -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One dossier of the committee sheet: score, opinion and amounts."""
+
+    dossier: Dossier
+    ds_number: int
+    applicant_name: str
+    score: int | None
+    opinion_label: str
+    ars_asked: Decimal
+    proposed: Decimal
+    granted: Decimal
+    outcome_label: str
+
+
+def committee_sheet(campaign) -> tuple[list[SheetRow], dict]:
+    """Return the campaign's instructed dossiers ranked by score, and their totals.
+
+    One query: the review and the decision are joined, the ARS share asked is summed in SQL.
+    """
+    dossiers = (
+        Dossier.objects.live()
+        .filter(campaign=campaign, review__isnull=False)
+        .select_related("review", "committee_decision")
+        .annotate(ars_asked=Sum("actions__ars_requested_amount"))
+        .order_by("-review__total_score", "ds_number")
+    )
+    rows = []
+    for dossier in dossiers:
+        decision = getattr(dossier, "committee_decision", None)
+        rows.append(
+            SheetRow(
+                dossier=dossier,
+                ds_number=dossier.ds_number,
+                applicant_name=dossier.applicant_name,
+                score=dossier.review.total_score,
+                opinion_label=dossier.review.get_opinion_display(),
+                ars_asked=dossier.ars_asked or ZERO,
+                proposed=dossier.review.proposed_amount,
+                granted=decision.granted_amount if decision else ZERO,
+                outcome_label=decision.get_outcome_display() if decision else _("À décider"),
+            )
+        )
+    totals = {
+        "asked": sum((row.ars_asked for row in rows), ZERO),
+        "proposed": sum((row.proposed for row in rows), ZERO),
+        "granted": sum((row.granted for row in rows), ZERO),
+    }
+    return rows, totals
+
+
+def dossier_decision_facts(dossier) -> dict:
+    """Return what the decision page shows: review, decision, letters, DS writes, requests."""
+    from .models import CommitteeDecision, DossierReview
+
+    return {
+        "review": DossierReview.objects.filter(dossier=dossier)
+        .select_related("prepared_by")
+        .first(),
+        "decision": CommitteeDecision.objects.filter(dossier=dossier)
+        .select_related("committee", "decided_by", "instructed_by")
+        .first(),
+        "letters": list(dossier.letters.select_related("generated_by")),
+        "ds_writes": list(dossier.ds_writes.all()),
+        "complements": list(dossier.complement_requests.select_related("requested_by")),
+        "actions": list(dossier.actions.order_by("rank")),
+    }

@@ -2,7 +2,7 @@
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -12,9 +12,9 @@ from django.views.generic import DetailView, FormView, ListView
 
 from territories.access import Role, user_has_role, visible_regions
 
-from . import exports, selectors, services
-from .forms import CampaignForm, DossierFilterForm
-from .models import AwardKind, DossierDocument, DossierState
+from . import actions, exports, selectors, services, services_decisions
+from .forms import CampaignForm, CommitteeForm, DossierFilterForm
+from .models import AwardKind, DecisionLetter, DossierDocument, DossierState
 
 INVALID_FORM_STATUS = 400
 
@@ -181,4 +181,93 @@ class DossierDocumentDownloadView(CallsPermissionMixin, View):
             as_attachment=True,
             filename=document.filename,
             content_type=document.content_type or "application/octet-stream",
+        )
+
+
+class CommitteeSheetView(CallsPermissionMixin, DetailView):
+    """The committee sheet: the instructed dossiers ranked by score, with their amounts,
+    the sessions, and a form to record a new session."""
+
+    template_name = "calls/committee_sheet.html"
+    context_object_name = "campaign"
+
+    def get_queryset(self):
+        return selectors.visible_campaigns(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        campaign = self.object
+        rows, totals = selectors.committee_sheet(campaign)
+        context["rows"] = rows
+        context["totals"] = totals
+        context["remaining"] = campaign.envelope_amount - totals["granted"]
+        context["committees"] = list(campaign.committees.order_by("-session_date"))
+        context.setdefault("form", CommitteeForm())
+        return context
+
+    def post(self, request, pk):
+        self.object = get_object_or_404(self.get_queryset(), pk=pk)
+        form = CommitteeForm(request.POST)
+        if form.is_valid():
+            try:
+                services_decisions.create_committee(
+                    actor=request.user, campaign=self.object, **form.cleaned_data
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+            else:
+                return redirect("calls:committee_sheet", pk=pk)
+        return self.render_to_response(self.get_context_data(form=form), status=INVALID_FORM_STATUS)
+
+
+class CommitteeSheetExportView(CallsPermissionMixin, View):
+    """The committee sheet as XLSX (formula-safe) or PDF, for the session (journaled)."""
+
+    def get(self, request, pk, file_format):
+        if file_format not in ("xlsx", "pdf"):
+            raise Http404
+        campaign = get_object_or_404(selectors.visible_campaigns(request.user), pk=pk)
+        rows, totals = selectors.committee_sheet(campaign)
+        file = exports.export_committee_sheet(
+            actor=request.user, campaign=campaign, rows=rows, totals=totals, file_format=file_format
+        )
+        response = HttpResponse(file.content, content_type=file.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+        return response
+
+
+class DossierDecisionView(CallsPermissionMixin, DetailView):
+    """A dossier's way to its decision: complements, instruction, committee, letters, DS."""
+
+    template_name = "calls/dossier_decision.html"
+    context_object_name = "dossier"
+
+    def get_queryset(self):
+        return selectors.visible_dossiers(self.request.user).select_related(
+            "amendment", "contract_line__axis__contract"
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(selectors.dossier_decision_facts(self.object))
+        context["next_actions"] = actions.actions_for(self.request.user, self.object)
+        return context
+
+
+class DecisionLetterDownloadView(CallsPermissionMixin, View):
+    """Send a decision letter of a dossier the user may see; any other answers 404."""
+
+    def get(self, request, pk, letter_pk):
+        letter = get_object_or_404(
+            DecisionLetter.objects.filter(
+                dossier__in=selectors.visible_dossiers(request.user).values("pk"), dossier_id=pk
+            ),
+            pk=letter_pk,
+        )
+        return FileResponse(
+            letter.file.open("rb"),
+            as_attachment=True,
+            filename=str(letter),
+            content_type="application/pdf",
         )

@@ -27,6 +27,22 @@ class CallsApp(Application):
     campaign_export_path = path(
         "<int:pk>/export.xlsx", views.CampaignExportView.as_view(), name="campaign_export"
     )
+    committee_sheet_path = path(
+        "<int:pk>/comite/", views.CommitteeSheetView.as_view(), name="committee_sheet"
+    )
+    committee_export_path = path(
+        "<int:pk>/comite/fiche.<str:file_format>",
+        views.CommitteeSheetExportView.as_view(),
+        name="committee_export",
+    )
+    dossier_decision_path = path(
+        "dossiers/<int:pk>/decision/", views.DossierDecisionView.as_view(), name="dossier_decision"
+    )
+    letter_download_path = path(
+        "dossiers/<int:pk>/lettres/<int:letter_pk>/",
+        views.DecisionLetterDownloadView.as_view(),
+        name="letter_download",
+    )
     dossier_detail_path = path(
         "dossiers/<int:pk>/", views.DossierDetailView.as_view(), name="dossier_detail"
     )

@@ -10,7 +10,7 @@ from contracts.viewsets import ContractsApp
 from reporting.history.viewsets import AuditApp
 from reporting.viewsets import ProgressApp
 from territories.viewsets import TerritoriesApp
-from workflows.flows import FLOWS
+from workflows.flows import ALL_FLOWS
 from workflows.home import MyActionsView
 from workflows.viewsets import ScopedFlowViewset, ScopedWorkflowApp
 
@@ -35,7 +35,9 @@ site = ContractsSite(
         ProgressApp(),
         AuditApp(),
         TerritoriesApp(),
-        ScopedWorkflowApp(flow_viewsets=[ScopedFlowViewset(flow_class) for flow_class in FLOWS]),
+        ScopedWorkflowApp(
+            flow_viewsets=[ScopedFlowViewset(flow_class) for flow_class in ALL_FLOWS]
+        ),
         ApiTokensApp(),
     ],
 )

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from .models import Amendment, FundingLine, Milestone
+from .models import Amendment, FundingLine, Milestone, StrategicAxis
 from .services.amendments import AmendmentProposal
 
 
@@ -88,6 +88,32 @@ def amendment_diff(amendment: Amendment) -> list[DiffRow]:
                     None,
                     milestone.due_date,
                     values["due_date"],
+                )
+            )
+    axes = StrategicAxis.objects.in_bulk({line.axis_id for line in proposal.new_lines})
+    for new in proposal.new_lines:
+        axis = axes.get(new.axis_id)
+        where = f"{axis.number}. {axis.title}" if axis else ""
+        for year, amount in sorted(new.allocations.items()):
+            rows.append(
+                DiffRow(
+                    where,
+                    _("Nouvelle ligne %(code)s – %(label)s")
+                    % {"code": new.code, "label": new.label},
+                    year,
+                    Decimal("0.00"),
+                    amount,
+                )
+            )
+        for milestone in new.milestones:
+            rows.append(
+                DiffRow(
+                    where,
+                    _("Nouvel indicateur : %(label)s (cible %(target)s)")
+                    % {"label": milestone["indicator_label"], "target": milestone["target_value"]},
+                    None,
+                    None,
+                    milestone["due_date"],
                 )
             )
     return rows

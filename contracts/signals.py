@@ -4,3 +4,7 @@ from django.dispatch import Signal
 
 # Sent after a milestone's due date changed (reschedule or amendment): armed timers follow.
 milestone_rescheduled = Signal()
+
+# Sent after an amendment was approved, with the funding lines it added (calls link a
+# granted dossier to its new line).
+amendment_approved = Signal()

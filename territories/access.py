@@ -583,6 +583,10 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "workflows.review_milestone",
         "workflows.check_statement",
         "workflows.draft_amendment",
+        "workflows.check_dossier",
+        "workflows.instruct_dossier",
+        "workflows.notify_dossier",
+        "workflows.fund_dossier",
         REGION_EXPORT_PERMISSION,
     ],
     Role.ARS_VALIDATOR: [
@@ -597,6 +601,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "workflows.approve_delegation",
         "workflows.approve_recovery",
         "workflows.approve_amendment",
+        "workflows.decide_dossier",
         REGION_EXPORT_PERMISSION,
     ],
     Role.GHT_DIRECTOR: [

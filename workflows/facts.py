@@ -143,3 +143,37 @@ def amendment_facts(amendment) -> dict:
         "diff": amendments.amendment_diff(amendment),
         "checks": amendment_checks(amendment),
     }
+
+
+def dossier_summary(dossier) -> dict:
+    """Return a dossier's applicant, actions (asked, proposed, granted), checks and review."""
+    from calls import services_decisions
+    from calls.models import CommitteeDecision, ComplementRequest, DossierReview
+
+    actions = list(dossier.actions.order_by("rank"))
+    campaign = dossier.campaign
+    rows = [
+        {"action": action, "cap": services_decisions.action_cap(action, campaign)}
+        for action in actions
+    ]
+    review = DossierReview.objects.filter(dossier=dossier).select_related("prepared_by").first()
+    decision = (
+        CommitteeDecision.objects.filter(dossier=dossier)
+        .select_related("committee", "decided_by")
+        .first()
+    )
+    return {
+        "dossier": dossier,
+        "campaign": campaign,
+        "rows": rows,
+        "asked": sum((a.ars_requested_amount for a in actions), ZERO),
+        "cost": sum((a.cost_amount for a in actions), ZERO),
+        "documents": list(dossier.documents.order_by("kind", "pk")),
+        "failed_checks": [r for r in dossier.check_results if r.get("outcome") != "OK"],
+        "complements": list(
+            ComplementRequest.objects.filter(dossier=dossier).order_by("-requested_at")
+        ),
+        "review": review,
+        "decision": decision,
+        "granted_in_campaign": services_decisions.granted_in_campaign(campaign),
+    }

@@ -14,15 +14,18 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 
-from . import notifications, views
+from . import dossier_views, notifications, steps, views
 from .models import (
     AmendmentProcess,
     ConsumptionClosingProcess,
     ContractApprovalProcess,
     CreditDelegationProcess,
+    DossierCompletenessProcess,
+    DossierDecisionProcess,
+    DossierProcess,
     MilestoneReviewProcess,
 )
-from .nodes import ScopedStart, ScopedView, prepared_by_owner
+from .nodes import DossierView, ScopedStart, ScopedView, prepared_by_owner
 from .selectors import can_see_workflows, process_in_scope
 
 APPROVED = "APPROVED"
@@ -489,3 +492,220 @@ FLOWS = [
     ConsumptionClosingFlow,
     AmendmentFlow,
 ]
+
+
+# Calls for applications (CALLS.md 3.2 to 3.5) ---------------------------------------------
+
+
+class DossierFlow(ContractFlow):
+    """Base of the dossier flows: the contract flows' lock and scope, summed up by dossier."""
+
+    process_summary_template = (
+        "{{ flow_class.process_title }} – dossier {{ process.dossier.ds_number }}"
+        " ({{ process.get_status_display }})"
+    )
+
+    def fill(self, activation, *, dossier, kind: str):
+        process = activation.process
+        process.dossier = dossier
+        process.campaign_id = dossier.campaign_id
+        process.region_id = dossier.campaign.region_id
+        process.kind = kind
+        return process
+
+
+def complement_deadline_moment(activation):
+    """Return when the complements are late: the day after the deadline, 0 h Paris time."""
+    complement = activation.process.coerced.complement
+    return _local_moment(complement.deadline_date + timedelta(days=1), time(0, 0))
+
+
+def open_instruction(activation) -> None:
+    """Open the instruction of the dossier declared complete (its decision flow)."""
+    DossierDecisionFlow.start.run(dossier=activation.process.coerced.dossier)
+
+
+class DossierCompletenessFlow(DossierFlow):
+    """Complétude d'un dossier de candidature
+
+    L'instructeur vérifie les pièces ; il déclare le dossier complet ou demande des
+    compléments au porteur avec une date limite ; sans retour à cette date, le dossier
+    est rejeté automatiquement.
+    """
+
+    process_title = _("Complétude d'un dossier de candidature")
+    process_class = DossierCompletenessProcess
+
+    start = (
+        flow.StartHandle(this.open_check)
+        .Annotation(
+            title=_("Ouvrir la vérification"),
+            description=_("Ouverte pour chaque dossier déposé, une fois la campagne close."),
+        )
+        .Next(this.check)
+    )
+
+    check = (
+        DossierView(dossier_views.CheckDossierView.as_view())
+        .Annotation(
+            title=_("Vérifier les pièces"),
+            description=_(
+                "L'instructeur déclare le dossier complet ou demande des compléments au "
+                "porteur (message sur Démarches simplifiées, date limite)."
+            ),
+        )
+        .Permission("workflows.check_dossier")
+        .Next(this.is_complete)
+    )
+
+    is_complete = (
+        flow.If(lambda activation: activation.process.decision == APPROVED)
+        .Annotation(title=_("Dossier complet ?"))
+        .Then(this.admit)
+        .Else(this.await_complements)
+    )
+
+    await_complements = (
+        DossierView(dossier_views.RecordComplementsView.as_view())
+        .Annotation(
+            title=_("Constater le retour des compléments"),
+            description=_("Le porteur a déposé les pièces demandées : le dossier est revérifié."),
+        )
+        .Permission("workflows.check_dossier")
+        .OnTimeout(
+            complement_deadline_moment,
+            this.reject,
+            title=_("Date limite des compléments dépassée"),
+        )
+        .Next(this.check)
+    )
+
+    reject = (
+        flow.Function(dossier_views.reject_incomplete_dossier)
+        .Annotation(
+            title=_("Rejeter le dossier"),
+            description=_(
+                "Compléments non reçus à la date limite : le dossier n'est pas instruit et "
+                "est rejeté automatiquement (cahier des charges CLACT)."
+            ),
+        )
+        .Next(this.rejected)
+    )
+
+    rejected = flow.End().Annotation(title=_("Dossier rejeté (incomplet)"))
+
+    admit = (
+        flow.Function(open_instruction)
+        .Annotation(
+            title=_("Ouvrir l'instruction"),
+            description=_("Le dossier complet est recevable : son instruction s'ouvre."),
+        )
+        .Next(this.end)
+    )
+
+    end = flow.End().Annotation(title=_("Dossier recevable"))
+
+    def open_check(self, activation, *, dossier):
+        """Fill the new completeness process from its dossier (called by ``start.run``)."""
+        return self.fill(activation, dossier=dossier, kind=DossierProcess.COMPLETENESS)
+
+
+class DossierDecisionFlow(DossierFlow):
+    """Instruction et décision d'un dossier de candidature
+
+    L'instructeur donne son avis, note les critères et propose un montant par action ;
+    le comité de sélection décide, enregistré par une autre personne que l'instructeur ;
+    la décision est notifiée au porteur, puis le dossier retenu devient une ligne du
+    contrat de son GHT par avenant.
+    """
+
+    process_title = _("Instruction et décision d'un dossier de candidature")
+    process_class = DossierDecisionProcess
+
+    start = (
+        flow.StartHandle(this.open_decision)
+        .Annotation(
+            title=_("Ouvrir l'instruction"),
+            description=_("Ouverte quand le dossier est déclaré complet."),
+        )
+        .Next(this.instruct)
+    )
+
+    instruct = (
+        DossierView(dossier_views.InstructDossierView.as_view())
+        .Annotation(
+            title=_("Instruire le dossier"),
+            description=_(
+                "Avis, notes par critère du cahier des charges, montant proposé par action "
+                "et exécution des conventions CLACT précédentes."
+            ),
+        )
+        .Permission("workflows.instruct_dossier")
+        .Next(this.decide, task_data=prepared_by_owner)
+    )
+
+    decide = (
+        DossierView(dossier_views.DecideDossierView.as_view())
+        .Annotation(
+            title=_("Enregistrer la décision du comité"),
+            description=_(
+                "Retenu, retenu partiellement, non retenu ou ajourné, avec ses motifs et le "
+                "montant accordé ; jamais par l'instructeur ; l'enveloppe est respectée."
+            ),
+        )
+        .Permission("workflows.decide_dossier")
+        .Decides("review")
+        .Next(this.is_on_hold)
+    )
+
+    is_on_hold = (
+        flow.If(lambda activation: activation.process.decision == steps.ON_HOLD)
+        .Annotation(title=_("Dossier ajourné ?"))
+        .Then(this.decide)
+        .Else(this.notify)
+    )
+
+    notify = (
+        DossierView(dossier_views.NotifyDecisionView.as_view())
+        .Annotation(
+            title=_("Notifier la décision"),
+            description=_(
+                "Lettre de décision au porteur, pas avant la date de notification de la "
+                "campagne ; la décision est reportée sur Démarches simplifiées."
+            ),
+        )
+        .Permission("workflows.notify_dossier")
+        .Next(this.is_granted)
+    )
+
+    is_granted = (
+        flow.If(lambda activation: activation.process.decision == APPROVED)
+        .Annotation(title=_("Dossier retenu ?"))
+        .Then(this.fund)
+        .Else(this.not_selected)
+    )
+
+    fund = (
+        DossierView(dossier_views.FundDossierView.as_view())
+        .Annotation(
+            title=_("Financer par avenant"),
+            description=_(
+                "Le dossier retenu devient une ligne du contrat du GHT (ses actions, ses "
+                "indicateurs) : l'avenant est ensuite validé par un validateur."
+            ),
+        )
+        .Permission("workflows.fund_dossier")
+        .Next(this.funded)
+    )
+
+    funded = flow.End().Annotation(title=_("Avenant de financement rédigé"))
+
+    not_selected = flow.End().Annotation(title=_("Dossier non retenu, notifié"))
+
+    def open_decision(self, activation, *, dossier):
+        """Fill the new decision process from its dossier (called by ``start.run``)."""
+        return self.fill(activation, dossier=dossier, kind=DossierProcess.DECISION)
+
+
+CALL_FLOWS = [DossierCompletenessFlow, DossierDecisionFlow]
+ALL_FLOWS = FLOWS + CALL_FLOWS

@@ -371,12 +371,7 @@ class AmendmentForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         self._check_period_and_envelope(cleaned)
-        if not self.errors and self.proposal().as_json() == {
-            "envelope_amount": None,
-            "end_date": None,
-            "allocations": {},
-            "milestones": {},
-        }:
+        if not self.errors and self.proposal().is_empty():
             raise forms.ValidationError(_("L'avenant ne change aucun montant ni aucune date."))
         return cleaned
 

@@ -20,11 +20,13 @@ from calls.models import CampaignState, DossierState
 from territories.access import Role, user_has_role
 
 from .flows import (
-    FLOWS,
+    ALL_FLOWS,
     AmendmentFlow,
     ConsumptionClosingFlow,
     ContractApprovalFlow,
     CreditDelegationFlow,
+    DossierCompletenessFlow,
+    DossierDecisionFlow,
     MilestoneReviewFlow,
 )
 from .lists import TASK_RELATIONS, queue_for
@@ -36,6 +38,8 @@ MAX_ROWS = 200
 HOME_RELATIONS = (
     *TASK_RELATIONS,
     "process__contractprocess__contract__hospital_group",
+    "process__dossierprocess__complement",
+    "process__dossierprocess__campaign",
 )
 
 
@@ -54,7 +58,10 @@ SIGNATURES = Group(
 CORRECTIONS = Group(
     "corrections", _("Dossiers renvoyés pour correction"), _("Aucun dossier renvoyé.")
 )
-GROUPS = (DECISIONS, REPORTS, SIGNATURES, CORRECTIONS)
+DOSSIERS = Group(
+    "dossiers", _("Dossiers de candidature à traiter"), _("Aucun dossier de candidature.")
+)
+GROUPS = (DECISIONS, DOSSIERS, REPORTS, SIGNATURES, CORRECTIONS)
 
 NODE_GROUPS = {
     ContractApprovalFlow.approve: DECISIONS,
@@ -69,6 +76,12 @@ NODE_GROUPS = {
     ConsumptionClosingFlow.check: DECISIONS,
     ConsumptionClosingFlow.approve_recovery: DECISIONS,
     AmendmentFlow.approve: DECISIONS,
+    DossierCompletenessFlow.check: DOSSIERS,
+    DossierCompletenessFlow.await_complements: DOSSIERS,
+    DossierDecisionFlow.instruct: DOSSIERS,
+    DossierDecisionFlow.decide: DECISIONS,
+    DossierDecisionFlow.notify: DOSSIERS,
+    DossierDecisionFlow.fund: DOSSIERS,
 }
 
 
@@ -79,6 +92,8 @@ class Row:
     action: str
     subject: str
     contract: object
+    context_url: str
+    context_label: str
     due_date: datetime.date | None
     is_late: bool
     waiting_days: int
@@ -109,7 +124,42 @@ def _subject(process) -> tuple[str, object]:
     return process.contract.title, None
 
 
+def _dossier_row(task, process, user, today) -> Row:
+    """Return the row of a dossier task: late when the complements deadline passed."""
+    dossier = process.dossier
+    node = task.flow_task
+    args = [task.process_id, task.pk]
+    due_date = process.complement.deadline_date if process.complement_id else None
+    amount = dossier.granted_amount
+    if amount is None and process.review_id:
+        amount = process.review.proposed_amount
+    return Row(
+        task=task,
+        group=NODE_GROUPS.get(node, DOSSIERS),
+        action=str(node.task_title or node),
+        subject=_("Dossier %(number)s – %(name)s")
+        % {"number": dossier.ds_number, "name": dossier.applicant_name},
+        contract=None,
+        context_url=reverse("calls:dossier_decision", args=[dossier.pk]),
+        context_label=process.campaign.title,
+        due_date=due_date if node is DossierCompletenessFlow.await_complements else None,
+        is_late=bool(
+            node is DossierCompletenessFlow.await_complements
+            and process.complement_id
+            and process.complement.is_overdue(today)
+        ),
+        waiting_days=(timezone.localdate() - timezone.localtime(task.created).date()).days,
+        amount=amount,
+        mine=task.owner_id == user.pk,
+        open_url=node.reverse("index", args=args),
+        assign_url=node.reverse("assign", args=args),
+    )
+
+
 def _row(task, user, today) -> Row:
+    dossier_process = task.process._state.fields_cache.get("dossierprocess")
+    if dossier_process is not None:
+        return _dossier_row(task, dossier_process, user, today)
     process = task.process.contractprocess
     subject, amount = _subject(process)
     due_date = process.milestone.due_date if process.milestone_id else None
@@ -121,6 +171,8 @@ def _row(task, user, today) -> Row:
         action=str(node.task_title or node),
         subject=subject,
         contract=process.contract,
+        context_url=reverse("contracts:contract_detail", args=[process.contract_id]),
+        context_label=process.contract.reference,
         due_date=due_date,
         is_late=process.milestone.is_late(today) if process.milestone_id else False,
         waiting_days=(timezone.localdate() - timezone.localtime(task.created).date()).days,
@@ -141,8 +193,8 @@ def my_actions(user, today=None) -> list[Row]:
     if not can_see_workflows(user):
         return []
     today = today or timezone.localdate()
-    assigned = scoped_tasks(user, Task.objects.inbox(FLOWS, user))
-    available = queue_for(user, FLOWS)
+    assigned = scoped_tasks(user, Task.objects.inbox(ALL_FLOWS, user))
+    available = queue_for(user, ALL_FLOWS)
     rows = {}
     for queryset in (assigned, available):
         for task in queryset.select_related(*HOME_RELATIONS).order_by("created")[:MAX_ROWS]:

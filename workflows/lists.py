@@ -20,8 +20,14 @@ from viewflow.workflow.flow.views.filters import NullDateRangeFilter
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from .models import ContractProcess
-from .selectors import can_see_workflows, process_in_scope, scoped_processes, scoped_tasks
+from .models import ContractProcess, DossierProcess
+from .selectors import (
+    can_see_workflows,
+    process_in_scope,
+    process_subject,
+    scoped_processes,
+    scoped_tasks,
+)
 
 # What a task row shows and what its permission checks read (scope, preparer): all
 # selected with the task, so the checks of each row cost no query.
@@ -34,6 +40,8 @@ TASK_RELATIONS = (
     "process__contractprocess__statement",
     "process__contractprocess__recovery",
     "process__contractprocess__amendment",
+    "process__dossierprocess__dossier",
+    "process__dossierprocess__review",
 )
 
 
@@ -48,24 +56,24 @@ def _preparer_fields():
     Read from the nodes' ``Decides(...)`` and the decisions' ``preparer_field``: the
     queue, the task checks and the services cannot disagree on who prepared what.
     """
-    from .flows import FLOWS
+    from .flows import ALL_FLOWS
 
     fields = {}
-    for flow_class in FLOWS:
+    for flow_class in ALL_FLOWS:
         for node in flow_class.instance.nodes():
             path = getattr(node, "preparer_lookup", lambda: None)()
             if path is not None:
-                fields[node] = path
+                fields[node] = f"{node.process_relation}__{path}"
     return fields
 
 
 def _drafted_artifacts():
     """Return, per decision node whose artifact records its drafters, the artifact's name."""
-    from .flows import FLOWS
+    from .flows import ALL_FLOWS
 
     return {
         node: node.decided_artifact
-        for flow_class in FLOWS
+        for flow_class in ALL_FLOWS
         for node in flow_class.instance.nodes()
         if hasattr(getattr(node, "artifact_model", lambda: None)(), "drafted_by")
     }
@@ -88,16 +96,30 @@ def prepared_by(user):
             .values("pk")
         )
 
-    prepared = Q(data__prepared_by=user.pk)
+    contract_prepared = Q(data__prepared_by=user.pk)
+    dossier_prepared = Q(data__prepared_by=user.pk)
     for node, field in _preparer_fields().items():
-        prepared |= Q(flow_task=node, process_id__in=processes(**{field: user.pk}))
+        relation, _sep, path = field.partition("__")
+        if relation == "contractprocess":
+            contract_prepared |= Q(flow_task=node, process_id__in=processes(**{path: user.pk}))
+        else:
+            dossier_prepared |= Q(flow_task=node, **{f"process__{field}": user.pk})
     for node, artifact in _drafted_artifacts().items():
         drafted = node.artifact_model().drafted_by(user)
-        prepared |= Q(flow_task=node, process_id__in=processes(**{f"{artifact}__in": drafted}))
-    open_tasks = Task.objects.filter(
-        process_id__in=open_processes_in_scope(user), finished__isnull=True
-    ).exclude(status=STATUS.CANCELED)
-    return open_tasks.filter(prepared).values("pk")
+        if node.process_relation == "contractprocess":
+            contract_prepared |= Q(
+                flow_task=node, process_id__in=processes(**{f"{artifact}__in": drafted})
+            )
+        else:
+            dossier_prepared |= Q(
+                flow_task=node, **{f"process__{node.process_relation}__{artifact}__in": drafted}
+            )
+    open_tasks = Task.objects.filter(finished__isnull=True).exclude(status=STATUS.CANCELED)
+    dossier_processes = scoped_processes(user, DossierProcess.objects.all()).values("pk")
+    return open_tasks.filter(
+        Q(process_id__in=open_processes_in_scope(user)) & contract_prepared
+        | Q(process_id__in=dossier_processes) & dossier_prepared
+    ).values("pk")
 
 
 def open_processes_in_scope(user):
@@ -134,11 +156,11 @@ def human_node_choices():
     Viewflow computes them with a ``DISTINCT`` over the listed tasks: a scan of every
     task of the user on each page view, for a list that only changes with the code.
     """
-    from .flows import FLOWS
+    from .flows import ALL_FLOWS
 
     return [
         (get_task_ref(node), f"{flow_class.process_title} – {node.task_title or node.name}")
-        for flow_class in FLOWS
+        for flow_class in ALL_FLOWS
         for node in flow_class.instance.nodes()
         if node.task_type == "HUMAN"
     ]
@@ -279,20 +301,22 @@ class ScopedTaskListView(ScopedMixin, flow_views.DashboardTaskListView):
         return scoped_tasks(self.request.user, tasks).select_related(*TASK_RELATIONS)
 
     def process_summary(self, task):
-        return str(task.process.contractprocess.contract)
+        return str(process_subject(task.process))
 
 
 class ScopedProcessListView(ScopedMixin, flow_views.DashboardProcessListView):
     def get_queryset(self):
         # Explicit order: the stock queryset has none, which pagination warns about.
+        model = self.flow_class.process_class
+        subject = "dossier" if issubclass(model, DossierProcess) else "contract"
         return (
             scoped_processes(self.request.user, super().get_queryset())
-            .select_related("contract")
+            .select_related(subject)
             .order_by("-created", "-pk")
         )
 
     def brief(self, process):
-        return str(process.contract)
+        return str(process_subject(process))
 
 
 class ScopedDashboardView(ScopedMixin, flow_views.DashboardView):
@@ -323,7 +347,8 @@ class ScopedProcessDetailView(flow_views.DetailProcessView):
         return process
 
     def get_queryset(self):
-        return ContractProcess.objects.filter(flow_class=self.flow_class)
+        model = self.flow_class.process_class._meta.concrete_model
+        return model.objects.filter(flow_class=self.flow_class)
 
 
 class ScopedChartView(flow_views.FlowChartView):
@@ -332,7 +357,8 @@ class ScopedChartView(flow_views.FlowChartView):
     def get(self, request, *args, **kwargs):
         process_pk = kwargs.get("process_pk")
         if process_pk is not None:
-            process = ContractProcess.objects.filter(pk=process_pk).first()
+            model = self.flow_class.process_class._meta.concrete_model
+            process = model.objects.filter(pk=process_pk).first()
             if process is None or not process_in_scope(request.user, process):
                 raise Http404
         return super().get(request, *args, **kwargs)

@@ -15,9 +15,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from viewflow.fsm import TransitionNotAllowed
 from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.models import Process
 from viewflow.workflow.status import STATUS
 
-from .models import ContractProcess
+from .models import ContractProcess, DossierProcess
 from .selectors import remember_in_scope, scoped_processes
 
 CONFLICT_STATUS = 409
@@ -53,7 +54,7 @@ class TaskUrlGuardMiddleware:
         if "process_pk" not in view_kwargs or not request.user.is_authenticated:
             return None
         processes = scoped_processes(
-            request.user, ContractProcess.objects.filter(pk=view_kwargs["process_pk"])
+            request.user, Process.objects.filter(pk=view_kwargs["process_pk"])
         )
         if "task_pk" in view_kwargs:
             node = _task_node(request)
@@ -78,6 +79,9 @@ def where_it_stands(process_pk) -> str | None:
     """Return the contract page of the process (or its own page) for the 409 link."""
     process = ContractProcess.objects.filter(pk=process_pk).first()
     if process is None:
+        dossier_process = DossierProcess.objects.filter(pk=process_pk).first()
+        if dossier_process is not None:
+            return reverse("calls:dossier_decision", args=[dossier_process.dossier_id])
         return None
     if process.contract_id:
         return reverse("contracts:contract_detail", args=[process.contract_id])

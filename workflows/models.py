@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 from viewflow.workflow.status import PROCESS
 
+from calls.models import Campaign, ComplementRequest, Dossier, DossierReview
 from contracts.models import (
     Amendment,
     ConsumptionStatement,
@@ -183,3 +184,85 @@ class AmendmentProcess(ContractProcess):
         proxy = True
         verbose_name = _("avenant")
         verbose_name_plural = _("avenants")
+
+
+class DossierProcess(Process):
+    """A workflow process about one dossier of a call for applications.
+
+    Scoped by the campaign's region (ARS staff only: a GHT director never sees another
+    establishment's application). ``kind`` keeps one completeness and one decision
+    process per dossier.
+    """
+
+    COMPLETENESS, DECISION = "COMPLETENESS", "DECISION"
+
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.PROTECT, related_name="processes", verbose_name=_("dossier")
+    )
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="+", verbose_name=_("campagne")
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("région")
+    )
+    kind = models.CharField(
+        _("étape"),
+        max_length=12,
+        choices=[(COMPLETENESS, _("Complétude")), (DECISION, _("Instruction et décision"))],
+    )
+    complement = models.ForeignKey(
+        ComplementRequest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("demande de compléments"),
+    )
+    review = models.ForeignKey(
+        DossierReview,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("instruction"),
+    )
+    decision = models.CharField(_("décision"), max_length=12, blank=True)
+    decision_reason = models.TextField(_("motif de la décision"), blank=True)
+
+    class Meta:
+        verbose_name = _("processus de dossier")
+        verbose_name_plural = _("processus de dossier")
+        ordering = ["-created"]
+        permissions = [
+            ("check_dossier", _("Vérifier la complétude d'un dossier de candidature")),
+            ("instruct_dossier", _("Instruire un dossier de candidature")),
+            ("decide_dossier", _("Enregistrer la décision du comité de sélection")),
+            ("notify_dossier", _("Notifier la décision sur un dossier")),
+            ("fund_dossier", _("Financer un dossier retenu")),
+        ]
+        indexes = [models.Index(fields=["region"], name="dossier_process_region_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier", "kind"],
+                name="one_process_per_dossier_and_kind",
+                violation_error_message=_("Ce dossier a déjà ce processus."),
+            ),
+        ]
+
+    def __str__(self):
+        title = self.flow_class.process_title if self.flow_class else ""
+        return f"{title} – {self.dossier}"
+
+
+class DossierCompletenessProcess(DossierProcess):
+    class Meta:
+        proxy = True
+        verbose_name = _("complétude de dossier")
+        verbose_name_plural = _("complétudes de dossier")
+
+
+class DossierDecisionProcess(DossierProcess):
+    class Meta:
+        proxy = True
+        verbose_name = _("instruction et décision de dossier")
+        verbose_name_plural = _("instructions et décisions de dossier")

@@ -12,7 +12,7 @@ from viewflow.workflow.nodes.view import ViewActivation
 
 from audit.journal import AuditAction, record_event
 
-from .models import ContractProcess
+from .models import ContractProcess, DossierProcess
 from .selectors import can_see_workflows, process_in_scope
 
 REASON_FIELD = "reason"
@@ -191,6 +191,9 @@ class ScopedView(flow.View):
     revive_view_class = JournaledReviveTaskView
 
     decided_artifact = None
+    #: The concrete process model of the flow, and its name from ``Process`` (the queue's SQL).
+    process_model = ContractProcess
+    process_relation = "contractprocess"
 
     def Decides(self, artifact: str):
         self.decided_artifact = artifact
@@ -200,14 +203,14 @@ class ScopedView(flow.View):
         """Return the ORM path from the process to the preparer, for the queue's SQL."""
         if self.decided_artifact is None:
             return None
-        model = ContractProcess._meta.get_field(self.decided_artifact).related_model
+        model = self.process_model._meta.get_field(self.decided_artifact).related_model
         return f"{self.decided_artifact}__{model.preparer_field}"
 
     def artifact_model(self):
         """Return the model of the artifact this node decides on, if any."""
         if self.decided_artifact is None:
             return None
-        return ContractProcess._meta.get_field(self.decided_artifact).related_model
+        return self.process_model._meta.get_field(self.decided_artifact).related_model
 
     def preparer_ids(self, task, *, drafters: bool = True) -> set[int]:
         """Return the ids of the people who prepared what ``task`` decides on.
@@ -262,3 +265,10 @@ class ScopedView(flow.View):
 
     def can_view(self, user, task):
         return can_see_workflows(user) and process_in_scope(user, task.process)
+
+
+class DossierView(ScopedView):
+    """A human task on a call dossier: the same scope, four-eyes and journal rules."""
+
+    process_model = DossierProcess
+    process_relation = "dossierprocess"

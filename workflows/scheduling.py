@@ -8,25 +8,31 @@ allocation, and viewflow fires each timer under its process lock.
 """
 
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from viewflow.workflow import timers
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from calls.models import Dossier, DossierState
+from calls.signals import complements_filed
 from contracts.models import ContractStatus, Milestone, MilestoneStatus, YearlyAllocation
 from contracts.signals import milestone_rescheduled
 
+from . import steps
 from .flows import (
     ConsumptionClosingFlow,
+    DossierCompletenessFlow,
     MilestoneReviewFlow,
     review_escalation_moment,
     review_reminder_moment,
 )
-from .models import ContractProcess
+from .models import ContractProcess, DossierProcess
 
 
 def open_milestone_reviews(*, today: date) -> int:
@@ -75,11 +81,13 @@ def open_consumption_closings(*, today: date) -> int:
 
 
 def open_due_processes() -> dict[str, int]:
-    """Open today's due milestone reviews and consumption closings; return how many."""
+    """Open today's due milestone reviews, consumption closings and dossier checks; return
+    how many."""
     today = timezone.localdate()
     return {
         "reviews": open_milestone_reviews(today=today),
         "closings": open_consumption_closings(today=today),
+        "checks": open_dossier_checks(now=timezone.now()),
     }
 
 
@@ -90,6 +98,29 @@ def fire_workflow_timers() -> dict[str, int]:
         "started": timers.fire_due_start_timers(),
         "conditions": timers.fire_due_conditions(),
     }
+
+
+def open_dossier_checks(*, now) -> int:
+    """Start the completeness check of each dossier of a closed campaign that the automatic
+    checks did not declare inadmissible (the instructor still checks the pieces)."""
+    dossiers = (
+        Dossier.objects.live()
+        .filter(
+            campaign__deadline_at__lt=now,
+            state__in=[DossierState.FILED, DossierState.INCOMPLETE, DossierState.ADMISSIBLE],
+        )
+        .exclude(processes__kind=DossierProcess.COMPLETENESS)
+        .select_related("campaign")
+    )
+    opened = 0
+    for dossier in dossiers:
+        try:
+            with transaction.atomic():
+                DossierCompletenessFlow.start.run(dossier=dossier)
+        except IntegrityError:
+            continue  # another worker opened it first (one process per dossier and kind)
+        opened += 1
+    return opened
 
 
 @receiver(milestone_rescheduled)
@@ -107,3 +138,30 @@ def rearm_review_timers(sender, milestone, **kwargs):
     ):
         task.scheduled = timers[task.flow_task](task.flow_task.activation_class(task))
         task.save(update_fields=["scheduled"])
+
+
+@receiver(complements_filed)
+def follow_filed_complements(sender, dossier, **kwargs):
+    """Close the wait for complements when the DS sync saw the applicant's answer.
+
+    A viewflow task completes under an owner: the wait is given to whoever asked for the
+    complements (journaled with the reason), and the dossier's event names no actor.
+    """
+    node = DossierCompletenessFlow.await_complements
+    task = steps.open_dossier_step(node, dossier)
+    if task is None:
+        return
+    with node.flow_class.lock(task.process_id):
+        task = Task.objects.select_related("process", "owner").get(pk=task.pk)
+        if task.status not in steps.OPEN_STATUSES:
+            return
+        activation = node.activation_class(task)
+        activation.reason = _("Compléments déposés sur Démarches simplifiées (synchronisation)")
+        if task.owner_id is None:
+            process = DossierProcess.objects.select_related("complement").get(pk=task.process_id)
+            activation.assign(process.complement.requested_by)
+        activation.start(SimpleNamespace(user=task.owner))
+        steps.complete_step(
+            activation,
+            lambda process: steps.record_complements(process, actor=None, now=timezone.now()),
+        )

@@ -1,16 +1,23 @@
-"""Reads of processes and tasks, filtered in SQL to the user's scope (VIEWFLOW_NOTES trap 6)."""
+"""Reads of processes and tasks, filtered in SQL to the user's scope (VIEWFLOW_NOTES trap 6).
 
-from django.db.models import QuerySet
+Contract processes are seen per GHT; dossier processes (calls for applications) per
+region, and only by people who may read dossiers (ARS staff, auditors): a GHT director
+never sees another establishment's application.
+"""
+
+from django.db.models import Q, QuerySet
 from viewflow.workflow.models import Task
 
 from territories.access import (
     has_national_scope,
     visible_hospital_group_ids,
+    visible_region_ids,
 )
 
-from .models import ContractProcess
+from .models import ContractProcess, DossierProcess
 
 VIEW_PROCESS_PERMISSION = "workflows.view_contractprocess"
+VIEW_DOSSIER_PERMISSION = "calls.view_dossier"
 
 
 def can_see_workflows(user) -> bool:
@@ -18,39 +25,62 @@ def can_see_workflows(user) -> bool:
     return user.is_authenticated and user.is_active and user.has_perm(VIEW_PROCESS_PERMISSION)
 
 
+def can_see_dossiers(user) -> bool:
+    """Return whether ``user`` may see the processes of call dossiers (in their regions)."""
+    return can_see_workflows(user) and user.has_perm(VIEW_DOSSIER_PERMISSION)
+
+
 def scoped_processes(user, queryset: QuerySet | None = None) -> QuerySet:
-    """Return the processes of ``queryset`` about a GHT ``user`` may see."""
+    """Return the processes of ``queryset`` about a GHT or a region ``user`` may see."""
     queryset = queryset if queryset is not None else ContractProcess.objects.all()
     if not can_see_workflows(user):
         return queryset.none()
-    if has_national_scope(user):
-        return queryset
     model = queryset.model
+    if issubclass(model, DossierProcess):
+        if not can_see_dossiers(user):
+            return queryset.none()
+        if has_national_scope(user):
+            return queryset
+        return queryset.filter(region_id__in=sorted(dossier_region_ids(user)))
+    if has_national_scope(user):
+        if issubclass(model, ContractProcess) or can_see_dossiers(user):
+            return queryset
+        return queryset.filter(contractprocess__isnull=False)
     if issubclass(model, ContractProcess):
         return queryset.filter(hospital_group_id__in=sorted(visible_hospital_group_ids(user)))
     return queryset.filter(
-        contractprocess__hospital_group_id__in=sorted(visible_hospital_group_ids(user))
+        Q(contractprocess__hospital_group_id__in=sorted(visible_hospital_group_ids(user)))
+        | Q(dossierprocess__region_id__in=sorted(dossier_region_ids(user)))
     )
 
 
 def scoped_tasks(user, queryset: QuerySet | None = None) -> QuerySet:
-    """Return the tasks of ``queryset`` whose process is about a GHT ``user`` may see."""
+    """Return the tasks of ``queryset`` whose process is about a GHT or region ``user`` sees."""
     queryset = queryset if queryset is not None else Task.objects.all()
     if not can_see_workflows(user):
         return queryset.none()
     if has_national_scope(user):
-        return queryset
+        if can_see_dossiers(user):
+            return queryset
+        return queryset.filter(process__contractprocess__isnull=False)
     return queryset.filter(
-        process__contractprocess__hospital_group_id__in=sorted(visible_hospital_group_ids(user))
+        Q(process__contractprocess__hospital_group_id__in=sorted(visible_hospital_group_ids(user)))
+        | Q(process__dossierprocess__region_id__in=sorted(dossier_region_ids(user)))
     )
 
 
-def _loaded_hospital_group_id(process) -> int | None:
-    """Return the GHT id of ``process`` if it is already in memory, else ``None``."""
+def _loaded_scope(process) -> tuple[str, int] | None:
+    """Return ("ght", id) or ("region", id) when the process's child row is in memory."""
     if isinstance(process, ContractProcess):
-        return process.hospital_group_id
-    loaded = process._state.fields_cache.get("contractprocess")
-    return loaded.hospital_group_id if loaded is not None else None
+        return "ght", process.hospital_group_id
+    if isinstance(process, DossierProcess):
+        return "region", process.region_id
+    cache = process._state.fields_cache
+    if cache.get("contractprocess") is not None:
+        return "ght", cache["contractprocess"].hospital_group_id
+    if cache.get("dossierprocess") is not None:
+        return "region", cache["dossierprocess"].region_id
+    return None
 
 
 def remember_in_scope(user, process_pk) -> None:
@@ -58,19 +88,50 @@ def remember_in_scope(user, process_pk) -> None:
     user.__dict__.setdefault("_processes_in_scope", set()).add(int(process_pk))
 
 
+def dossier_region_ids(user) -> frozenset[int]:
+    """Return the ids of the regions whose dossiers ``user`` sees (read once per request)."""
+    return visible_region_ids(user) if can_see_dossiers(user) else frozenset()
+
+
 def process_in_scope(user, process) -> bool:
     """Return whether ``user`` may see ``process`` (one process: detail pages, task checks).
 
-    A list page asks this for each of its rows: when the process's GHT is already
-    loaded, the answer comes from the user's GHT ids, read once, not from one query
-    per row. A process the request's URL guard already found in scope
-    (``remember_in_scope``) costs nothing.
+    A list page asks this for each of its rows: when the process's child row is already
+    loaded, the answer comes from the user's ids, read once, not from one query per row.
+    A process the request's URL guard already found in scope (``remember_in_scope``)
+    costs nothing.
     """
     if not can_see_workflows(user):
         return False
     if process.pk in user.__dict__.get("_processes_in_scope", ()):
         return True
-    hospital_group_id = _loaded_hospital_group_id(process)
-    if hospital_group_id is None:
-        return scoped_processes(user, ContractProcess.objects.filter(pk=process.pk)).exists()
-    return has_national_scope(user) or hospital_group_id in visible_hospital_group_ids(user)
+    scope = _loaded_scope(process)
+    if scope is None:
+        if ContractProcess.objects.filter(pk=process.pk).exists():
+            scope = ("ght", ContractProcess.objects.get(pk=process.pk).hospital_group_id)
+        else:
+            dossier_process = DossierProcess.objects.filter(pk=process.pk).first()
+            if dossier_process is None:
+                return False
+            scope = ("region", dossier_process.region_id)
+    kind, pk = scope
+    if kind == "region":
+        if not can_see_dossiers(user):
+            return False
+        return has_national_scope(user) or pk in dossier_region_ids(user)
+    return has_national_scope(user) or pk in visible_hospital_group_ids(user)
+
+
+def process_subject(process) -> object:
+    """Return what a process is about (its contract or its dossier), from loaded rows."""
+    if isinstance(process, ContractProcess):
+        return process.contract
+    if isinstance(process, DossierProcess):
+        return process.dossier
+    cache = process._state.fields_cache
+    if cache.get("contractprocess") is not None:
+        return cache["contractprocess"].contract
+    if cache.get("dossierprocess") is not None:
+        return cache["dossierprocess"].dossier
+    coerced = process.coerced
+    return getattr(coerced, "contract", None) or getattr(coerced, "dossier", None)

@@ -16,6 +16,9 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from calls import services_decisions as dossier_services
+from calls import services_funding
+from calls.models import GRANTING_OUTCOMES, CommitteeOutcome
 from contracts import services
 
 from .nodes import process_relations
@@ -24,6 +27,7 @@ from .selectors import process_in_scope
 OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED)
 APPROVED, RETURNED = "APPROVED", "RETURNED"
 ABANDONED = "ABANDONED"
+ON_HOLD = "ON_HOLD"
 
 
 class StepRefused(PermissionDenied):
@@ -39,6 +43,18 @@ def open_step(node, **process_lookup) -> Task | None:
     lookup = {f"process__contractprocess__{key}": value for key, value in process_lookup.items()}
     return (
         Task.objects.filter(flow_task=node, status__in=OPEN_STATUSES, **lookup)
+        .select_related("process", "owner")
+        .order_by("pk")
+        .first()
+    )
+
+
+def open_dossier_step(node, dossier) -> Task | None:
+    """Return the open task of ``node`` on the process of ``dossier``."""
+    return (
+        Task.objects.filter(
+            flow_task=node, status__in=OPEN_STATUSES, process__dossierprocess__dossier=dossier
+        )
         .select_related("process", "owner")
         .order_by("pk")
         .first()
@@ -228,3 +244,83 @@ def decide_amendment(process, *, actor, approved: bool, reason: str) -> None:
     else:
         services.reject_amendment(actor=actor, amendment=process.amendment, reason=reason)
     record_decision(process, approved=approved, reason=reason)
+
+
+# The dossier steps (calls for applications) -----------------------------------------------
+
+
+def check_dossier(
+    process, *, actor, complete: bool, message: str = "", deadline_date=None, now
+) -> None:
+    """Declare the dossier complete, or ask the applicant for complements by a deadline."""
+    if complete:
+        dossier_services.accept_completeness(actor=actor, dossier=process.dossier)
+        process.decision = APPROVED
+        process.decision_reason = ""
+    else:
+        process.complement = dossier_services.request_complements(
+            actor=actor,
+            dossier=process.dossier,
+            message=message,
+            deadline_date=deadline_date,
+            now=now,
+        )
+        process.decision = RETURNED
+        process.decision_reason = message
+
+
+def record_complements(process, *, actor, now) -> None:
+    dossier_services.record_complements(actor=actor, dossier=process.dossier, now=now)
+    process.decision = ""
+
+
+def instruct_dossier(process, *, actor, now, **review) -> None:
+    process.review = dossier_services.instruct_dossier(
+        actor=actor, dossier=process.dossier, now=now, **review
+    )
+
+
+def decide_dossier(
+    process, *, actor, committee, outcome: str, granted_by_action, reasons: str, now
+) -> None:
+    dossier_services.decide_dossier(
+        actor=actor,
+        dossier=process.dossier,
+        committee=committee,
+        outcome=outcome,
+        granted_by_action=granted_by_action,
+        reasons=reasons,
+        now=now,
+    )
+    if outcome == CommitteeOutcome.ON_HOLD:
+        process.decision = ON_HOLD
+    else:
+        process.decision = APPROVED if outcome in GRANTING_OUTCOMES else RETURNED
+    process.decision_reason = reasons
+
+
+def notify_decision(process, *, actor, today, now):
+    return dossier_services.notify_decision(
+        actor=actor, dossier=process.dossier, today=today, now=now
+    )
+
+
+def fund_dossier(process, *, actor, contract, axis, code: str, indicators, today, amendment_start):
+    """Draft the amendment funding the dossier and open its approval in the amendment flow
+    (``amendment_start``: the amendment flow's start node, run as ``actor``)."""
+    amendment = services_funding.fund_by_amendment(
+        actor=actor,
+        dossier=process.dossier,
+        contract=contract,
+        axis=axis,
+        code=code,
+        indicators=indicators,
+        today=today,
+    )
+
+    def open_approval(amendment_process):
+        set_contract(amendment_process, contract)
+        amendment_process.amendment = amendment
+
+    run_start(user=actor, node=amendment_start, perform=open_approval)
+    return amendment

@@ -471,11 +471,16 @@ class ReviseAmendmentView(ServiceTaskView):
         if form.abandoned:
             self.process.decision = steps.ABANDONED
             return
+        proposal = form.proposal()
+        # The lines a funded call dossier adds are not on the form: they come back as drafted.
+        proposal.new_lines = services.AmendmentProposal.from_json(
+            self.process.amendment.proposed
+        ).new_lines
         self.process.amendment = services.draft_amendment(
             actor=self.request.user,
             contract=self.process.contract,
             reason=form.cleaned_data["reason"],
-            proposal=form.proposal(),
+            proposal=proposal,
         )
         self.process.decision = ""
         self.process.decision_reason = ""

@@ -2,6 +2,21 @@
 
 from .awards import AwardInstalment, AwardKind, AwardStatus, IndividualAward
 from .campaigns import Campaign, CampaignQuerySet, CampaignState
+from .decisions import (
+    GRANTING_OUTCOMES,
+    MAX_SCORE,
+    SCORE_FIELDS,
+    CommitteeDecision,
+    CommitteeOutcome,
+    ComplementRequest,
+    DecisionLetter,
+    DossierReview,
+    DsWriteBack,
+    Opinion,
+    SelectionCommittee,
+    WriteBackKind,
+    WriteBackStatus,
+)
 from .dossiers import (
     DocumentKind,
     DocumentStatus,
@@ -12,6 +27,7 @@ from .dossiers import (
     DossierQuerySet,
     DossierState,
     EstablishmentProfile,
+    FundingInstrument,
 )
 
 __all__ = [
@@ -19,6 +35,20 @@ __all__ = [
     "AwardKind",
     "AwardStatus",
     "IndividualAward",
+    "GRANTING_OUTCOMES",
+    "MAX_SCORE",
+    "SCORE_FIELDS",
+    "CommitteeDecision",
+    "CommitteeOutcome",
+    "ComplementRequest",
+    "DecisionLetter",
+    "DossierReview",
+    "DsWriteBack",
+    "FundingInstrument",
+    "Opinion",
+    "SelectionCommittee",
+    "WriteBackKind",
+    "WriteBackStatus",
     "Campaign",
     "CampaignQuerySet",
     "CampaignState",

@@ -14,13 +14,30 @@ from .campaigns import Campaign
 
 
 class DossierState(models.TextChoices):
-    """The states of CALLS.md 3.2 up to the admissibility checks."""
+    """The states of CALLS.md 3.2, from filing to the funding instrument."""
 
     DRAFT = "DRAFT", _("Brouillon")
     FILED = "FILED", _("Déposé")
     INADMISSIBLE = "INADMISSIBLE", _("Irrecevable")
     INCOMPLETE = "INCOMPLETE", _("Incomplet")
+    COMPLEMENT_REQUESTED = "COMPLEMENT_REQUESTED", _("Compléments demandés")
+    REJECTED_INCOMPLETE = "REJECTED_INCOMPLETE", _("Rejeté : compléments non reçus")
     ADMISSIBLE = "ADMISSIBLE", _("Recevable")
+    UNDER_REVIEW = "UNDER_REVIEW", _("En instruction")
+    SUBMITTED_TO_COMMITTEE = "SUBMITTED_TO_COMMITTEE", _("Présenté au comité")
+    ON_HOLD = "ON_HOLD", _("Ajourné")
+    SELECTED = "SELECTED", _("Retenu")
+    PARTIALLY_SELECTED = "PARTIALLY_SELECTED", _("Retenu partiellement")
+    NOT_SELECTED = "NOT_SELECTED", _("Non retenu")
+    NOTIFIED = "NOTIFIED", _("Notifié")
+    CONTRACTED = "CONTRACTED", _("Financé par avenant")
+
+
+class FundingInstrument(models.TextChoices):
+    """How a granted dossier is funded (seed 001: « un avenant au CPOM ou une convention »)."""
+
+    CONTRACT_AMENDMENT = "CONTRACT_AMENDMENT", _("Ligne du contrat du GHT, par avenant")
+    FUNDING_CONVENTION = "FUNDING_CONVENTION", _("Convention de financement")
 
 
 class DsState(models.TextChoices):
@@ -90,7 +107,7 @@ class Dossier(models.Model):
     ds_fingerprint = models.CharField(_("empreinte de la dernière lecture"), max_length=64)
     is_deleted = models.BooleanField(_("supprimé sur DS"), default=False)
     state = models.CharField(
-        _("état"), max_length=15, choices=DossierState.choices, default=DossierState.FILED
+        _("état"), max_length=25, choices=DossierState.choices, default=DossierState.FILED
     )
     submitted_at = models.DateTimeField(_("déposé le"))
     applicant_name = models.CharField(_("raison sociale du demandeur"), max_length=255)
@@ -128,6 +145,30 @@ class Dossier(models.Model):
         default=list,
         blank=True,
         help_text=_("Liste de {code, outcome, message, source}."),
+    )
+    granted_amount = MoneyField(_("montant accordé"), null=True, blank=True)
+    decision_reason = models.TextField(_("motifs de la décision"), blank=True)
+    funding_instrument = models.CharField(
+        _("instrument de financement"),
+        max_length=20,
+        choices=FundingInstrument.choices,
+        blank=True,
+    )
+    amendment = models.ForeignKey(
+        "contracts.Amendment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="call_dossiers",
+        verbose_name=_("avenant"),
+    )
+    contract_line = models.ForeignKey(
+        "contracts.FundingLine",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="call_dossiers",
+        verbose_name=_("ligne du contrat"),
     )
 
     objects = DossierQuerySet.as_manager()
@@ -251,6 +292,8 @@ class DossierAction(models.Model):
     agents_concerned = models.PositiveIntegerField(_("agents concernés"), null=True, blank=True)
     planned_start_date = models.DateField(_("début prévu"), null=True, blank=True)
     planned_end_date = models.DateField(_("fin prévue"), null=True, blank=True)
+    ars_proposed_amount = MoneyField(_("part ARS proposée"), null=True, blank=True)
+    ars_granted_amount = MoneyField(_("part ARS accordée"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("action")
@@ -280,6 +323,18 @@ class DossierAction(models.Model):
                 violation_error_message=_(
                     "La part ARS et la part de l'établissement doivent faire le coût."
                 ),
+            ),
+            models.CheckConstraint(
+                condition=Q(ars_proposed_amount__isnull=True)
+                | Q(ars_proposed_amount__gte=0, ars_proposed_amount__lte=F("cost_amount")),
+                name="calls_action_proposed_within_cost",
+                violation_error_message=_("La part ARS proposée doit rester entre 0 et le coût."),
+            ),
+            models.CheckConstraint(
+                condition=Q(ars_granted_amount__isnull=True)
+                | Q(ars_granted_amount__gte=0, ars_granted_amount__lte=F("cost_amount")),
+                name="calls_action_granted_within_cost",
+                violation_error_message=_("La part ARS accordée doit rester entre 0 et le coût."),
             ),
         ]
 

@@ -294,3 +294,8 @@ TASK_RESULT_DAYS = int(os.environ.get("TASK_RESULT_DAYS", "7"))
 
 # Background exports: their files go to the default storage and are deleted after this long.
 EXPORT_FILE_HOURS = int(os.environ.get("EXPORT_FILE_HOURS", "24"))
+# Write the ARS decisions back to DS (messages, acceptances, refusals): off unless set, since
+# a write reaches the applicant. The token (DS_API_TOKEN) needs write access; the
+# instructor's GraphQL id is read from demarche.groupeInstructeurs.instructeurs.id.
+DS_WRITE_BACK = os.environ.get("DS_WRITE_BACK", "") == "1"
+DS_INSTRUCTEUR_ID = os.environ.get("DS_INSTRUCTEUR_ID", "")

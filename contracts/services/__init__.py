@@ -16,7 +16,13 @@ from ..credits import (
     proposed_delegation_amounts,
 )
 from ._common import step_savepoint, use_case
-from .amendments import AmendmentProposal, approve_amendment, draft_amendment, reject_amendment
+from .amendments import (
+    AmendmentProposal,
+    NewLine,
+    approve_amendment,
+    draft_amendment,
+    reject_amendment,
+)
 from .contract import (
     AxisInput,
     approve_contract,
@@ -74,6 +80,7 @@ __all__ = [
     "store_evidence",
     "store_signed_contract",
     "AmendmentProposal",
+    "NewLine",
     "AxisInput",
     "RecoveryFigures",
     "add_funding_line",

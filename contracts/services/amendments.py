@@ -8,6 +8,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from audit.journal import AuditAction, diff_fields, record_event
+from territories.models import Establishment
 
 from .. import signals
 from ..exceptions import BusinessRuleError
@@ -18,6 +19,7 @@ from ..models import (
     DecisionStatus,
     FundingLine,
     Milestone,
+    StrategicAxis,
 )
 from ..money import round_cents
 from ._common import (
@@ -35,6 +37,7 @@ from .lines import (
     _check_allocations_fit,
     _check_scheme_rules,
     _write_allocations,
+    add_funding_line,
     refuse_derived_amounts,
 )
 
@@ -55,11 +58,25 @@ class AmendmentProposal:
     # individual awards change (``calls.awards``); checked with the line's new amounts.
     details: dict[int, dict] = field(default_factory=dict)
 
+    # New lines, each a NewLine: a granted call dossier becomes a line of the contract.
+    new_lines: list["NewLine"] = field(default_factory=list)
+
     def line_ids(self) -> set[int]:
         return set(self.allocations) | set(self.details)
 
     def details_of(self, line: FundingLine) -> dict:
         return self.details.get(line.pk, line.details)
+
+    def is_empty(self) -> bool:
+        """Return whether the amendment would change nothing."""
+        return (
+            self.envelope_amount is None
+            and self.end_date is None
+            and not self.allocations
+            and not self.milestones
+            and not self.details
+            and not self.new_lines
+        )
 
     def as_json(self) -> dict:
         # ``details`` only when given: the proposals drafted on the amendment page keep
@@ -77,6 +94,7 @@ class AmendmentProposal:
                 str(pk): {key: str(value) for key, value in values.items()}
                 for pk, values in self.milestones.items()
             },
+            "new_lines": [line.as_json() for line in self.new_lines],
         }
         if self.details:
             data["details"] = {str(line): details for line, details in self.details.items()}
@@ -101,6 +119,63 @@ class AmendmentProposal:
                 for pk, values in data.get("milestones", {}).items()
             },
             details={int(line): details for line, details in data.get("details", {}).items()},
+            new_lines=[NewLine.from_json(line) for line in data.get("new_lines", [])],
+        )
+
+
+@dataclass
+class NewLine:
+    """A funding line an amendment adds, with its yearly amounts and its indicators.
+
+    ``milestones``: ``{"title", "due_date", "indicator_label", "baseline_value",
+    "target_value"}`` each, the indicators the line is followed with.
+    """
+
+    axis_id: int
+    code: str
+    scheme: str
+    label: str
+    beneficiary_id: int
+    allocations: dict[int, Decimal]
+    details: dict = field(default_factory=dict)
+    milestones: list[dict] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {
+            "axis_id": self.axis_id,
+            "code": self.code,
+            "scheme": self.scheme,
+            "label": self.label,
+            "beneficiary_id": self.beneficiary_id,
+            "allocations": {str(year): str(amount) for year, amount in self.allocations.items()},
+            "details": self.details,
+            "milestones": [
+                {key: str(value) for key, value in milestone.items()}
+                for milestone in self.milestones
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "NewLine":
+        return cls(
+            axis_id=int(data["axis_id"]),
+            code=data["code"],
+            scheme=data["scheme"],
+            label=data["label"],
+            beneficiary_id=int(data["beneficiary_id"]),
+            allocations={
+                int(year): Decimal(amount) for year, amount in data["allocations"].items()
+            },
+            details=data.get("details") or {},
+            milestones=[
+                {
+                    **milestone,
+                    "due_date": date.fromisoformat(milestone["due_date"]),
+                    "baseline_value": Decimal(milestone["baseline_value"]),
+                    "target_value": Decimal(milestone["target_value"]),
+                }
+                for milestone in data.get("milestones", [])
+            ],
         )
 
 
@@ -135,6 +210,7 @@ def draft_amendment(
             amounts_by_year=merged,
             details=proposal.details_of(line),
         )
+    _check_new_lines(contract, proposal.new_lines)
     number = (contract.amendments.aggregate(n=Max("number"))["n"] or 0) + 1
     amendment = Amendment.objects.create(
         contract=contract,
@@ -200,6 +276,9 @@ def approve_amendment(*, actor, amendment: Amendment) -> Contract:
             }
             line.details = proposal.details[line.pk]
             line.save(update_fields=["details"])
+    created_lines = _add_new_lines(actor, contract, proposal.new_lines, reason=amendment.reason)
+    for line in created_lines:
+        changes[f"ligne {line.code}"] = {"before": None, "after": line.label}
     _check_allocations_fit(contract)
     rescheduled = []
     for milestone in Milestone.objects.select_for_update().filter(pk__in=proposal.milestones):
@@ -234,7 +313,65 @@ def approve_amendment(*, actor, amendment: Amendment) -> Contract:
     )
     for milestone in rescheduled:
         signals.milestone_rescheduled.send(sender=Milestone, milestone=milestone)
+    signals.amendment_approved.send(
+        sender=Amendment, amendment=amendment, created_lines=created_lines, actor=actor
+    )
     return contract
+
+
+def _check_new_lines(contract: Contract, new_lines: list[NewLine]) -> None:
+    """Refuse new lines on another contract's axis, a code taken, or against the scheme."""
+    axes = set(StrategicAxis.objects.filter(contract=contract).values_list("pk", flat=True))
+    for line in new_lines:
+        if line.axis_id not in axes:
+            raise BusinessRuleError(_("L'avenant ajoute une ligne sur l'axe d'un autre contrat."))
+        if FundingLine.objects.filter(axis_id=line.axis_id, code=line.code).exists():
+            raise BusinessRuleError(
+                _("La ligne %(code)s existe déjà sur cet axe.") % {"code": line.code}
+            )
+        for milestone in line.milestones:
+            if not contract.start_date <= milestone["due_date"] <= contract.end_date:
+                raise BusinessRuleError(
+                    _("L'échéance d'un jalon doit tomber dans la période du contrat.")
+                )
+        _check_scheme_rules(
+            contract=contract,
+            scheme=line.scheme,
+            amounts_by_year=line.allocations,
+            details=line.details,
+        )
+
+
+def _add_new_lines(actor, contract: Contract, new_lines: list[NewLine], *, reason: str):
+    """Create the amendment's new lines and their milestones (the contract is locked)."""
+    _check_new_lines(contract, new_lines)
+    created = []
+    for new in new_lines:
+        line = add_funding_line(
+            actor=actor,
+            axis=StrategicAxis.objects.get(pk=new.axis_id),
+            code=new.code,
+            scheme=new.scheme,
+            label=new.label,
+            beneficiary=Establishment.objects.get(pk=new.beneficiary_id),
+            amounts_by_year=new.allocations,
+            details=new.details,
+            reason=reason,
+            allow_signed=True,
+        )
+        for values in new.milestones:
+            milestone = Milestone.objects.create(axis=line.axis, **values)
+            record_event(
+                actor=actor,
+                action=AuditAction.CREATE,
+                obj=milestone,
+                contract=contract,
+                summary=_("Jalon ajouté par avenant : %(title)s") % {"title": milestone.title},
+                reason=reason,
+                changes=_values(milestone, MILESTONE_AUDITED_FIELDS),
+            )
+        created.append(line)
+    return created
 
 
 @use_case

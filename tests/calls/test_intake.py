@@ -13,6 +13,7 @@ from audit.models import AuditEvent
 from calls.ds_mappings import CLACT_2024_GRAND_EST as CLACT_2024_MAPPING
 from calls.intake import sync_answer
 from calls.models import Dossier, DossierAction, DossierDocument, DossierState
+from calls.signals import complements_filed
 from tests.calls.factories import CampaignFactory
 from tests.territories.factories import RegionFactory
 
@@ -263,3 +264,36 @@ class TestJournal:
         flagged = output[output.index(f"Dossier {BROKEN} :") :]
         assert "6 action(s) pour 5 au plus" in flagged
         assert "Part ARS au-delà de 50 %" in flagged
+
+
+class TestAfterTheInstructorActs:
+    def test_a_later_sync_keeps_the_state_the_instructor_and_committee_gave(self, campaign, answer):
+        sync_answer(campaign=campaign, payload=answer, wet_run=True)
+        dossier = Dossier.objects.get(ds_number=18734521)
+        dossier.state = DossierState.SELECTED
+        dossier.save(update_fields=["state"])
+        nodes(answer)[1]["dateDerniereModification"] = "2025-01-02T10:00:00+01:00"
+        champ(nodes(answer)[1], "4120021")["stringValue"] += " (modifié)"
+        sync_answer(campaign=campaign, payload=answer, wet_run=True)
+        dossier.refresh_from_db()
+        assert dossier.project_title.endswith("(modifié)")
+        assert dossier.state == DossierState.SELECTED
+
+    def test_a_dossier_changed_while_complements_are_asked_is_reported_answered(
+        self, campaign, answer
+    ):
+        received = []
+
+        def on_filed(sender, dossier, **kwargs):
+            received.append(dossier.ds_number)
+
+        sync_answer(campaign=campaign, payload=answer, wet_run=True)
+        Dossier.objects.filter(ds_number=18734521).update(state=DossierState.COMPLEMENT_REQUESTED)
+        champ(nodes(answer)[1], "4120021")["stringValue"] += " (complété)"
+        complements_filed.connect(on_filed)
+        try:
+            sync_answer(campaign=campaign, payload=answer, wet_run=True)
+        finally:
+            complements_filed.disconnect(on_filed)
+        assert received == [18734521]
+        assert Dossier.objects.get(ds_number=18734521).state == DossierState.COMPLEMENT_REQUESTED

@@ -6,7 +6,8 @@ from django.contrib.auth.models import Group
 
 from contracts.models import ContractStatus, YearlyAllocation
 from territories.access import ROLE_GROUP_NAMES, Role, sync_roles
-from workflows.flows import FLOWS, AmendmentFlow, ContractApprovalFlow, MilestoneReviewFlow
+from workflows.flows import ALL_FLOWS as FLOWS
+from workflows.flows import AmendmentFlow, ContractApprovalFlow, MilestoneReviewFlow
 
 OLD_WORDS = ["escalad", "revue", "approuv", "approbation", "allocation"]
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from SpiffWorkflow.bpmn.parser import BpmnParser
 
 from workflows.bpmn import bpmn_filename, node_id
-from workflows.flows import FLOWS
+from workflows.flows import ALL_FLOWS as FLOWS
 
 COMMITTED = Path(settings.BASE_DIR) / "docs" / "bpmn"
 FLOW_IDS = [flow_class.__name__ for flow_class in FLOWS]

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from workflows.bpmn import bpmn_filename, flow_to_bpmn
-from workflows.flows import FLOWS
+from workflows.flows import ALL_FLOWS
 
 DEFAULT_DIRECTORY = Path(settings.BASE_DIR) / "docs" / "bpmn"
 
@@ -20,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         directory = options["output"]
         directory.mkdir(parents=True, exist_ok=True)
-        for flow_class in FLOWS:
+        for flow_class in ALL_FLOWS:
             path = directory / bpmn_filename(flow_class)
             path.write_text(flow_to_bpmn(flow_class), encoding="utf-8")
             self.stdout.write(str(path))

@@ -1,0 +1,207 @@
+"""Forms of the dossier steps: what the instructor and the committee's recorder type."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from calls.models import SCORE_FIELDS, CommitteeOutcome, DossierReview, Opinion
+from contracts.money import format_euros
+
+from .forms import long_text
+
+COMPLETE, INCOMPLETE = "COMPLETE", "INCOMPLETE"
+
+
+def amount_field(label, *, initial=None, help_text=""):
+    return forms.DecimalField(
+        label=label,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        initial=initial,
+        help_text=help_text,
+    )
+
+
+class CheckDossierForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Pièces du dossier"),
+        widget=forms.RadioSelect,
+        choices=[
+            (COMPLETE, _("Dossier complet : recevable")),
+            (INCOMPLETE, _("Demander des compléments au porteur")),
+        ],
+    )
+    message = long_text(
+        _("Message au porteur (pièces attendues)"),
+        required=False,
+        help_text=_("Envoyé sur Démarches simplifiées ; obligatoire pour des compléments."),
+    )
+    deadline_date = forms.DateField(
+        label=_("Date limite des compléments"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Sans retour à cette date, le dossier est rejeté automatiquement."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("outcome") == INCOMPLETE:
+            if not (cleaned.get("message") or "").strip():
+                self.add_error("message", _("Écrivez au porteur les pièces attendues."))
+            if not cleaned.get("deadline_date"):
+                self.add_error("deadline_date", _("Indiquez la date limite des compléments."))
+        return cleaned
+
+    @property
+    def complete(self) -> bool:
+        return self.cleaned_data["outcome"] == COMPLETE
+
+
+class RecordComplementsForm(forms.Form):
+    received = forms.BooleanField(
+        label=_("Les compléments demandés ont été déposés sur Démarches simplifiées"),
+    )
+
+
+def _action_label(action, what) -> str:
+    return _("Action %(rank)s : %(what)s") % {"rank": action.rank, "what": what}
+
+
+def _action_help(action, extra) -> str:
+    return _("%(label)s — coût %(cost)s, demandé %(asked)s. %(extra)s") % {
+        "label": action.label[:80],
+        "cost": format_euros(action.cost_amount),
+        "asked": format_euros(action.ars_requested_amount),
+        "extra": extra,
+    }
+
+
+class ActionAmountsMixin:
+    """One amount field per action of the dossier, named ``action_<id>``."""
+
+    amount_prefix = "action_"
+    amount_label = ""
+
+    def add_action_fields(self, actions, *, initial_of, help_text):
+        self.actions = list(actions)
+        for action in self.actions:
+            self.fields[f"{self.amount_prefix}{action.pk}"] = amount_field(
+                _action_label(action, self.amount_label),
+                initial=initial_of(action),
+                help_text=_action_help(action, help_text(action)),
+            )
+
+    def amounts(self) -> dict:
+        return {
+            action.pk: self.cleaned_data[f"{self.amount_prefix}{action.pk}"]
+            for action in self.actions
+        }
+
+
+class InstructDossierForm(ActionAmountsMixin, forms.Form):
+    amount_label = _("part ARS proposée")
+    opinion = forms.ChoiceField(label=_("Avis de l'instructeur"), choices=Opinion.choices)
+    comment = long_text(_("Motivation de l'avis"))
+    previous_conventions = long_text(
+        _("Exécution des conventions CLACT précédentes"),
+        required=False,
+        help_text=_("Actions financées, réalisées ou non, et explications de l'établissement."),
+    )
+    has_unexecuted_past_actions = forms.BooleanField(
+        label=_("Des actions financées il y a plus de 2 ans n'ont pas été réalisées"),
+        required=False,
+    )
+
+    def __init__(self, *args, actions, caps, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in SCORE_FIELDS:
+            label = str(DossierReview._meta.get_field(name).verbose_name)
+            self.fields[name] = forms.TypedChoiceField(
+                label=label[:1].upper() + label[1:],
+                choices=[(n, str(n)) for n in range(4)],
+                coerce=int,
+                help_text=_("De 0 (absent) à 3 (fort)."),
+            )
+        self.add_action_fields(
+            actions,
+            initial_of=lambda action: caps[action.pk],
+            help_text=lambda action: (
+                _("Plafond : %(cap)s (part ARS du coût, arrondie).")
+                % {"cap": format_euros(caps[action.pk])}
+            ),
+        )
+
+    def scores(self) -> dict:
+        return {name: self.cleaned_data[name] for name in SCORE_FIELDS}
+
+
+class DecideDossierForm(ActionAmountsMixin, forms.Form):
+    amount_label = _("part ARS accordée")
+    committee = forms.ModelChoiceField(label=_("Séance du comité"), queryset=None)
+    outcome = forms.ChoiceField(label=_("Décision"), choices=CommitteeOutcome.choices)
+    reasons = long_text(_("Motifs de la décision"))
+
+    def __init__(self, *args, committees, actions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["committee"].queryset = committees
+        self.fields["committee"].empty_label = None
+        self.add_action_fields(
+            actions,
+            initial_of=lambda action: action.ars_proposed_amount,
+            help_text=lambda action: (
+                _("Proposé par l'instructeur : %(amount)s.")
+                % {"amount": format_euros(action.ars_proposed_amount)}
+            ),
+        )
+
+
+class NotifyDecisionForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("Produire la lettre de décision datée d'aujourd'hui et l'envoyer au porteur"),
+    )
+
+
+class FundDossierForm(forms.Form):
+    contract = forms.ModelChoiceField(label=_("Contrat du GHT"), queryset=None)
+    axis = forms.ModelChoiceField(label=_("Axe du contrat"), queryset=None)
+    code = forms.CharField(label=_("Code de la nouvelle ligne"), max_length=30)
+    indicator_label = forms.CharField(
+        label=_("Indicateur suivi"),
+        max_length=255,
+        initial=_("Taux d'absentéisme"),
+        help_text=_("Indicateur de suivi du cahier des charges (par exemple l'absentéisme)."),
+    )
+    baseline_value = forms.DecimalField(
+        label=_("Valeur de départ"), max_digits=14, decimal_places=2
+    )
+    target_value = forms.DecimalField(label=_("Cible"), max_digits=14, decimal_places=2)
+    due_date = forms.DateField(
+        label=_("Échéance de l'indicateur"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, contracts, axes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contract"].queryset = contracts
+        self.fields["axis"].queryset = axes
+        self.fields["axis"].label_from_instance = lambda axis: (
+            f"{axis.contract.reference} – {axis.number}. {axis.title}"
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        contract, axis = cleaned.get("contract"), cleaned.get("axis")
+        if contract and axis and axis.contract_id != contract.pk:
+            self.add_error("axis", _("Choisissez un axe de ce contrat."))
+        return cleaned
+
+    def indicators(self) -> list[dict]:
+        data = self.cleaned_data
+        return [
+            {
+                "title": _("Indicateur CLACT : %(label)s") % {"label": data["indicator_label"]},
+                "due_date": data["due_date"],
+                "indicator_label": data["indicator_label"],
+                "baseline_value": data["baseline_value"],
+                "target_value": data["target_value"],
+            }
+        ]

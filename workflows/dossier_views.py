@@ -1,0 +1,148 @@
+"""Task views of the dossier flows: one form, one step (``steps``), the task completes.
+
+Like ``views``: a refused decision is shown on the form with everything typed kept.
+"""
+
+from django.urls import reverse
+from django.utils import timezone
+
+from calls import services_decisions as dossier_services
+from calls.models import DossierState, SelectionCommittee
+from contracts.models import ContractStatus, StrategicAxis
+from contracts.selectors import visible_contracts
+
+from . import dossier_forms, facts, steps
+from .views import ServiceTaskView
+
+
+class DossierTaskView(ServiceTaskView):
+    """A step on a dossier: its facts above the form; back to the dossier's decision page."""
+
+    facts_template = "workflows/facts/dossier.html"
+
+    @property
+    def dossier(self):
+        return self.process.dossier
+
+    def get_facts(self):
+        return facts.dossier_summary(self.dossier)
+
+    def get_success_url(self):
+        return reverse("calls:dossier_decision", args=[self.process.dossier_id])
+
+
+class CheckDossierView(DossierTaskView):
+    form_class = dossier_forms.CheckDossierForm
+
+    def perform(self, form):
+        steps.check_dossier(
+            self.process,
+            actor=self.request.user,
+            complete=form.complete,
+            message=form.cleaned_data["message"],
+            deadline_date=form.cleaned_data["deadline_date"],
+            now=timezone.now(),
+        )
+
+
+class RecordComplementsView(DossierTaskView):
+    form_class = dossier_forms.RecordComplementsForm
+
+    def perform(self, form):
+        steps.record_complements(self.process, actor=self.request.user, now=timezone.now())
+
+
+class InstructDossierView(DossierTaskView):
+    form_class = dossier_forms.InstructDossierForm
+
+    def get_form_kwargs(self):
+        actions = list(self.dossier.actions.order_by("rank"))
+        campaign = self.dossier.campaign
+        return {
+            **super().get_form_kwargs(),
+            "actions": actions,
+            "caps": {a.pk: dossier_services.action_cap(a, campaign) for a in actions},
+        }
+
+    def perform(self, form):
+        steps.instruct_dossier(
+            self.process,
+            actor=self.request.user,
+            now=timezone.now(),
+            opinion=form.cleaned_data["opinion"],
+            comment=form.cleaned_data["comment"],
+            scores=form.scores(),
+            proposed_by_action=form.amounts(),
+            previous_conventions=form.cleaned_data["previous_conventions"],
+            has_unexecuted_past_actions=form.cleaned_data["has_unexecuted_past_actions"],
+        )
+
+
+class DecideDossierView(DossierTaskView):
+    form_class = dossier_forms.DecideDossierForm
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "committees": SelectionCommittee.objects.filter(
+                campaign_id=self.dossier.campaign_id
+            ).order_by("-session_date"),
+            "actions": list(self.dossier.actions.order_by("rank")),
+        }
+
+    def perform(self, form):
+        steps.decide_dossier(
+            self.process,
+            actor=self.request.user,
+            committee=form.cleaned_data["committee"],
+            outcome=form.cleaned_data["outcome"],
+            granted_by_action=form.amounts(),
+            reasons=form.cleaned_data["reasons"],
+            now=timezone.now(),
+        )
+
+
+class NotifyDecisionView(DossierTaskView):
+    form_class = dossier_forms.NotifyDecisionForm
+
+    def perform(self, form):
+        steps.notify_decision(
+            self.process, actor=self.request.user, today=timezone.localdate(), now=timezone.now()
+        )
+
+
+class FundDossierView(DossierTaskView):
+    form_class = dossier_forms.FundDossierForm
+
+    def get_form_kwargs(self):
+        contracts = visible_contracts(self.request.user).filter(
+            status=ContractStatus.ACTIVE, region_id=self.dossier.campaign.region_id
+        )
+        return {
+            **super().get_form_kwargs(),
+            "contracts": contracts,
+            "axes": StrategicAxis.objects.filter(contract__in=contracts)
+            .select_related("contract")
+            .order_by("contract__reference", "number"),
+        }
+
+    def perform(self, form):
+        from .flows import AmendmentFlow  # the flows module imports these views
+
+        steps.fund_dossier(
+            self.process,
+            actor=self.request.user,
+            contract=form.cleaned_data["contract"],
+            axis=form.cleaned_data["axis"],
+            code=form.cleaned_data["code"],
+            indicators=form.indicators(),
+            today=timezone.localdate(),
+            amendment_start=AmendmentFlow.start,
+        )
+
+
+def reject_incomplete_dossier(activation) -> None:
+    """Reject the dossier whose complements deadline passed (the timer's branch)."""
+    dossier = activation.process.coerced.dossier
+    if dossier.state == DossierState.COMPLEMENT_REQUESTED:
+        dossier_services.reject_incomplete(dossier=dossier, now=timezone.now())
