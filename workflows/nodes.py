@@ -23,13 +23,26 @@ def prepared_by_owner(activation) -> dict:
     return {"prepared_by": activation.task.owner_id}
 
 
+# What every step reads of its process, by the process's table: the contract and GHT
+# (journal, notifications), or the dossier and region of a call's process.
+_BASE_RELATIONS = {
+    "contractprocess": ("contract", "hospital_group"),
+    "dossierprocess": ("dossier", "region"),
+}
+
+
+def process_table(node):
+    """Return the concrete process model of ``node``'s flow (its proxies share it)."""
+    return node.flow_class.process_class._meta.concrete_model
+
+
 def process_relations(node) -> list[str]:
     """Return what a step of ``node`` reads of its process, for one ``select_related``.
 
-    The contract and GHT (journal, notifications) and the artifact the node decides on
+    The contract and GHT (or the dossier and region) and the artifact the node decides on
     (four-eyes): read with the process, not one query each later in the step.
     """
-    relations = ["contract", "hospital_group"]
+    relations = list(_BASE_RELATIONS[process_table(node)._meta.model_name])
     artifact = getattr(node, "decided_artifact", None)
     if artifact and artifact not in relations:
         relations.append(artifact)
@@ -37,16 +50,18 @@ def process_relations(node) -> list[str]:
 
 
 def load_process(task) -> None:
-    """Read the process of ``task`` as a ``ContractProcess`` with ``process_relations``.
+    """Read the process of ``task`` as its flow's process model with ``process_relations``.
 
     Viewflow reads it through ``task.process.coerced``, then each relation on first use;
     putting it where ``coerced`` looks makes that one query. Nothing is read when the
     caller loaded it already (``workflows.steps.run_task``).
     """
+    model = process_table(task.flow_task)
+    relation = model._meta.model_name
     process = task.process
-    if "contractprocess" in process._state.fields_cache or isinstance(process, ContractProcess):
+    if relation in process._state.fields_cache or isinstance(process, model):
         return
-    process._state.fields_cache["contractprocess"] = ContractProcess.objects.select_related(
+    process._state.fields_cache[relation] = model.objects.select_related(
         *process_relations(task.flow_task)
     ).get(pk=process.pk)
 

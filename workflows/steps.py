@@ -21,7 +21,7 @@ from calls import services_funding
 from calls.models import GRANTING_OUTCOMES, CommitteeOutcome
 from contracts import services
 
-from .nodes import process_relations
+from .nodes import process_relations, process_table
 from .selectors import process_in_scope
 
 OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED)
@@ -91,9 +91,8 @@ def task_relations(node) -> list[str]:
     """Return what a step of ``node`` reads of its task, for one ``select_related``: its
     owner and its process as its flow's subclass (scope check, ``activation.process``)
     with ``nodes.process_relations``."""
-    return ["owner"] + [
-        f"process__contractprocess__{relation}" for relation in process_relations(node)
-    ]
+    table = process_table(node)._meta.model_name
+    return ["owner"] + [f"process__{table}__{relation}" for relation in process_relations(node)]
 
 
 def run_task(*, user, task: Task, perform: Callable[[object], None]):
