@@ -115,10 +115,9 @@ def prepared_by(user):
                 flow_task=node, **{f"process__{node.process_relation}__{artifact}__in": drafted}
             )
     open_tasks = Task.objects.filter(finished__isnull=True).exclude(status=STATUS.CANCELED)
-    dossier_processes = scoped_processes(user, DossierProcess.objects.all()).values("pk")
     return open_tasks.filter(
         Q(process_id__in=open_processes_in_scope(user)) & contract_prepared
-        | Q(process_id__in=dossier_processes) & dossier_prepared
+        | Q(process_id__in=open_dossier_processes_in_scope(user)) & dossier_prepared
     ).values("pk")
 
 
@@ -130,6 +129,13 @@ def open_processes_in_scope(user):
     of scanning every waiting task of the country and joining it to its process.
     """
     return scoped_processes(user, ContractProcess.objects.filter(is_open=True)).values("pk")
+
+
+def open_dossier_processes_in_scope(user):
+    """Return the ids of the running processes of call dossiers ``user`` may see (their
+    region, ARS staff only), as a subquery."""
+    running = DossierProcess.objects.filter(finished__isnull=True)
+    return scoped_processes(user, running).values("pk")
 
 
 def queue_for(user, flow_classes):
@@ -145,7 +151,10 @@ def queue_for(user, flow_classes):
     # of the country.
     return (
         Task.objects.queue(flow_classes, user)
-        .filter(process_id__in=open_processes_in_scope(user))
+        .filter(
+            Q(process_id__in=open_processes_in_scope(user))
+            | Q(process_id__in=open_dossier_processes_in_scope(user))
+        )
         .exclude(pk__in=prepared_by(user))
     )
 
