@@ -26,9 +26,8 @@ from . import scenarios
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # One whole process on the test world's contract (10 allocations in the counted year, one
-# update each), after a first one, its e-mail queued not run. Before the steps shared their
-# reads and savepoints it
-# cost 104 on SQLite (issue 17 measured 95 on a one-line contract).
+# update each), after a first one, its e-mail queued, not run. Before the steps shared their
+# reads and savepoints it cost 104 on SQLite (issue 17 measured 95 on a one-line contract).
 QUERIES = {"sqlite": 78, "postgresql": 74}
 
 
