@@ -7,7 +7,7 @@ its rows show, so the page costs the same number of queries for 1 row as for 50.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import OuterRef, Q
 from django.http import Http404, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -75,7 +75,8 @@ def prepared_by(user):
     """Return the ids of the open tasks deciding on something ``user`` prepared or drafted.
 
     One subquery: the drafters (who wrote a contract's figures) are read from the journal
-    in SQL, so the queue costs the same number of queries whatever its length. Scope and
+    in SQL (``drafted_processes``), so the queue costs the same number of queries whatever
+    its length. Scope and
     status are inside every part: each decision table is read for the open processes of
     the user's GHTs whose decision ``user`` prepared (an indexed column per table), not
     joined to every open task of the country.
@@ -92,12 +93,28 @@ def prepared_by(user):
     for node, field in _preparer_fields().items():
         prepared |= Q(flow_task=node, process_id__in=processes(**{field: user.pk}))
     for node, artifact in _drafted_artifacts().items():
-        drafted = node.artifact_model().drafted_by(user)
-        prepared |= Q(flow_task=node, process_id__in=processes(**{f"{artifact}__in": drafted}))
+        prepared |= Q(flow_task=node, process_id__in=drafted_processes(user, node, artifact))
     open_tasks = Task.objects.filter(
         process_id__in=open_processes_in_scope(user), finished__isnull=True
     ).exclude(status=STATUS.CANCELED)
     return open_tasks.filter(prepared).values("pk")
+
+
+def drafted_processes(user, node, artifact: str | None = None):
+    """Return the ids of the open processes of ``user``'s GHTs whose artifact decided by
+    ``node`` ``user`` drafted (four-eyes), as a subquery.
+
+    The one place the queue and the task checks ask the journal who drafted what: the
+    artifact's ``drafted_by`` probes the journal once per open process in scope, so the
+    cost follows the user's GHTs, not the country's journal.
+    """
+    artifact = artifact or node.decided_artifact
+    drafted = node.artifact_model().drafted_by(user, OuterRef(f"{artifact}_id"))
+    return (
+        ContractProcess.objects.filter(pk__in=open_processes_in_scope(user))
+        .filter(drafted)
+        .values("pk")
+    )
 
 
 def open_processes_in_scope(user):

@@ -235,17 +235,26 @@ class ScopedView(flow.View):
     def _drafted(self, user, task) -> bool:
         """Return whether ``user`` drafted the artifact of ``task``: one query per request.
 
-        The ids of what the user drafted are cached on the user object (as viewflow caches
-        permissions), so a list checking every row costs the same for 1 row as for 50.
+        The open processes of the user's GHTs whose artifact they drafted are read once
+        (``lists.drafted_processes``, the queue's rule) and cached on the user object (as
+        viewflow caches permissions), so a list checking every row costs the same for 1
+        row as for 50. A task of another process (closed) asks its artifact directly.
         """
+        from .lists import drafted_processes
+
         model = self.artifact_model()
         if model is None or not hasattr(model, "drafted_by"):
             return False
         cache = user.__dict__.setdefault("_drafted_cache", {})
-        if model not in cache:
-            cache[model] = set(model.drafted_by(user))
-        artifact_id = getattr(task.process.coerced, f"{self.decided_artifact}_id")
-        return artifact_id in cache[model]
+        if self not in cache:
+            cache[self] = set(drafted_processes(user, self).values_list("pk", flat=True))
+        if task.process_id in cache[self]:
+            return True
+        process = task.process.coerced
+        if getattr(process, "is_open", False) and process_in_scope(user, task.process):
+            return False  # open and in scope: the cached set is the answer
+        artifact = getattr(process, self.decided_artifact)
+        return user.pk in artifact.drafter_ids()
 
     def _allowed(self, user, task) -> bool:
         return (
