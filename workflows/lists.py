@@ -11,6 +11,7 @@ from django.db.models import OuterRef, Q
 from django.http import Http404, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_filters import ChoiceFilter, DateRangeFilter, FilterSet, NumberFilter
 from viewflow.utils import viewprop
@@ -92,29 +93,25 @@ def prepared_by(user):
     prepared = Q(data__prepared_by=user.pk)
     for node, field in _preparer_fields().items():
         prepared |= Q(flow_task=node, process_id__in=processes(**{field: user.pk}))
-    for node, artifact in _drafted_artifacts().items():
-        prepared |= Q(flow_task=node, process_id__in=drafted_processes(user, node, artifact))
+    for node in _drafted_artifacts():
+        prepared |= Q(flow_task=node, process_id__in=drafted_processes(user, node))
     open_tasks = Task.objects.filter(
         process_id__in=open_processes_in_scope(user), finished__isnull=True
     ).exclude(status=STATUS.CANCELED)
     return open_tasks.filter(prepared).values("pk")
 
 
-def drafted_processes(user, node, artifact: str | None = None):
-    """Return the ids of the open processes of ``user``'s GHTs whose artifact decided by
-    ``node`` ``user`` drafted (four-eyes), as a subquery.
+def drafted_processes(user, node, processes=None):
+    """Return the ids of ``processes`` (default: the open processes of ``user``'s GHTs)
+    whose artifact decided by ``node`` ``user`` drafted (four-eyes), as a subquery.
 
     The one place the queue and the task checks ask the journal who drafted what: the
-    artifact's ``drafted_by`` probes the journal once per open process in scope, so the
-    cost follows the user's GHTs, not the country's journal.
+    artifact's ``drafted_by`` probes the journal once per process listed, so the cost
+    follows the user's GHTs, not the country's journal.
     """
-    artifact = artifact or node.decided_artifact
-    drafted = node.artifact_model().drafted_by(user, OuterRef(f"{artifact}_id"))
-    return (
-        ContractProcess.objects.filter(pk__in=open_processes_in_scope(user))
-        .filter(drafted)
-        .values("pk")
-    )
+    processes = open_processes_in_scope(user) if processes is None else processes
+    drafted = node.artifact_model().drafted_by(user, OuterRef(f"{node.decided_artifact}_id"))
+    return ContractProcess.objects.filter(pk__in=processes).filter(drafted).values("pk")
 
 
 def open_processes_in_scope(user):
@@ -261,8 +258,56 @@ class ScopedMixin:
         return super().dispatch(request, *args, **kwargs)
 
 
-class ScopedInboxView(FrenchTaskColumns, ScopedMixin, flow_views.WorkflowInboxListView):
+class _Counter:
+    """What the menu reads as ``{{ user_queue.count }}``: counted once, when first read."""
+
+    def __init__(self, queryset):
+        self._queryset = queryset
+
+    @cached_property
+    def count(self) -> int:
+        return self._queryset.count()
+
+
+def task_counters(request, flow_classes) -> dict:
+    """Return the menu's inbox and queue counters of ``request``'s user, once per request.
+
+    The menu (viewflow's app context) and the inbox or queue page's pagination read the
+    same figures: both take them from here, so each is counted once per request.
+    """
+    memo = request.__dict__.setdefault("_workflow_counters", {})
+    key = tuple(flow_classes)
+    if key not in memo:
+        user = request.user
+        memo[key] = {
+            "user_inbox": _Counter(scoped_tasks(user, Task.objects.inbox(flow_classes, user))),
+            "user_queue": _Counter(queue_for(user, flow_classes)),
+        }
+    return memo[key]
+
+
+# Query parameters that do not change how many rows a list has.
+_UNFILTERED = {"page", "_orderby"}
+
+
+class CountedListMixin:
+    """An unfiltered inbox or queue pages with the menu's counter: one count per request."""
+
+    counter = None  # "user_inbox" or "user_queue"
+
+    def get_paginator(self, *args, **kwargs):
+        paginator = super().get_paginator(*args, **kwargs)
+        if not set(self.request.GET) - _UNFILTERED:
+            counter = task_counters(self.request, self.flow_classes)[self.counter]
+            paginator.count = counter.count  # Paginator.count is a cached property
+        return paginator
+
+
+class ScopedInboxView(
+    CountedListMixin, FrenchTaskColumns, ScopedMixin, flow_views.WorkflowInboxListView
+):
     filterset_class = UserTaskFilter
+    counter = "user_inbox"
 
     @viewprop
     def queryset(self):
@@ -270,8 +315,11 @@ class ScopedInboxView(FrenchTaskColumns, ScopedMixin, flow_views.WorkflowInboxLi
         return scoped_tasks(self.request.user, tasks).select_related(*TASK_RELATIONS)
 
 
-class ScopedQueueView(FrenchTaskColumns, ScopedMixin, flow_views.WorkflowQueueListView):
+class ScopedQueueView(
+    CountedListMixin, FrenchTaskColumns, ScopedMixin, flow_views.WorkflowQueueListView
+):
     filterset_class = UserTaskFilter
+    counter = "user_queue"
 
     @viewprop
     def queryset(self):
