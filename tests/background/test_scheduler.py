@@ -45,6 +45,8 @@ def test_the_configured_jobs_all_resolve():
     for job in base.PERIODIC_JOBS.values():
         assert callable(import_string(job["function"]))
         assert job["every"] > 0
+
+
 NOW = timezone.make_aware(datetime.datetime(2026, 3, 15, 9, 0))
 
 
