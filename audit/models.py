@@ -116,6 +116,9 @@ class AuditEvent(models.Model):
             models.Index(fields=["actor", "id"], name="audit_actor_id_idx"),
             # The history of one object (a dossier's page) reads its events by type and id.
             models.Index(fields=["object_type", "object_id", "id"], name="audit_object_id_idx"),
+            # Four-eyes: did this person act on this contract? One probe per listed process
+            # (``Contract.drafted_by``), not the person's whole journal.
+            models.Index(fields=["contract_id", "actor"], name="audit_contract_actor_idx"),
         ]
 
     def __str__(self):

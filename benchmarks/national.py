@@ -9,8 +9,8 @@ costs the same at both scales.
 The rows are the ones the services write, bulk-inserted: role users and scope grants go
 through ``territories.access`` (as an administrator grants them); contracts, milestones,
 decisions, processes and tasks are bulk-created in the state the flows leave them in;
-journal events are hashed with ``audit.journal.hash_values`` and chained from the head,
-so ``verify_audit`` passes.
+journal events go to each contract's stream through ``benchmarks.journal_writer``, hashed
+and chained as ``record_event`` does, so ``verify_audit`` passes.
 """
 
 import datetime
@@ -26,14 +26,8 @@ from django.utils import timezone
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
-from audit.journal import (
-    GENESIS_HASH,
-    HASHED_FIELDS,
-    AuditAction,
-    AuditChainHead,
-    AuditEvent,
-    hash_values,
-)
+from audit.journal import AuditAction, stream_key
+from benchmarks.journal_writer import bulk_stream_writer
 from contracts.models import (
     Amendment,
     Contract,
@@ -236,7 +230,15 @@ def build_contracts(country: Country, log) -> None:
     )
     allocations = YearlyAllocation.objects.bulk_create(
         (
-            YearlyAllocation(funding_line=line, year=year, allocated_amount=Decimal("20000.00"))
+            # Delegated and consumed as the approved delegations and statements leave them,
+            # so that the overview shows money, not zeros.
+            YearlyAllocation(
+                funding_line=line,
+                year=year,
+                allocated_amount=Decimal("20000.00"),
+                delegated_amount=Decimal("15000.00"),
+                consumed_amount=Decimal("9000.00"),
+            )
             for line in lines
             for year in YEARS
         ),
@@ -493,59 +495,32 @@ SUMMARIES = [
 
 
 def build_journal(country: Country, log) -> int:
-    """Append the contracts' events to the chain, hashed as ``record_event`` hashes them."""
+    """Append the contracts' events to their streams, chained as ``record_event`` chains them."""
     per_contract = EVENTS_PER_CONTRACT
-    total = per_contract * len(country.contracts)
-    names = [*HASHED_FIELDS, "hash"]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(AuditEvent._meta.get_field(name).column) for name in names)
-    sql = (
-        f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) "
-        f"VALUES ({', '.join(['%s'] * len(names))})"
-    )
-    changes_field = AuditEvent._meta.get_field("changes")
-    adapt_moment = connection.ops.adapt_datetimefield_value
-    start_at = timezone.now() - datetime.timedelta(seconds=total)
     contracts = country.contracts
-    with transaction.atomic(), connection.cursor() as cursor:
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-        sequence, prev_hash = head.last_sequence, head.last_hash or GENESIS_HASH
-        batch = []
+    total = per_contract * len(contracts)
+    start_at = timezone.now() - datetime.timedelta(seconds=total)
+    with bulk_stream_writer() as writer:
+        writer.open(stream_key(contract_id=contract.pk) for contract in contracts)
         for index in range(total):
             contract = contracts[index % len(contracts)]
             actor = country.managers[contract.region_id][index % 2]
             object_type, action, summary = SUMMARIES[index % len(SUMMARIES)]
-            sequence += 1
-            at = start_at + datetime.timedelta(seconds=index)
-            changes = {"montant": {"before": "20000.00", "after": f"{20000 + index % 97}.00"}}
-            values = [
-                sequence,
-                at,
-                actor.pk,
-                actor.username,
-                action.value,
-                contract.pk,
-                object_type,
-                str(contract.pk),
-                contract.reference,
-                f"{summary} – {contract.reference}",
-                "",
-                changes,
-                prev_hash,
-            ]
-            event_hash = hash_values(values)
-            values[1] = adapt_moment(at)
-            values[11] = changes_field.get_db_prep_save(changes, connection)
-            values.append(event_hash)
-            batch.append(values)
-            prev_hash = event_hash
-            if len(batch) == BATCH:
-                cursor.executemany(sql, batch)
-                batch = []
-        if batch:
-            cursor.executemany(sql, batch)
-        AuditChainHead.objects.filter(pk=1).update(last_sequence=sequence, last_hash=prev_hash)
-    log(f"journal : {total} événements chaînés")
+            writer.append(
+                stream_key(contract_id=contract.pk),
+                occurred_at=start_at + datetime.timedelta(seconds=index),
+                actor_id=actor.pk,
+                actor_name=actor.username,
+                action=action.value,
+                contract_id=contract.pk,
+                object_type=object_type,
+                object_id=str(contract.pk),
+                object_label=contract.reference,
+                summary=f"{summary} – {contract.reference}",
+                reason="",
+                changes={"montant": {"before": "20000.00", "after": f"{20000 + index % 97}.00"}},
+            )
+    log(f"journal : {total} événements chaînés en {len(contracts)} flux")
     return total
 
 

@@ -497,19 +497,35 @@ def _kind_label(kind: str, language: str | None) -> str:
         return str(DeadlineKind.LABELS[kind])
 
 
-def deadlines(user, *, today: datetime.date) -> list[Deadline]:
+# The national calendar (the auditor's, the whole country) shows this many days on either
+# side of today: the country holds tens of thousands of deadlines.
+NATIONAL_CALENDAR_DAYS = 92
+
+
+def calendar_window(user, *, today: datetime.date) -> tuple[datetime.date, datetime.date] | None:
+    """Return the days the calendar of ``user`` covers: bounded for a national scope only."""
+    if not has_national_scope(user):
+        return None
+    span = datetime.timedelta(days=NATIONAL_CALENDAR_DAYS)
+    return today - span, today + span
+
+
+def deadlines(user, *, today: datetime.date, window=None) -> list[Deadline]:
     """Return every open contractual deadline in ``user``'s scope: late first, then upcoming.
 
     Open means: a milestone not yet validated; a consumption deadline of a line whose
     delegated credits are not all consumed or recovered; the end of a contract not closed;
-    a decision waiting in a workflow task (dated by the task's creation). Four queries.
+    a decision waiting in a workflow task (dated by the task's creation). Four queries,
+    each filtered by the scope's contracts first, then by ``window`` (first and last day
+    included) when given.
     """
     contracts = visible_contracts(user)
+    within = (lambda field: {f"{field}__range": window}) if window else (lambda field: {})
     entries: list[Deadline] = []
     # Plain tuples rather than model instances: a region holds thousands of milestones.
     milestone_detail = str(_("Axe %(number)s – %(indicator)s"))
     milestones = (
-        Milestone.objects.filter(axis__contract__in=contracts)
+        Milestone.objects.filter(axis__contract__in=contracts, **within("due_date"))
         .unvalidated()
         .with_lateness(today)
         .values_list(
@@ -539,7 +555,9 @@ def deadlines(user, *, today: datetime.date) -> list[Deadline]:
     consumption_detail = str(_("Crédits délégués non soldés"))
     lines = (
         FundingLine.objects.filter(
-            axis__contract__in=contracts, consumption_deadline_date__isnull=False
+            axis__contract__in=contracts,
+            consumption_deadline_date__isnull=False,
+            **within("consumption_deadline_date"),
         )
         .annotate(
             unsettled=money_sum("allocations__delegated_amount")
@@ -576,8 +594,10 @@ def deadlines(user, *, today: datetime.date) -> list[Deadline]:
             )
         )
     end_detail = str(_("Date de fin du contrat (incluse)"))
-    ends = contracts.exclude(status=ContractStatus.CLOSED).values_list(
-        "pk", "reference", "title", "end_date"
+    ends = (
+        contracts.filter(**within("end_date"))
+        .exclude(status=ContractStatus.CLOSED)
+        .values_list("pk", "reference", "title", "end_date")
     )
     for pk, reference, title, end_date in ends:
         entries.append(
@@ -594,6 +614,7 @@ def deadlines(user, *, today: datetime.date) -> list[Deadline]:
         )
     tasks = (
         open_tasks(user, contracts.values("pk"))
+        .filter(**within("created__date"))
         .select_related("process__contractprocess__contract")
         .order_by("created", "pk")
     )

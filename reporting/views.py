@@ -158,16 +158,19 @@ class OverviewView(RegionalMixin, TemplateView):
 
 
 class CalendarView(ProgressMixin, TemplateView):
-    """The deadlines, late first, a hundred per page (a region holds thousands)."""
+    """The deadlines, late first, a hundred per page (a region holds thousands); the national
+    calendar covers a window of days around today (``selectors.calendar_window``)."""
 
     template_name = "reporting/calendar.html"
     paginate_by = 100
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        entries = selectors.deadlines(self.request.user, today=self.today)
+        window = selectors.calendar_window(self.request.user, today=self.today)
+        entries = selectors.deadlines(self.request.user, today=self.today, window=window)
         page = Paginator(entries, self.paginate_by).get_page(self.request.GET.get("page"))
         context.update(
+            window=window,
             page_obj=page,
             late_total=sum(1 for entry in entries if entry.is_late),
             upcoming_total=sum(1 for entry in entries if not entry.is_late),
@@ -181,7 +184,8 @@ class CalendarView(ProgressMixin, TemplateView):
 
 class CalendarIcsView(ProgressMixin, View):
     def get(self, request):
-        entries = selectors.deadlines(request.user, today=self.today)
+        window = selectors.calendar_window(request.user, today=self.today)
+        entries = selectors.deadlines(request.user, today=self.today, window=window)
         content = ical.write_calendar(
             [
                 ical.CalendarEvent(

@@ -7,10 +7,11 @@ its rows show, so the page costs the same number of queries for 1 row as for 50.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import OuterRef, Q
 from django.http import Http404, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_filters import ChoiceFilter, DateRangeFilter, FilterSet, NumberFilter
 from viewflow.utils import viewprop
@@ -83,7 +84,8 @@ def prepared_by(user):
     """Return the ids of the open tasks deciding on something ``user`` prepared or drafted.
 
     One subquery: the drafters (who wrote a contract's figures) are read from the journal
-    in SQL, so the queue costs the same number of queries whatever its length. Scope and
+    in SQL (``drafted_processes``), so the queue costs the same number of queries whatever
+    its length. Scope and
     status are inside every part: each decision table is read for the open processes of
     the user's GHTs whose decision ``user`` prepared (an indexed column per table), not
     joined to every open task of the country.
@@ -104,21 +106,28 @@ def prepared_by(user):
             contract_prepared |= Q(flow_task=node, process_id__in=processes(**{path: user.pk}))
         else:
             dossier_prepared |= Q(flow_task=node, **{f"process__{field}": user.pk})
-    for node, artifact in _drafted_artifacts().items():
-        drafted = node.artifact_model().drafted_by(user)
-        if node.process_relation == "contractprocess":
-            contract_prepared |= Q(
-                flow_task=node, process_id__in=processes(**{f"{artifact}__in": drafted})
-            )
-        else:
-            dossier_prepared |= Q(
-                flow_task=node, **{f"process__{node.process_relation}__{artifact}__in": drafted}
-            )
+    # Only contract decisions record their drafters (``drafted_by``); a dossier's review
+    # is prepared by one instructor, read above.
+    for node in _drafted_artifacts():
+        contract_prepared |= Q(flow_task=node, process_id__in=drafted_processes(user, node))
     open_tasks = Task.objects.filter(finished__isnull=True).exclude(status=STATUS.CANCELED)
     return open_tasks.filter(
         Q(process_id__in=open_processes_in_scope(user)) & contract_prepared
         | Q(process_id__in=open_dossier_processes_in_scope(user)) & dossier_prepared
     ).values("pk")
+
+
+def drafted_processes(user, node, processes=None):
+    """Return the ids of ``processes`` (default: the open processes of ``user``'s GHTs)
+    whose artifact decided by ``node`` ``user`` drafted (four-eyes), as a subquery.
+
+    The one place the queue and the task checks ask the journal who drafted what: the
+    artifact's ``drafted_by`` probes the journal once per process listed, so the cost
+    follows the user's GHTs, not the country's journal.
+    """
+    processes = open_processes_in_scope(user) if processes is None else processes
+    drafted = node.artifact_model().drafted_by(user, OuterRef(f"{node.decided_artifact}_id"))
+    return ContractProcess.objects.filter(pk__in=processes).filter(drafted).values("pk")
 
 
 def open_processes_in_scope(user):
@@ -275,8 +284,56 @@ class ScopedMixin:
         return super().dispatch(request, *args, **kwargs)
 
 
-class ScopedInboxView(FrenchTaskColumns, ScopedMixin, flow_views.WorkflowInboxListView):
+class _Counter:
+    """What the menu reads as ``{{ user_queue.count }}``: counted once, when first read."""
+
+    def __init__(self, queryset):
+        self._queryset = queryset
+
+    @cached_property
+    def count(self) -> int:
+        return self._queryset.count()
+
+
+def task_counters(request, flow_classes) -> dict:
+    """Return the menu's inbox and queue counters of ``request``'s user, once per request.
+
+    The menu (viewflow's app context) and the inbox or queue page's pagination read the
+    same figures: both take them from here, so each is counted once per request.
+    """
+    memo = request.__dict__.setdefault("_workflow_counters", {})
+    key = tuple(flow_classes)
+    if key not in memo:
+        user = request.user
+        memo[key] = {
+            "user_inbox": _Counter(scoped_tasks(user, Task.objects.inbox(flow_classes, user))),
+            "user_queue": _Counter(queue_for(user, flow_classes)),
+        }
+    return memo[key]
+
+
+# Query parameters that do not change how many rows a list has.
+_UNFILTERED = {"page", "_orderby"}
+
+
+class CountedListMixin:
+    """An unfiltered inbox or queue pages with the menu's counter: one count per request."""
+
+    counter = None  # "user_inbox" or "user_queue"
+
+    def get_paginator(self, *args, **kwargs):
+        paginator = super().get_paginator(*args, **kwargs)
+        if not set(self.request.GET) - _UNFILTERED:
+            counter = task_counters(self.request, self.flow_classes)[self.counter]
+            paginator.count = counter.count  # Paginator.count is a cached property
+        return paginator
+
+
+class ScopedInboxView(
+    CountedListMixin, FrenchTaskColumns, ScopedMixin, flow_views.WorkflowInboxListView
+):
     filterset_class = UserTaskFilter
+    counter = "user_inbox"
 
     @viewprop
     def queryset(self):
@@ -284,8 +341,11 @@ class ScopedInboxView(FrenchTaskColumns, ScopedMixin, flow_views.WorkflowInboxLi
         return scoped_tasks(self.request.user, tasks).select_related(*TASK_RELATIONS)
 
 
-class ScopedQueueView(FrenchTaskColumns, ScopedMixin, flow_views.WorkflowQueueListView):
+class ScopedQueueView(
+    CountedListMixin, FrenchTaskColumns, ScopedMixin, flow_views.WorkflowQueueListView
+):
     filterset_class = UserTaskFilter
+    counter = "user_queue"
 
     @viewprop
     def queryset(self):

@@ -251,19 +251,28 @@ class ScopedView(flow.View):
         return self._drafted(user, task)
 
     def _drafted(self, user, task) -> bool:
-        """Return whether ``user`` drafted the artifact of ``task``: one query per request.
+        """Return whether ``user`` drafted the artifact of ``task`` (``lists.drafted_processes``).
 
-        The ids of what the user drafted are cached on the user object (as viewflow caches
-        permissions), so a list checking every row costs the same for 1 row as for 50.
+        On a list, the open processes of the user's GHTs whose artifact they drafted are
+        read once and cached on the user object (as viewflow caches permissions), so the
+        page costs the same for 1 row as for 50. One task (its page's guard already found
+        its process in scope) or a closed process is asked about alone: one query.
         """
+        from .lists import drafted_processes
+
         model = self.artifact_model()
         if model is None or not hasattr(model, "drafted_by"):
             return False
+        process = task.process.coerced
+        listed = task.process_id not in user.__dict__.get("_processes_in_scope", ()) and (
+            getattr(process, "is_open", False) and process_in_scope(user, task.process)
+        )
+        if not listed:
+            return drafted_processes(user, self, [task.process_id]).exists()
         cache = user.__dict__.setdefault("_drafted_cache", {})
-        if model not in cache:
-            cache[model] = set(model.drafted_by(user))
-        artifact_id = getattr(task.process.coerced, f"{self.decided_artifact}_id")
-        return artifact_id in cache[model]
+        if self not in cache:
+            cache[self] = set(drafted_processes(user, self).values_list("pk", flat=True))
+        return task.process_id in cache[self]
 
     def _allowed(self, user, task) -> bool:
         return (

@@ -2,10 +2,9 @@
 
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.flow.viewset import FlowViewset, WorkflowAppViewset
-from viewflow.workflow.models import Task
 
 from . import lists
-from .selectors import can_see_workflows, scoped_tasks
+from .selectors import can_see_workflows
 
 
 class ScopedFlowViewset(FlowViewset):
@@ -19,6 +18,10 @@ class ScopedFlowViewset(FlowViewset):
 
     def has_view_permission(self, user, obj=None):
         return can_see_workflows(user)
+
+    def get_context_data(self, request):
+        # The flow's menu counts the user's scope, not the country (stock viewflow).
+        return lists.task_counters(request, [self._flow_class])
 
 
 class ScopedWorkflowApp(WorkflowAppViewset):
@@ -35,9 +38,4 @@ class ScopedWorkflowApp(WorkflowAppViewset):
         return can_see_workflows(user)
 
     def get_context_data(self, request):
-        return {
-            "user_inbox": scoped_tasks(
-                request.user, Task.objects.inbox(self.flow_classes, request.user)
-            ),
-            "user_queue": lists.queue_for(request.user, self.flow_classes),
-        }
+        return lists.task_counters(request, self.flow_classes)

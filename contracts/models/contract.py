@@ -1,7 +1,7 @@
 """The contract, its strategic axes, funding lines and yearly amounts (the money invariants)."""
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -130,9 +130,11 @@ class Contract(models.Model):
         return set(figure_events().filter(contract_id=self.pk).values_list("actor_id", flat=True))
 
     @staticmethod
-    def drafted_by(user):
-        """Return the ids of the contracts ``user`` wrote figures of, as a subquery."""
-        return figure_events().filter(actor=user).values_list("contract_id", flat=True)
+    def drafted_by(user, contract_id):
+        """Return whether ``user`` wrote figures of the contract ``contract_id`` (an
+        ``OuterRef``), as an ``Exists``: one probe of the journal's (contract, actor) index
+        per row of the caller's list, never the user's whole journal."""
+        return Exists(figure_events().filter(contract_id=contract_id, actor=user))
 
     def signature_date_problem(self, signature_date, *, today) -> str | None:
         """Return why ``signature_date`` is implausible for this contract, or None."""

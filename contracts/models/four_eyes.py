@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import BigIntegerField, F, Q
+from django.db.models import CharField, Exists, F, Q
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
@@ -88,11 +88,9 @@ class JournaledDrafters:
         return ids
 
     @classmethod
-    def drafted_by(cls, user):
-        """Return the ids of the decisions ``user`` created or changed, as a subquery."""
-        return (
-            cls.drafting_events()
-            .filter(actor=user)
-            .annotate(decision_id=Cast("object_id", BigIntegerField()))
-            .values_list("decision_id", flat=True)
+    def drafted_by(cls, user, decision_id):
+        """Return whether ``user`` created or changed the decision ``decision_id`` (an
+        ``OuterRef``), as an ``Exists``: one probe of the journal's object index per row."""
+        return Exists(
+            cls.drafting_events().filter(object_id=Cast(decision_id, CharField()), actor=user)
         )

@@ -250,3 +250,38 @@ class TestQueryCounts:
         for other in others[:5]:
             open_review(Milestone.objects.filter(axis__contract=other).first())
         assert queries(client, url) == one
+
+
+class TestNationalCalendarWindow:
+    """The auditor's calendar is the country's: bounded to three months around today."""
+
+    def test_the_national_calendar_leaves_out_deadlines_far_from_today_and_says_so(
+        self, client, contract, manager, auditor
+    ):
+        axis = StrategicAxis.objects.filter(contract=contract).first()
+        near = MilestoneFactory(axis=axis, title="Jalon proche", due_date=datetime.date(2026, 5, 1))
+        far = MilestoneFactory(
+            axis=axis, title="Jalon lointain", due_date=datetime.date(2027, 1, 1)
+        )
+        client.force_login(auditor)
+        page = client.get(reverse("progress:calendar")).content.decode()
+        assert near.title in page
+        assert far.title not in page
+        assert "Calendrier national : échéances du 13/12/2025 au 15/06/2026" in page
+        ics = client.get(reverse("progress:calendar_ics")).content.decode()
+        assert near.title in ics and far.title not in ics
+        client.force_login(manager)
+        page = client.get(reverse("progress:calendar")).content.decode()
+        assert near.title in page and far.title in page
+        assert "Calendrier national" not in page
+
+    def test_the_national_calendar_costs_the_same_queries_for_1_and_50_contracts(
+        self, client, contract, auditor
+    ):
+        client.force_login(auditor)
+        url = reverse("progress:calendar")
+        queries(client, url)
+        one = queries(client, url)
+        for other in contracts_in(contract.region, 49)[:5]:
+            open_review(Milestone.objects.filter(axis__contract=other).first())
+        assert queries(client, url) == one

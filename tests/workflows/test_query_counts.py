@@ -99,3 +99,26 @@ def test_each_flow_page_is_the_same_for_1_and_50_rows(
     assert_same_count_for_1_and_50(
         flow_class.instance.reverse(page), add_rows, django_assert_num_queries
     )
+
+
+@pytest.mark.parametrize("page", ["inbox", "queue"])
+def test_the_inbox_and_queue_are_counted_once_per_request(page, contract, artifacts):
+    """The menu's counter and the page's pagination share one count of each list."""
+    status, own = COMMON_PAGES[page]
+    create_tasks(
+        contract=contract,
+        count=3,
+        artifacts=artifacts,
+        nodes=DECISION_NODES,
+        owner=scenarios.user("validator") if own else None,
+        status=status,
+    )
+    client = client_for("validator")
+    client.get(reverse(f"workflow:{page}"))
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse(f"workflow:{page}"))
+    assert rows_shown(response) == 3
+    counts = [query["sql"] for query in captured if query["sql"].startswith("SELECT COUNT(*)")]
+    assert len(counts) == 2, counts  # the inbox's and the queue's, once each
+    filtered = client.get(reverse(f"workflow:{page}") + f"?status={status}")
+    assert rows_shown(filtered) == 3  # a filtered page counts its own rows

@@ -11,27 +11,16 @@ import time
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from audit.checkpoints import take_checkpoint
-from audit.journal import (
-    GENESIS_HASH,
-    HASHED_FIELDS,
-    AuditAction,
-    AuditEvent,
-    AuditStream,
-    chain_link,
-    hash_values,
-    record_event,
-)
-from audit.triggers import HEAD_TABLE
+from audit.journal import AuditAction, AuditEvent, record_event
 from audit.verify import verify_journal
+from benchmarks.journal_writer import bulk_stream_writer
 from contracts import services
 from contracts.models import Contract
 from demo.loader import load_demo
-
-BATCH_SIZE = 5_000
 
 
 class Rollback(Exception):
@@ -73,84 +62,26 @@ class Command(BaseCommand):
         """Append ``count`` valid events, dealt round-robin over ``stream_count`` new streams,
         hashed in Python and inserted in raw batches (as ``record_event`` would chain them)."""
         started = time.perf_counter()
-        names = ["stream", "sequence", *HASHED_FIELDS[1:], "prev_hash", "hash"]
-        columns = ", ".join(
-            connection.ops.quote_name(AuditEvent._meta.get_field(name).column) for name in names
-        )
-        sql = (
-            f"INSERT INTO {connection.ops.quote_name(AuditEvent._meta.db_table)} ({columns}) "
-            f"VALUES ({', '.join(['%s'] * len(names))})"
-        )
-        changes_field = AuditEvent._meta.get_field("changes")
-        adapt_moment = connection.ops.adapt_datetimefield_value
         moment = timezone.now() - timedelta(seconds=count)
         run = int(time.time())
-        with transaction.atomic(), connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # The heads are written in bulk at the end, not one event at a time as the
-                # trigger of migration audit/0004 allows: off for this transaction only
-                # (no deferred check may be pending when the table is altered).
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                cursor.execute(f"ALTER TABLE {HEAD_TABLE} DISABLE TRIGGER USER")
-            streams = AuditStream.objects.bulk_create(
-                AuditStream(key=f"banc:{run}:{index}") for index in range(stream_count)
-            )
-            if streams[0].pk is None:  # backends without RETURNING on bulk inserts
-                streams = list(AuditStream.objects.filter(key__startswith=f"banc:{run}:"))
-            heads = [(stream.pk, stream.key, 0, GENESIS_HASH, GENESIS_HASH) for stream in streams]
-            batch = []
+        keys = [f"banc:{run}:{index}" for index in range(stream_count)]
+        with bulk_stream_writer() as writer:
+            writer.open(keys)
             for index in range(count):
-                slot = index % stream_count
-                stream_id, key, sequence, _prev, prev_hash = heads[slot]
-                sequence += 1
-                at = moment + timedelta(seconds=index, microseconds=index % 1_000_000)
-                changes = {"allocated_amount": {"before": "1000.00", "after": f"{index}.00"}}
-                content = [
-                    key,
-                    at,
-                    None,
-                    "banc",
-                    AuditAction.CHANGE.value,
-                    None,
-                    "contracts.FundingLine",
-                    str(index % 997),
-                    f"Ligne {index % 997}",
-                    "Montant modifié (banc d'essai)",
-                    "",
-                    changes,
-                ]
-                event_hash = chain_link(prev_hash, sequence, hash_values(content))
-                batch.append(
-                    [
-                        stream_id,
-                        sequence,
-                        adapt_moment(at),
-                        *content[2:11],
-                        changes_field.get_db_prep_save(changes, connection),
-                        prev_hash,
-                        event_hash,
-                    ]
+                writer.append(
+                    keys[index % stream_count],
+                    occurred_at=moment + timedelta(seconds=index, microseconds=index % 1_000_000),
+                    actor_id=None,
+                    actor_name="banc",
+                    action=AuditAction.CHANGE.value,
+                    contract_id=None,
+                    object_type="contracts.FundingLine",
+                    object_id=str(index % 997),
+                    object_label=f"Ligne {index % 997}",
+                    summary="Montant modifié (banc d'essai)",
+                    reason="",
+                    changes={"allocated_amount": {"before": "1000.00", "after": f"{index}.00"}},
                 )
-                heads[slot] = (stream_id, key, sequence, prev_hash, event_hash)
-                if len(batch) == BATCH_SIZE:
-                    cursor.executemany(sql, batch)
-                    batch = []
-            if batch:
-                cursor.executemany(sql, batch)
-            AuditStream.objects.bulk_update(
-                [
-                    AuditStream(pk=pk, last_sequence=seq, prev_hash=prev, last_hash=last)
-                    for pk, _key, seq, prev, last in heads
-                ],
-                ["last_sequence", "prev_hash", "last_hash"],
-                batch_size=1_000,
-            )
-            if connection.vendor == "postgresql":
-                cursor.execute(f"ALTER TABLE {HEAD_TABLE} ENABLE TRIGGER USER")
-        with connection.cursor() as cursor:
-            # Fresh statistics, as autovacuum keeps them in production: without them the
-            # planner sorts the whole bulk-loaded table for each page.
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(AuditEvent._meta.db_table)}")
         seconds = time.perf_counter() - started
         self.stdout.write(
             f"Journal construit : {count} événements sur {stream_count} flux en {seconds:.1f} s"

@@ -5,13 +5,16 @@ Each scale is a database built by ``generate_national --scale S``: name them wit
 ``--scale`` then). Prints, per scale, the p95 server time (Django test client, ``--runs``
 requests after a warm-up) and the query count of each page, the ``EXPLAIN`` of the key
 scoped queries, the growth from the smallest to the largest scale of every scoped page,
-the transition ratio (``benchmarks.transition``, when present) and the throughput of
-concurrent writers journaling on different contracts::
+the transition ratio (``benchmarks.transition``: services and pages against a bare
+viewflow flow, on the last scale's database; the larger of the two in
+``transition_ratio``) and the throughput of concurrent writers journaling on different
+contracts::
 
     manage.py benchmark_national --scale 0.1 1 \\
         --database 0.1=postgres://…/bench_01 --database 1=postgres://…/bench_1 --json out.json
 
-Read-only on the pages; the writers' transactions are rolled back.
+Read-only on the pages; the writers' transactions are rolled back; the transition
+measure commits its own region of ``BT-…`` contracts (``--transition-n 0`` skips it).
 """
 
 import json
@@ -28,6 +31,7 @@ from viewflow.workflow.models import Task
 from audit.journal import AuditAction, record_event
 from benchmarks.builders import time_page
 from benchmarks.national import PREFIX
+from benchmarks.transition import measure_transition
 from contracts.models import Contract
 from territories.models import HospitalGroup, Region
 from workflows.flows import FLOWS
@@ -187,6 +191,12 @@ class Command(BaseCommand):
         parser.add_argument("--writers", type=int, default=4, help="écrivains concurrents")
         parser.add_argument("--json", dest="json_path", default=None)
         parser.add_argument("--no-explain", action="store_true")
+        parser.add_argument(
+            "--transition-n",
+            type=int,
+            default=30,
+            help="processus par chemin pour le ratio de transition (0 : ne pas le mesurer)",
+        )
 
     def handle(self, *args, scale, database, runs, only, writers, json_path, roles, **options):
         if not settings.DEMO_ACCOUNTS_ALLOWED:
@@ -205,7 +215,12 @@ class Command(BaseCommand):
         report["pages"] = largest["pages"]
         if len(results) > 1:
             report["growth"] = self.growth(results[min(results)], largest)
-        report["transition_ratio"] = self.transition()
+        if options["transition_n"]:
+            transition = self.transition(options["transition_n"])
+            report["transition_ratio"] = transition["ratio"]
+            report["transition"] = transition
+        else:
+            report["transition_ratio"] = None
         report["writers_events_per_s"] = largest.get("writers")
         self.verdict(largest["pages"], report.get("growth", {}))
         if json_path:
@@ -271,17 +286,27 @@ class Command(BaseCommand):
             )
         return ratios
 
-    def transition(self):
-        """Return the transition ratio measured by ``benchmarks.transition``, if present."""
-        # TRANSITION RATIO: provided by another piece of work (services vs bare viewflow).
-        try:
-            from benchmarks.transition import measure_transition
-        except ImportError:
-            self.stdout.write("\nRatio de transition : benchmarks.transition absent.")
-            return None
-        result = measure_transition()
-        self.stdout.write(f"\nRatio de transition (services / viewflow nu) : {result}")
-        return result
+    def transition(self, n: int):
+        """Return the transition ratio of ``benchmarks.transition``, services and pages paths.
+
+        Measured on the last scale's database, after the pages: it commits its own region,
+        GHT and contracts (``BT-…``), as ``benchmark_transition`` does, because commits are
+        part of what it times; the national rows are not touched.
+        """
+        results = measure_transition(n=n)
+        self.stdout.write(
+            f"\n{'transition':<10} {'produit ms':>11} {'requêtes':>9} "
+            f"{'nu ms':>8} {'requêtes':>9} {'ratio':>6}"
+        )
+        for path, figures in results.items():
+            self.stdout.write(
+                f"{path:<10} {figures['ms']:>11.2f} {figures['queries']:>9} "
+                f"{figures['bare_ms']:>8.2f} {figures['bare_queries']:>9} {figures['ratio']:>6.2f}"
+            )
+        return {
+            "ratio": max(figures["ratio"] for figures in results.values()),
+            **results,
+        }
 
     def verdict(self, pages_: dict, growth: dict) -> None:
         misses = []
