@@ -26,12 +26,17 @@ from django.utils.translation import gettext_lazy
 from audit.journal import AuditEvent
 from contracts.models import DecisionStatus, FundingLine
 from contracts.money import ZERO, format_euros
-from territories.access import visible_hospital_groups, visible_regions
+from territories.access import (
+    AWARD_RECOVERY_PERMISSION,
+    visible_hospital_groups,
+    visible_regions,
+)
 from territories.models import HospitalGroupMembership
 
 from .models import (
     AwardInstalment,
     AwardKind,
+    AwardStatus,
     Campaign,
     CampaignState,
     Dossier,
@@ -406,6 +411,23 @@ def line_awards(line):
 def dossier_awards(dossier):
     """Return the awards recorded under ``dossier`` with their instalments."""
     return _with_schedule(IndividualAward.objects.filter(dossier=dossier))
+
+
+def breaches_to_decide(user, *, limit: int) -> list[IndividualAward]:
+    """Return the CAE breaches of ``user``'s regions awaiting ``user``'s decision (one query).
+
+    Only for who may decide a repayment (ARS validators), and never the breaches ``user``
+    recorded: the preparer never decides (four-eyes). Oldest breach first.
+    """
+    if not user.has_perm(AWARD_RECOVERY_PERMISSION):
+        return []
+    return list(
+        IndividualAward.objects.visible_to(user)
+        .filter(status=AwardStatus.BREACH_RECORDED)
+        .exclude(breach_recorded_by=user)
+        .select_related("breach_recorded_by", "funding_line__axis__contract", "dossier__campaign")
+        .order_by("breach_date", "pk")[:limit]
+    )
 
 
 def awards_by_year(line) -> dict[int, Decimal]:

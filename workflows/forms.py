@@ -8,6 +8,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from contracts.documents import EVIDENCE_TYPES, SIGNED_DOCUMENT_TYPES, check_document
+from contracts.exceptions import BusinessRuleError
 from contracts.models import ContractStatus, RecoveryMode
 from contracts.money import format_euros
 
@@ -281,6 +282,7 @@ class AmendmentForm(forms.Form):
         self.contract = contract
         self.allocation_fields = {}
         self.milestone_fields = {}
+        self.lines = {}
         lines = (
             contract.axes.all()
             .prefetch_related("lines__allocations", "milestones")
@@ -288,6 +290,7 @@ class AmendmentForm(forms.Form):
         )
         for axis in lines:
             for line in axis.lines.all():
+                self.lines[line.pk] = line
                 for allocation in line.allocations.all():
                     name = f"allocation_{line.pk}_{allocation.year}"
                     self.fields[name] = forms.DecimalField(
@@ -368,9 +371,27 @@ class AmendmentForm(forms.Form):
             ) % {"total": format_euros(total), "envelope": format_euros(envelope)}
             self.add_error("envelope_amount", message)
 
+    def _check_derived_amounts(self):
+        """Refuse, next to the first changed field, amounts typed for a line whose amounts
+        another layer owns (the sum of its individual awards): the service's own check."""
+        from contracts.services.lines import refuse_derived_amounts
+
+        for line_id, amounts in self.proposal().allocations.items():
+            try:
+                refuse_derived_amounts(self.lines[line_id], amounts)
+            except BusinessRuleError as error:
+                name = next(
+                    name
+                    for name, (field_line, year, _allocation) in self.allocation_fields.items()
+                    if field_line == line_id and year in amounts
+                )
+                self.add_error(name, error.messages)
+
     def clean(self):
         cleaned = super().clean()
         self._check_period_and_envelope(cleaned)
+        if not self.errors:
+            self._check_derived_amounts()
         if not self.errors and self.proposal().is_empty():
             raise forms.ValidationError(_("L'avenant ne change aucun montant ni aucune date."))
         return cleaned

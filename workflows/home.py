@@ -17,6 +17,7 @@ from viewflow.workflow.models import Task
 
 from calls import selectors as calls_selectors
 from calls.models import CampaignState, DossierState
+from contracts.money import format_euros
 from territories.access import Role, user_has_role
 
 from .flows import (
@@ -337,13 +338,44 @@ def _establishments_section(user) -> CallSection:
     return CallSection("calls-establishments", gettext("Candidatures de vos établissements"), rows)
 
 
+def _breaches_section(user) -> CallSection:
+    rows = []
+    for award in calls_selectors.breaches_to_decide(user, limit=MAX_ROWS):
+        recorder = award.breach_recorded_by
+        if award.funding_line_id:
+            context = f"{award.funding_line.axis.contract.reference} · {gettext('ligne')} "
+            context += award.funding_line.code
+        else:
+            context = f"{gettext('Dossier')} {award.dossier.ds_number} · "
+            context += award.dossier.campaign.title
+        rows.append(
+            CallRow(
+                subject=f"{award.get_kind_display()} – {award.full_name}",
+                detail=gettext(
+                    "rupture du %(date)s constatée par %(person)s · %(amount)s à reverser · "
+                    "%(context)s"
+                )
+                % {
+                    "date": formats.date_format(award.breach_date, "d/m/Y"),
+                    "person": recorder.get_full_name() or recorder.get_username(),
+                    "amount": format_euros(award.recovery_amount),
+                    "context": context,
+                },
+                url=reverse("calls:award_breach", args=[award.pk]),
+                is_urgent=False,
+            )
+        )
+    return CallSection("calls-breaches", gettext("Reversements de CAE à décider"), rows)
+
+
 def call_sections(user, now=None) -> list[CallSection]:
     """Return what the calls for applications ask of ``user`` now, each list scoped in SQL.
 
     An ARS manager opens the campaigns due to open, follows those closing soon, checks the
     « irrecevable » and « incomplet » dossiers and instructs the campaigns past their
-    deadline; a GHT director follows the dossiers of the GHT's establishments. Other roles
-    (validators, auditors) have nothing to do here before the committee (issue 16).
+    deadline; a GHT director follows the dossiers of the GHT's establishments; an ARS
+    validator decides the repayment of the CAE breaches another person recorded. Auditors
+    have nothing to do here.
     """
     now = now or timezone.now()
     sections = []
@@ -351,6 +383,7 @@ def call_sections(user, now=None) -> list[CallSection]:
         sections += [_dossiers_section(user), *_campaign_sections(user, now)]
     if user_has_role(user, Role.GHT_DIRECTOR):
         sections.append(_establishments_section(user))
+    sections.append(_breaches_section(user))
     return [section for section in sections if section.rows]
 
 

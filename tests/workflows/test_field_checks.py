@@ -3,13 +3,21 @@ kept in the form, and nothing is written (rows and journal)."""
 
 import html
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from audit.journal import AuditEvent
-from contracts.models import Amendment, ConsumptionStatement, CreditDelegation, Milestone
+from calls.models import AwardKind, IndividualAward
+from contracts.models import (
+    Amendment,
+    ConsumptionStatement,
+    CreditDelegation,
+    FundingLine,
+    Milestone,
+)
 from workflows.flows import (
     AmendmentFlow,
     ConsumptionClosingFlow,
@@ -130,6 +138,32 @@ class TestTheAmendment:
 
         page = refused(response, f"milestone_{milestone.pk}", "période du contrat")
         assert f'value="{late.isoformat()}"' in page
+        assert counts(Amendment) == before
+
+    def test_amounts_typed_on_a_line_owned_by_its_awards_are_refused_next_to_the_field(self):
+        contract = scenarios.active_demo_contract()
+        line = FundingLine.objects.get(axis__contract=contract, code="3.1")  # IPA
+        IndividualAward.objects.create(
+            kind=AwardKind.IPA,
+            region=contract.region,
+            funding_line=line,
+            identifier="IPA-1",
+            last_name="Durand",
+            first_name="Léa",
+            start_date=date(2025, 9, 1),
+            months=24,
+            total_amount=Decimal("20000.00"),
+            created_by=scenarios.user("manager"),
+        )
+        before = counts(Amendment)
+        name = f"allocation_{line.pk}_2026"
+
+        response, process = self.draft(contract, {name: "60000.00"})
+
+        page = refused(response, name, "somme de ses attributions individuelles")
+        assert "Les montants de la ligne 3.1" in page
+        assert 'value="60000.00"' in page and "Avenant de test." in page
+        assert process is None
         assert counts(Amendment) == before
 
 
