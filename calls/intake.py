@@ -8,8 +8,6 @@ Every changed dossier is checked again (``calls.checks``) and its state follows.
 import base64
 import datetime
 import hashlib
-import logging
-import os
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.journal import AuditAction, record_event
@@ -92,8 +90,6 @@ SYNCED_STATES = (CampaignState.OPEN, CampaignState.CLOSED, CampaignState.IN_REVI
 TOKEN_VARIABLE = "DS_API_TOKEN"
 # New dossiers are inserted this many at a time, with their actions, partners and pieces.
 CREATE_BATCH = 500
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -688,53 +684,3 @@ def sync_skip_reason(campaign: Campaign, *, token: str) -> str:
     if not token:
         return _("jeton DS absent (%(variable)s)") % {"variable": TOKEN_VARIABLE}
     return ""
-
-
-def sync_open_campaigns(*, token: str | None = None, endpoint: str = "") -> list[SyncReport]:
-    """Bring in what changed on DS for every open campaign bound to a démarche (wet run).
-
-    Meant to be run on a schedule. The token comes from ``DS_API_TOKEN`` unless given; a
-    campaign that cannot be read (no token, no démarche, no champ mapping, DS or the base
-    refusing) is skipped with its reason logged and reported, and the others go on.
-    """
-    token = os.environ.get(TOKEN_VARIABLE, "") if token is None else token
-    reports = []
-    for campaign in campaigns_to_sync():
-        reason = sync_skip_reason(campaign, token=token)
-        if reason:
-            report = SyncReport(campaign=campaign, wet_run=True, skipped_reason=reason)
-        else:
-            try:
-                report = sync_from_ds(
-                    campaign=campaign, token=token, wet_run=True, endpoint=endpoint
-                )
-            except DatabaseError as error:
-                report = SyncReport(
-                    campaign=campaign,
-                    wet_run=True,
-                    problems=[_("la base a refusé la synchronisation : %s") % error],
-                )
-        if report.skipped_reason:
-            logger.warning(
-                "Synchronisation DS de la campagne %s (%s) ignorée : %s",
-                campaign.pk,
-                campaign,
-                report.skipped_reason,
-            )
-        elif report.problems:
-            logger.error(
-                "Synchronisation DS de la campagne %s (%s) refusée, rien n'est écrit : %s",
-                campaign.pk,
-                campaign,
-                " | ".join(report.problems),
-            )
-        else:
-            logger.info(
-                "Synchronisation DS de la campagne %s : %d créé(s), %d mis à jour, %d supprimé(s)",
-                campaign.pk,
-                len(report.created),
-                len(report.updated),
-                len(report.deleted),
-            )
-        reports.append(report)
-    return reports

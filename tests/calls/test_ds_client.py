@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from audit.models import AuditEvent
 from calls.ds import PAGE_SIZE, DsAnswerError, fetch_demarche
 from calls.ds_mappings import CLACT_2024_GRAND_EST as CLACT_2024_MAPPING
-from calls.intake import sync_open_campaigns
 from calls.models import Dossier, DossierDocument
+from calls.tasks import sync_open_campaigns
 from tests.calls.factories import CampaignFactory, paris
 
 SAMPLE = Path(__file__).parent / "data" / "ds_clact_dossiers_sample.json"
@@ -175,7 +177,8 @@ def test_a_piece_that_does_not_match_its_checksum_writes_nothing(settings, monke
 
 @pytest.mark.django_db
 class TestSyncOpenCampaigns:
-    """``calls.intake.sync_open_campaigns``: what a schedule runs, through the real client."""
+    """``calls.tasks.sync_open_campaigns``: what the scheduler runs, one task per campaign,
+    through the real client."""
 
     @pytest.fixture
     def bound(self):
@@ -183,62 +186,76 @@ class TestSyncOpenCampaigns:
             opened=True, ds_demarche_number=91234, ds_champ_mapping=CLACT_2024_MAPPING
         )
 
-    def test_syncs_each_open_campaign_bound_to_a_demarche_then_only_what_changed(
-        self, bound, settings
-    ):
+    @pytest.fixture
+    def run(self, settings, monkeypatch, django_capture_on_commit_callbacks):
+        """Queue the sync of every campaign with ``token`` and run the tasks it queued."""
+
+        def run(stub, token=TOKEN):
+            settings.DS_API_URL = stub.url
+            if token:
+                monkeypatch.setenv("DS_API_TOKEN", token)
+            else:
+                monkeypatch.delenv("DS_API_TOKEN", raising=False)
+            with django_capture_on_commit_callbacks(execute=True):
+                queued = sync_open_campaigns()
+            return queued
+
+        return run
+
+    def _syncs(self):
+        return list(
+            DBTaskResult.objects.filter(task_path="calls.tasks.sync_campaign").order_by(
+                "enqueued_at"
+            )
+        )
+
+    def test_syncs_each_open_campaign_bound_to_a_demarche_then_only_what_changed(self, bound, run):
         draft = CampaignFactory(ds_demarche_number=91235, ds_champ_mapping=CLACT_2024_MAPPING)
         with StubDs() as stub:
-            settings.DS_API_URL = stub.url
-            first = sync_open_campaigns(token=TOKEN)
-            second = sync_open_campaigns(token=TOKEN)
-        assert [report.campaign for report in first] == [bound]
-        assert len(first[0].created) == 4 and not first[0].problems
+            first = run(stub)
+            second = run(stub)
+        assert first == second == {"queued": 1, "skipped": {}}
+        first_sync, second_sync = self._syncs()
+        assert first_sync.args_kwargs["args"] == [bound.pk]
+        assert first_sync.return_value == {"read": 4, "created": 4, "updated": 0, "deleted": 0}
         assert bound.dossiers.count() == 4 and not draft.dossiers.exists()
-        assert len(second[0].unchanged) == 4 and not second[0].changed
+        assert second_sync.return_value["created"] == second_sync.return_value["updated"] == 0
         assert {r["variables"]["demarcheNumber"] for r in stub.requests} == {91234}
         assert stub.requests[3]["variables"]["updatedSince"] == "2024-10-09T08:21:17+00:00"
         # The pieces were downloaded at once, during the first sync.
         assert len(stub.downloads) == DossierDocument.objects.count() > 0
 
-    def test_reads_the_token_from_the_environment(self, bound, settings, monkeypatch):
-        monkeypatch.setenv("DS_API_TOKEN", TOKEN)
+    def test_reads_the_token_from_the_environment(self, bound, run):
         with StubDs() as stub:
-            settings.DS_API_URL = stub.url
-            (report,) = sync_open_campaigns()
+            run(stub)
         assert {r["auth"] for r in stub.requests} == {f"Bearer {TOKEN}"}
-        assert len(report.created) == 4
+        assert bound.dossiers.count() == 4
 
-    def test_without_a_token_skips_every_campaign_with_a_logged_reason(
-        self, bound, settings, monkeypatch, caplog
-    ):
-        monkeypatch.delenv("DS_API_TOKEN", raising=False)
+    def test_without_a_token_queues_nothing_with_a_logged_reason(self, bound, run, caplog):
         with StubDs() as stub:
-            settings.DS_API_URL = stub.url
-            (report,) = sync_open_campaigns()
+            queued = run(stub, token="")
         assert stub.requests == []
-        assert "DS_API_TOKEN" in report.skipped_reason
-        assert f"campagne {bound.pk}" in caplog.text and "ignorée" in caplog.text
-        assert not Dossier.objects.exists()
+        assert queued == {"queued": 0, "reason": "DS_API_TOKEN absent"}
+        assert "DS_API_TOKEN absent" in caplog.text
+        assert not Dossier.objects.exists() and not self._syncs()
 
     def test_a_campaign_without_demarche_or_mapping_is_skipped_and_the_others_synced(
-        self, bound, settings, caplog
+        self, bound, run, caplog
     ):
         unbound = CampaignFactory(opened=True, year=2025)
         unmapped = CampaignFactory(opened=True, year=2026, ds_demarche_number=91236)
         with StubDs() as stub:
-            settings.DS_API_URL = stub.url
-            reports = {report.campaign: report for report in sync_open_campaigns(token=TOKEN)}
-        assert "aucune démarche" in reports[unbound].skipped_reason
-        assert "correspondance" in reports[unmapped].skipped_reason
-        assert len(reports[bound].created) == 4
-        assert caplog.text.count("ignorée") == 2
+            queued = run(stub)
+        assert queued["queued"] == 1
+        assert "aucune démarche" in queued["skipped"][str(unbound.pk)]
+        assert "correspondance" in queued["skipped"][str(unmapped.pk)]
+        assert bound.dossiers.count() == 4
+        assert f"campagne {unbound.pk}" in caplog.text and caplog.text.count("ignorée") == 2
 
-    def test_a_ds_error_writes_nothing_for_that_campaign_and_is_logged(
-        self, bound, settings, caplog
-    ):
+    def test_a_ds_error_writes_nothing_for_that_campaign_and_is_logged(self, bound, run, caplog):
         with StubDs(errors=[{"message": "Token expired"}]) as stub:
-            settings.DS_API_URL = stub.url
-            (report,) = sync_open_campaigns(token=TOKEN)
-        assert "Token expired" in report.problems[0]
+            run(stub)
+        (sync,) = self._syncs()
+        assert sync.status == TaskResultStatus.FAILED
         assert "Token expired" in caplog.text
         assert not Dossier.objects.exists()
