@@ -67,12 +67,12 @@ def world():
 
 
 def notified_at_fund(world):
-    """Bring a dossier of Bar-sur-Aube to the funding step through the pages: instructed by
-    the manager, selected by the validator for the committee, notified."""
+    """Bring a dossier of ``world["carrier"]`` to the funding step through the pages:
+    instructed by the manager, selected by the validator for the committee, notified."""
     dossier = DossierFactory(
         campaign=world["campaign"],
         state=DossierState.UNDER_REVIEW,
-        applicant_name="Centre hospitalier de Bar-sur-Aube",
+        applicant_name=world["carrier"].name,
         project_title="Prévention des risques psychosociaux",
         carrier_establishment=world["carrier"],
     )
@@ -221,6 +221,10 @@ def test_from_the_granted_dossier_to_the_recovery_of_the_unconsumed_part(world):
     dossier.refresh_from_db()
     assert convention.status == ContractStatus.ACTIVE
     assert dossier.state == DossierState.CONTRACTED
+
+    # The dossier's page points at its convention.
+    page = client_for("manager").get(reverse("calls:dossier_decision", args=[dossier.pk]))
+    assert f"Convention de financement {convention.reference}" in page.content.decode()
 
     # The contract page says what it is.
     page = client_for("manager").get(reverse("contracts:contract_detail", args=[convention.pk]))
