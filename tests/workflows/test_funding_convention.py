@@ -4,6 +4,7 @@ unconsumed part, through the contracts' own flows: four-eyes approval, signature
 delegation, consumption statement and recovery."""
 
 import datetime
+import threading
 from decimal import Decimal
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from viewflow.workflow.status import PROCESS
 
@@ -350,3 +352,46 @@ def test_a_dossier_is_funded_once_and_only_by_its_instructor(world):
     with pytest.raises(BusinessRuleError, match="déjà son financement"):
         fund_by_convention(actor=user("manager2"), dossier=dossier, today=today)
     assert Contract.objects.filter(kind=ContractKind.FUNDING_CONVENTION).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_instructors_funding_at_once_draft_one_convention():
+    """Both instructors of the region fund the same dossier at the same moment: the dossier's
+    lock lets one through, the other is refused; one convention, one line."""
+    world = build_world()
+    carrier = Establishment.objects.get(name=MEMBERS[0])
+    dossier = DossierFactory(
+        campaign=CampaignFactory(region=world["region"], opened=True),
+        state=DossierState.NOTIFIED,
+        carrier_establishment=carrier,
+        granted_amount=GRANTED,
+    )
+    DossierActionFactory(dossier=dossier, rank=1, ars_granted_amount=GRANTED)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def fund(username):
+        try:
+            barrier.wait()
+            fund_by_convention(
+                actor=user(username), dossier=dossier, today=datetime.date(2025, 10, 1)
+            )
+            outcomes.append("ok")
+        except BusinessRuleError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=fund, args=(name,)) for name in ("manager", "manager2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["ok", "refused"]
+    convention = Contract.objects.get(kind=ContractKind.FUNDING_CONVENTION)
+    dossier.refresh_from_db()
+    assert dossier.contract_line.axis.contract == convention
+    assert YearlyAllocation.objects.get(
+        funding_line__axis__contract=convention
+    ).allocated_amount == (GRANTED)
