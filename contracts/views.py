@@ -29,6 +29,7 @@ from .forms import (
 )
 from .models import (
     ContractDocument,
+    ContractKind,
     ContractStatus,
     EvidenceDocument,
     FundingLine,
@@ -48,16 +49,24 @@ class ContractListView(LoginRequiredMixin, ListView):
     context_object_name = "contracts"
     paginate_by = 50
 
+    def kind(self) -> str:
+        """The kind the list is filtered on (``?nature=``), or "" for every kind."""
+        kind = self.request.GET.get("nature", "")
+        return kind if kind in ContractKind.values else ""
+
     def get_queryset(self):
-        return (
-            selectors.visible_contracts(self.request.user)
-            .select_related("hospital_group", "region")
-            .order_by("-start_date", "reference")
-        )
+        contracts = selectors.visible_contracts(self.request.user)
+        if self.kind():
+            contracts = contracts.filter(kind=self.kind())
+        return contracts.select_related(
+            "hospital_group", "region", "carrier_establishment"
+        ).order_by("-start_date", "reference")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["items"] = selectors.contract_list_items(context["contracts"])
+        context["kinds"] = ContractKind.choices
+        context["kind"] = self.kind()
         context["can_add"] = self.request.user.has_perm("contracts.add_contract")
         return context
 

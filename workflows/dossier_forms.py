@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from calls.models import SCORE_FIELDS, CommitteeOutcome, DossierReview, Opinion
+from calls.models import SCORE_FIELDS, CommitteeOutcome, DossierReview, FundingInstrument, Opinion
 from contracts.money import format_euros
 
 from .forms import long_text
@@ -162,9 +162,35 @@ class NotifyDecisionForm(forms.Form):
 
 
 class FundDossierForm(forms.Form):
-    contract = forms.ModelChoiceField(label=_("Contrat du GHT"), queryset=None)
-    axis = forms.ModelChoiceField(label=_("Axe du contrat"), queryset=None)
-    code = forms.CharField(label=_("Code de la nouvelle ligne"), max_length=30)
+    """How the granted dossier is funded: a line of its GHT's contract by amendment, or a
+    funding convention of its own (the contract, axis and code serve the amendment only)."""
+
+    instrument = forms.ChoiceField(
+        label=_("Instrument de financement"),
+        widget=forms.RadioSelect,
+        choices=[
+            (
+                FundingInstrument.CONTRACT_AMENDMENT,
+                _("Avenant au contrat du GHT : une nouvelle ligne du contrat en vigueur"),
+            ),
+            (
+                FundingInstrument.FUNDING_CONVENTION,
+                _("Convention de financement avec l'établissement porteur"),
+            ),
+        ],
+    )
+    contract = forms.ModelChoiceField(
+        label=_("Contrat du GHT"), queryset=None, required=False, help_text=_("Avenant seulement.")
+    )
+    axis = forms.ModelChoiceField(
+        label=_("Axe du contrat"), queryset=None, required=False, help_text=_("Avenant seulement.")
+    )
+    code = forms.CharField(
+        label=_("Code de la nouvelle ligne"),
+        max_length=30,
+        required=False,
+        help_text=_("Avenant seulement ; la convention a une ligne unique, 1.1."),
+    )
     indicator_label = forms.CharField(
         label=_("Indicateur suivi"),
         max_length=255,
@@ -179,16 +205,55 @@ class FundDossierForm(forms.Form):
         label=_("Échéance de l'indicateur"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args, contracts, axes, **kwargs):
+    def __init__(self, *args, contracts, axes, period=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.period = period
         self.fields["contract"].queryset = contracts
         self.fields["axis"].queryset = axes
         self.fields["axis"].label_from_instance = lambda axis: (
             f"{axis.contract.reference} – {axis.number}. {axis.title}"
         )
+        if period is not None:
+            self.fields["instrument"].help_text = _(
+                "Convention : du %(start)s au %(end)s (actions réalisées au plus tard le "
+                "%(completion)s, crédits consommés au plus tard le %(deadline)s)."
+            ) % {
+                "start": f"{period.start_date:%d/%m/%Y}",
+                "end": f"{period.end_date:%d/%m/%Y}",
+                "completion": f"{period.completion_date:%d/%m/%Y}",
+                "deadline": f"{(period.consumption_deadline or period.end_date):%d/%m/%Y}",
+            }
+
+    @property
+    def by_convention(self) -> bool:
+        return self.cleaned_data.get("instrument") == FundingInstrument.FUNDING_CONVENTION
 
     def clean(self):
         cleaned = super().clean()
+        if self.by_convention:
+            due = cleaned.get("due_date")
+            period = self.period
+            if due and period and not period.start_date <= due <= period.end_date:
+                self.add_error(
+                    "due_date",
+                    _(
+                        "L'échéance doit tomber dans la période de la convention (%(start)s – %(end)s)."
+                    )
+                    % {
+                        "start": f"{period.start_date:%d/%m/%Y}",
+                        "end": f"{period.end_date:%d/%m/%Y}",
+                    },
+                )
+            return cleaned
+        if cleaned.get("instrument") != FundingInstrument.CONTRACT_AMENDMENT:
+            return cleaned
+        for name, message in (
+            ("contract", _("Choisissez le contrat du GHT qui reçoit la ligne.")),
+            ("axis", _("Choisissez l'axe de la nouvelle ligne.")),
+            ("code", _("Indiquez le code de la nouvelle ligne.")),
+        ):
+            if not cleaned.get(name) and name not in self.errors:
+                self.add_error(name, message)
         contract, axis = cleaned.get("contract"), cleaned.get("axis")
         if contract and axis and axis.contract_id != contract.pk:
             self.add_error("axis", _("Choisissez un axe de ce contrat."))

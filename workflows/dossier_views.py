@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from calls import services_decisions as dossier_services
+from calls import services_funding
 from calls.models import DossierState, SelectionCommittee
 from contracts.models import ContractStatus, StrategicAxis
 from contracts.selectors import visible_contracts
@@ -124,11 +125,22 @@ class FundDossierView(DossierTaskView):
             "axes": StrategicAxis.objects.filter(contract__in=contracts)
             .select_related("contract")
             .order_by("contract__reference", "number"),
+            "period": services_funding.convention_period(self.dossier, today=timezone.localdate()),
         }
 
     def perform(self, form):
-        from .flows import AmendmentFlow  # the flows module imports these views
+        # The flows module imports these views.
+        from .flows import AmendmentFlow, ContractApprovalFlow
 
+        if form.by_convention:
+            steps.fund_dossier_by_convention(
+                self.process,
+                actor=self.request.user,
+                indicators=form.indicators(),
+                today=timezone.localdate(),
+                approval_start=ContractApprovalFlow.start,
+            )
+            return
         steps.fund_dossier(
             self.process,
             actor=self.request.user,

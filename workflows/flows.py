@@ -616,7 +616,7 @@ class DossierDecisionFlow(DossierFlow):
     L'instructeur donne son avis, note les critères et propose un montant par action ;
     le comité de sélection décide, enregistré par une autre personne que l'instructeur ;
     la décision est notifiée au porteur, puis le dossier retenu devient une ligne du
-    contrat de son GHT par avenant.
+    contrat de son GHT par avenant, ou une convention de financement.
     """
 
     process_title = _("Instruction et décision d'un dossier de candidature")
@@ -688,17 +688,19 @@ class DossierDecisionFlow(DossierFlow):
     fund = (
         DossierView(dossier_views.FundDossierView.as_view())
         .Annotation(
-            title=_("Financer par avenant"),
+            title=_("Financer le dossier"),
             description=_(
-                "Le dossier retenu devient une ligne du contrat du GHT (ses actions, ses "
-                "indicateurs) : l'avenant est ensuite validé par un validateur."
+                "Le dossier retenu devient une ligne du contrat du GHT par avenant, ou une "
+                "convention de financement avec l'établissement porteur (ses actions, ses "
+                "indicateurs) : l'avenant ou la convention est ensuite validé par un "
+                "validateur."
             ),
         )
         .Permission("workflows.fund_dossier")
         .Next(this.funded)
     )
 
-    funded = flow.End().Annotation(title=_("Avenant de financement rédigé"))
+    funded = flow.End().Annotation(title=_("Avenant ou convention de financement rédigé"))
 
     not_selected = flow.End().Annotation(title=_("Dossier non retenu, notifié"))
 

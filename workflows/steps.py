@@ -323,3 +323,18 @@ def fund_dossier(process, *, actor, contract, axis, code: str, indicators, today
 
     run_start(user=actor, node=amendment_start, perform=open_approval)
     return amendment
+
+
+def fund_dossier_by_convention(process, *, actor, indicators, today, approval_start):
+    """Draft the dossier's funding convention and submit it for approval in the contract
+    approval flow (``approval_start``: its start node, run as ``actor``); a validator, never
+    ``actor``, approves it, then its signature is recorded."""
+    convention = services_funding.fund_by_convention(
+        actor=actor, dossier=process.dossier, indicators=indicators, today=today
+    )
+    run_start(
+        user=actor,
+        node=approval_start,
+        perform=lambda approval: submit_contract(approval, actor=actor, contract=convention),
+    )
+    return convention

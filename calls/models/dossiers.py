@@ -30,7 +30,7 @@ class DossierState(models.TextChoices):
     PARTIALLY_SELECTED = "PARTIALLY_SELECTED", _("Retenu partiellement")
     NOT_SELECTED = "NOT_SELECTED", _("Non retenu")
     NOTIFIED = "NOTIFIED", _("Notifié")
-    CONTRACTED = "CONTRACTED", _("Financé par avenant")
+    CONTRACTED = "CONTRACTED", _("Financé (avenant ou convention signée)")
 
 
 class FundingInstrument(models.TextChoices):

@@ -6,7 +6,14 @@ Money invariants that one row can state are database constraints on ``YearlyAllo
 spans rows, allocated ≤ envelope, is checked by the services under a row lock.
 """
 
-from .contract import Contract, ContractStatus, FundingLine, StrategicAxis, YearlyAllocation
+from .contract import (
+    Contract,
+    ContractKind,
+    ContractStatus,
+    FundingLine,
+    StrategicAxis,
+    YearlyAllocation,
+)
 from .decisions import (
     Amendment,
     ConsumptionStatement,
@@ -26,6 +33,7 @@ __all__ = [
     "Contract",
     "ContractDocument",
     "ContractDocumentKind",
+    "ContractKind",
     "ContractStatus",
     "CreditDelegation",
     "CreditDelegationLine",

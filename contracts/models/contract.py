@@ -22,6 +22,14 @@ class ContractStatus(models.TextChoices):
     CLOSED = "CLOSED", _("Clos")
 
 
+class ContractKind(models.TextChoices):
+    """What a contract is: the GHT's multi-year contract, or the funding convention of one
+    granted dossier of a call for applications (same money rules, its own lines)."""
+
+    ATTRACTIVENESS = "ATTRACTIVENESS", _("Contrat d'attractivité territoriale")
+    FUNDING_CONVENTION = "FUNDING_CONVENTION", _("Convention de financement")
+
+
 # What "writing a contract's figures" is, in the journal: creating, changing, importing or
 # deleting the contract, its axes, lines, yearly amounts or milestones.
 FIGURE_ACTIONS = (AuditAction.CREATE, AuditAction.CHANGE, AuditAction.IMPORT, AuditAction.DELETE)
@@ -42,13 +50,20 @@ def figure_events():
 
 
 class Contract(models.Model):
-    """A multi-year contract between an ARS (region) and a GHT."""
+    """A multi-year contract between an ARS (region) and a GHT, or a funding convention
+    between an ARS and one establishment (``kind``): the same axes, lines and money rules."""
 
     # Four-eyes: who prepared what is decided, and who decides (read by flows and lists).
     preparer_field = "submitted_by"
     decider_field = "approved_by"
 
     reference = models.CharField(_("référence"), max_length=40, unique=True)
+    kind = models.CharField(
+        _("nature"),
+        max_length=20,
+        choices=ContractKind.choices,
+        default=ContractKind.ATTRACTIVENESS,
+    )
     title = models.CharField(_("intitulé"), max_length=255)
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("région")
@@ -97,6 +112,11 @@ class Contract(models.Model):
                 condition=Q(end_date__gte=F("start_date")),
                 name="contract_ends_after_start",
                 violation_error_message=_("La date de fin doit suivre la date de début."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ContractKind.values),
+                name="contract_kind_valid",
+                violation_error_message=_("Nature de contrat inconnue."),
             ),
             models.CheckConstraint(
                 condition=Q(status__in=ContractStatus.values),
@@ -149,6 +169,10 @@ class Contract(models.Model):
                 "date": date_format(self.end_date, "SHORT_DATE_FORMAT")
             }
         return None
+
+    @property
+    def is_funding_convention(self) -> bool:
+        return self.kind == ContractKind.FUNDING_CONVENTION
 
     @property
     def years(self) -> list[int]:

@@ -20,6 +20,7 @@ from ..models import (
 # Contract fields whose changes the journal records with before/after values.
 CONTRACT_AUDITED_FIELDS = [
     "reference",
+    "kind",
     "title",
     "start_date",
     "end_date",

@@ -11,9 +11,11 @@ from django.utils.translation import gettext as _
 from audit.journal import AuditAction, diff_fields, record_event
 from territories.models import Establishment, HospitalGroup, MembershipRole
 
+from .. import signals
 from ..exceptions import BusinessRuleError
 from ..models import (
     Contract,
+    ContractKind,
     ContractStatus,
     StrategicAxis,
 )
@@ -68,8 +70,9 @@ def create_contract(
     axes: Sequence[AxisInput] = (),
     carrier_establishment: Establishment | None = None,
     note: str = "",
+    kind: str = ContractKind.ATTRACTIVENESS,
 ) -> Contract:
-    """Create a draft contract with its strategic axes."""
+    """Create a draft contract (or funding convention, ``kind``) with its strategic axes."""
     if end_date < start_date:
         raise BusinessRuleError(_("La date de fin doit suivre la date de début."))
     envelope_amount = round_cents(envelope_amount)
@@ -77,6 +80,7 @@ def create_contract(
         raise BusinessRuleError(_("L'enveloppe du contrat doit être positive."))
     contract = Contract.objects.create(
         reference=reference,
+        kind=kind,
         title=title,
         region=hospital_group.region,
         hospital_group=hospital_group,
@@ -245,4 +249,5 @@ def record_signature(
         summary=_("Signature enregistrée, contrat en vigueur"),
         changes=diff_fields(before, _values(contract, CONTRACT_AUDITED_FIELDS)),
     )
+    signals.contract_signed.send(sender=Contract, contract=contract, actor=actor)
     return contract

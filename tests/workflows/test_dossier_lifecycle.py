@@ -311,6 +311,7 @@ def test_the_clact_2024_campaign_goes_from_ds_to_a_line_of_the_aube_contract(
                 process_of(breval, "DECISION"),
                 DossierDecisionFlow.fund,
                 {
+                    "instrument": "CONTRACT_AMENDMENT",
                     "contract": contract.pk,
                     "axis": axis.pk,
                     "code": f"{axis.number}.9",
