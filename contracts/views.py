@@ -114,6 +114,24 @@ NEXT_STEP = {
     ContractStatus.CLOSED: _("Le contrat est clos."),
 }
 
+# A funding convention follows the same steps; its pages name it for what it is.
+CONVENTION_NEXT_STEP = {
+    ContractStatus.DRAFT: _(
+        "Le chargé de mission complète la convention (ligne, jalons) puis la soumet à validation."
+    ),
+    ContractStatus.SUBMITTED: _(
+        "Un valideur de l'ARS valide la convention ou la renvoie avec un motif."
+    ),
+    ContractStatus.APPROVED: _(
+        "La convention est validée : la signature (date et signataires) reste à enregistrer."
+    ),
+    ContractStatus.ACTIVE: _(
+        "La convention est signée : délégation des crédits FIR, état récapitulatif de "
+        "consommation, puis reprise de ce qui n'a pas été consommé."
+    ),
+    ContractStatus.CLOSED: _("La convention est close."),
+}
+
 
 class ContractDetailView(ScopedContractMixin, TemplateView):
     template_name = "contracts/contract_detail.html"
@@ -128,7 +146,12 @@ class ContractDetailView(ScopedContractMixin, TemplateView):
         context["contract_actions"] = actions.contract_actions(self.request.user, self.contract)
         context["line_links"] = actions.line_links(self.request.user, self.contract)
         context["documents"] = selectors.contract_documents(self.contract)
-        context["next_step"] = NEXT_STEP.get(self.contract.status, "")
+        steps = (
+            CONVENTION_NEXT_STEP
+            if self.contract.kind == ContractKind.FUNDING_CONVENTION
+            else NEXT_STEP
+        )
+        context["next_step"] = steps.get(self.contract.status, "")
         if self.contract.status == ContractStatus.DRAFT:
             context["blockers"] = selectors.submission_blockers(self.contract)
             context["contract_actions"] = [

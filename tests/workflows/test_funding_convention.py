@@ -233,6 +233,8 @@ def test_from_the_granted_dossier_to_the_recovery_of_the_unconsumed_part(world):
     content = page.content.decode()
     assert "Convention de financement" in content
     assert "Établissement bénéficiaire" in content
+    assert "La convention est signée : délégation des crédits FIR" in content
+    assert "Le contrat est en vigueur" not in content
 
     # Credit delegation of 2025, prepared by the manager, decided by the validator.
     with time_machine.travel(at(2025, 10, 10, 9), tick=True):
