@@ -1,14 +1,19 @@
 """Forms of the dossier steps: what the instructor and the committee's recorder type."""
 
+import datetime
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from calls.models import SCORE_FIELDS, CommitteeOutcome, DossierReview, Opinion
+from calls.models import SCORE_FIELDS, CommitteeOutcome, DossierReview, Opinion, SelectionCommittee
+from calls.services_decisions import action_cap
 from contracts.money import format_euros
 
 from .forms import long_text
 
 COMPLETE, INCOMPLETE = "COMPLETE", "INCOMPLETE"
+# The latest complements deadline accepted: its timer fires the next day (no date overflow).
+LATEST_DEADLINE = datetime.date(2099, 12, 31)
 
 
 def amount_field(label, *, initial=None, help_text=""):
@@ -50,6 +55,8 @@ class CheckDossierForm(forms.Form):
                 self.add_error("message", _("Écrivez au porteur les pièces attendues."))
             if not cleaned.get("deadline_date"):
                 self.add_error("deadline_date", _("Indiquez la date limite des compléments."))
+            elif cleaned["deadline_date"] > LATEST_DEADLINE:
+                self.add_error("deadline_date", _("Indiquez une date avant le 31/12/2099."))
         return cleaned
 
     @property
@@ -135,6 +142,15 @@ class InstructDossierForm(ActionAmountsMixin, forms.Form):
         return {name: self.cleaned_data[name] for name in SCORE_FIELDS}
 
 
+def instruct_form_kwargs(dossier) -> dict:
+    """Return what ``InstructDossierForm`` needs of ``dossier``: its actions and their caps."""
+    actions = list(dossier.actions.order_by("rank"))
+    return {
+        "actions": actions,
+        "caps": {action.pk: action_cap(action, dossier.campaign) for action in actions},
+    }
+
+
 class DecideDossierForm(ActionAmountsMixin, forms.Form):
     amount_label = _("part ARS accordée")
     committee = forms.ModelChoiceField(label=_("Séance du comité"), queryset=None)
@@ -153,6 +169,17 @@ class DecideDossierForm(ActionAmountsMixin, forms.Form):
                 % {"amount": format_euros(action.ars_proposed_amount)}
             ),
         )
+
+
+def decide_form_kwargs(dossier) -> dict:
+    """Return what ``DecideDossierForm`` needs of ``dossier``: its campaign's sessions, its
+    actions."""
+    return {
+        "committees": SelectionCommittee.objects.filter(campaign_id=dossier.campaign_id).order_by(
+            "-session_date"
+        ),
+        "actions": list(dossier.actions.order_by("rank")),
+    }
 
 
 class NotifyDecisionForm(forms.Form):

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from calls import services_decisions as dossier_services
-from calls.models import DossierState, SelectionCommittee
+from calls.models import DossierState
 from contracts.models import ContractStatus, StrategicAxis
 from contracts.selectors import visible_contracts
 
@@ -56,13 +56,7 @@ class InstructDossierView(DossierTaskView):
     form_class = dossier_forms.InstructDossierForm
 
     def get_form_kwargs(self):
-        actions = list(self.dossier.actions.order_by("rank"))
-        campaign = self.dossier.campaign
-        return {
-            **super().get_form_kwargs(),
-            "actions": actions,
-            "caps": {a.pk: dossier_services.action_cap(a, campaign) for a in actions},
-        }
+        return {**super().get_form_kwargs(), **dossier_forms.instruct_form_kwargs(self.dossier)}
 
     def perform(self, form):
         steps.instruct_dossier(
@@ -82,13 +76,7 @@ class DecideDossierView(DossierTaskView):
     form_class = dossier_forms.DecideDossierForm
 
     def get_form_kwargs(self):
-        return {
-            **super().get_form_kwargs(),
-            "committees": SelectionCommittee.objects.filter(
-                campaign_id=self.dossier.campaign_id
-            ).order_by("-session_date"),
-            "actions": list(self.dossier.actions.order_by("rank")),
-        }
+        return {**super().get_form_kwargs(), **dossier_forms.decide_form_kwargs(self.dossier)}
 
     def perform(self, form):
         steps.decide_dossier(
