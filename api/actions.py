@@ -224,7 +224,7 @@ def _page_form(form_class, attrs, form_data: dict, where: dict, *, amounts=(), *
         raise serializers.ValidationError({"amounts": errors})
     for action in getattr(form, "actions", []):
         name = f"{form.amount_prefix}{action.pk}"
-        if name not in form_data and form.fields[name].initial is not None:
+        if name not in form_data:
             form_data[name] = form.fields[name].initial
             where[name] = "amounts"
     form = form_class({k: v for k, v in form_data.items() if v is not None}, **kwargs)

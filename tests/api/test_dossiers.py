@@ -320,6 +320,18 @@ class TestCompleteness:
         assert dossier.state == DossierState.ADMISSIBLE
         assert open_nodes(dossier) == {"check"}
 
+    def test_a_deadline_beyond_2099_is_a_400_naming_the_field(self, world):
+        dossier = checked(world["campaign"])
+        response = api("manager").post(
+            f"/api/v1/dossiers/{dossier.pk}/completeness/",
+            {"outcome": "INCOMPLETE", "message": "Pièces ?", "deadline_date": "9999-12-31"},
+            format="json",
+        )
+        assert response.status_code == 400
+        assert response.json()["errors"] == [
+            {"field": "deadline_date", "message": "Indiquez une date avant le 31/12/2099."}
+        ]
+
     def test_complements_asked_then_received(self, world):
         dossier = checked(world["campaign"])
         client = api("manager")
@@ -528,6 +540,17 @@ class TestDecision:
         response = self.decide("validator", dossier, committee_of(other))
         assert response.status_code == 400
         assert [e["field"] for e in response.json()["errors"]] == ["committee"]
+
+    def test_an_action_without_proposal_must_be_named(self, world):
+        dossier = instructed(world["campaign"])
+        action = dossier.actions.get()
+        action.ars_proposed_amount = None
+        action.save()
+        response = self.decide("validator", dossier, committee_of(world["campaign"]))
+        assert response.status_code == 400
+        assert response.json()["errors"] == [
+            {"field": "amounts", "message": "Ce champ est obligatoire."}
+        ]
 
     def test_not_selected_grants_nothing(self, world):
         dossier = instructed(world["campaign"])
