@@ -3,6 +3,7 @@ steps in the task list (region, ARS staff, four-eyes) and each step acted on thr
 same flow step and service as its page."""
 
 import datetime
+import threading
 from decimal import Decimal
 
 import pytest
@@ -564,3 +565,33 @@ class TestDecision:
         assert response.status_code == 200, response.content
         dossier.refresh_from_db()
         assert (dossier.state, dossier.granted_amount) == (DossierState.NOT_SELECTED, 0)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_committee_decisions_give_one_200_and_one_409(world):
+    committee = committee_of(world["campaign"])
+    dossier = instructed(world["campaign"])
+    second = user_with_role(Role.ARS_VALIDATOR, region=world["region"], username="lea")
+    clients = [api("validator"), token_client(second)]
+    body = {"committee": committee.pk, "outcome": "SELECTED", "reasons": "Retenu."}
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def call(client):
+        try:
+            barrier.wait()
+            response = client.post(f"/api/v1/dossiers/{dossier.pk}/decision/", body, format="json")
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=call, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 409]
+    assert CommitteeDecision.objects.filter(dossier=dossier).count() == 1
+    dossier.refresh_from_db()
+    assert dossier.state == DossierState.SELECTED
