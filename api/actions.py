@@ -549,12 +549,7 @@ def check_dossier(*, user, dossier, data) -> Response:
         node=DossierCompletenessFlow.check,
         dossier=dossier,
         perform=lambda process: steps.check_dossier(
-            process,
-            actor=user,
-            complete=form.complete,
-            message=form.cleaned_data["message"],
-            deadline_date=form.cleaned_data["deadline_date"],
-            now=timezone.now(),
+            process, actor=user, now=timezone.now(), **form.step_values()
         ),
     )
 
@@ -575,15 +570,7 @@ def instruct_dossier(*, user, dossier, data) -> Response:
         node=DossierDecisionFlow.instruct,
         dossier=dossier,
         perform=lambda process: steps.instruct_dossier(
-            process,
-            actor=user,
-            now=timezone.now(),
-            opinion=form.cleaned_data["opinion"],
-            comment=form.cleaned_data["comment"],
-            scores=form.scores(),
-            proposed_by_action=form.amounts(),
-            previous_conventions=form.cleaned_data["previous_conventions"],
-            has_unexecuted_past_actions=form.cleaned_data["has_unexecuted_past_actions"],
+            process, actor=user, now=timezone.now(), **form.step_values()
         ),
     )
 
@@ -595,13 +582,7 @@ def decide_dossier(*, user, dossier, data) -> Response:
         node=DossierDecisionFlow.decide,
         dossier=dossier,
         perform=lambda process: steps.decide_dossier(
-            process,
-            actor=user,
-            committee=form.cleaned_data["committee"],
-            outcome=form.cleaned_data["outcome"],
-            granted_by_action=form.amounts(),
-            reasons=form.cleaned_data["reasons"],
-            now=timezone.now(),
+            process, actor=user, now=timezone.now(), **form.step_values()
         ),
     )
 

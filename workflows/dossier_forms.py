@@ -63,6 +63,14 @@ class CheckDossierForm(forms.Form):
     def complete(self) -> bool:
         return self.cleaned_data["outcome"] == COMPLETE
 
+    def step_values(self) -> dict:
+        """Return the arguments of ``steps.check_dossier`` (the page and the API)."""
+        return {
+            "complete": self.complete,
+            "message": self.cleaned_data["message"],
+            "deadline_date": self.cleaned_data["deadline_date"],
+        }
+
 
 class RecordComplementsForm(forms.Form):
     received = forms.BooleanField(
@@ -141,6 +149,18 @@ class InstructDossierForm(ActionAmountsMixin, forms.Form):
     def scores(self) -> dict:
         return {name: self.cleaned_data[name] for name in SCORE_FIELDS}
 
+    def step_values(self) -> dict:
+        """Return the arguments of ``steps.instruct_dossier`` (the page and the API)."""
+        data = self.cleaned_data
+        return {
+            "opinion": data["opinion"],
+            "comment": data["comment"],
+            "scores": self.scores(),
+            "proposed_by_action": self.amounts(),
+            "previous_conventions": data["previous_conventions"],
+            "has_unexecuted_past_actions": data["has_unexecuted_past_actions"],
+        }
+
 
 def instruct_form_kwargs(dossier) -> dict:
     """Return what ``InstructDossierForm`` needs of ``dossier``: its actions and their caps."""
@@ -169,6 +189,16 @@ class DecideDossierForm(ActionAmountsMixin, forms.Form):
                 % {"amount": format_euros(action.ars_proposed_amount)}
             ),
         )
+
+    def step_values(self) -> dict:
+        """Return the arguments of ``steps.decide_dossier`` (the page and the API)."""
+        data = self.cleaned_data
+        return {
+            "committee": data["committee"],
+            "outcome": data["outcome"],
+            "granted_by_action": self.amounts(),
+            "reasons": data["reasons"],
+        }
 
 
 def decide_form_kwargs(dossier) -> dict:

@@ -36,12 +36,7 @@ class CheckDossierView(DossierTaskView):
 
     def perform(self, form):
         steps.check_dossier(
-            self.process,
-            actor=self.request.user,
-            complete=form.complete,
-            message=form.cleaned_data["message"],
-            deadline_date=form.cleaned_data["deadline_date"],
-            now=timezone.now(),
+            self.process, actor=self.request.user, now=timezone.now(), **form.step_values()
         )
 
 
@@ -60,15 +55,7 @@ class InstructDossierView(DossierTaskView):
 
     def perform(self, form):
         steps.instruct_dossier(
-            self.process,
-            actor=self.request.user,
-            now=timezone.now(),
-            opinion=form.cleaned_data["opinion"],
-            comment=form.cleaned_data["comment"],
-            scores=form.scores(),
-            proposed_by_action=form.amounts(),
-            previous_conventions=form.cleaned_data["previous_conventions"],
-            has_unexecuted_past_actions=form.cleaned_data["has_unexecuted_past_actions"],
+            self.process, actor=self.request.user, now=timezone.now(), **form.step_values()
         )
 
 
@@ -80,13 +67,7 @@ class DecideDossierView(DossierTaskView):
 
     def perform(self, form):
         steps.decide_dossier(
-            self.process,
-            actor=self.request.user,
-            committee=form.cleaned_data["committee"],
-            outcome=form.cleaned_data["outcome"],
-            granted_by_action=form.amounts(),
-            reasons=form.cleaned_data["reasons"],
-            now=timezone.now(),
+            self.process, actor=self.request.user, now=timezone.now(), **form.step_values()
         )
 
 
