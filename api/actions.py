@@ -542,16 +542,20 @@ def decide_amendment(*, user, amendment, data) -> Response:
 # The dossier steps: the same ``steps`` functions as the pages' ``perform`` --------------
 
 
-def check_dossier(*, user, dossier, data) -> Response:
-    form = data["form"]
+def _form_step(*, user, dossier, node, step, data) -> Response:
+    """Complete ``node`` on ``dossier`` by ``step`` with the values of the page's form."""
+    values = data["form"].step_values()
     return complete_dossier_step(
         user=user,
-        node=DossierCompletenessFlow.check,
+        node=node,
         dossier=dossier,
-        perform=lambda process: steps.check_dossier(
-            process, actor=user, now=timezone.now(), **form.step_values()
-        ),
+        perform=lambda process: step(process, actor=user, now=timezone.now(), **values),
     )
+
+
+def check_dossier(*, user, dossier, data) -> Response:
+    node = DossierCompletenessFlow.check
+    return _form_step(user=user, dossier=dossier, node=node, step=steps.check_dossier, data=data)
 
 
 def record_complements(*, user, dossier) -> Response:
@@ -564,27 +568,13 @@ def record_complements(*, user, dossier) -> Response:
 
 
 def instruct_dossier(*, user, dossier, data) -> Response:
-    form = data["form"]
-    return complete_dossier_step(
-        user=user,
-        node=DossierDecisionFlow.instruct,
-        dossier=dossier,
-        perform=lambda process: steps.instruct_dossier(
-            process, actor=user, now=timezone.now(), **form.step_values()
-        ),
-    )
+    node = DossierDecisionFlow.instruct
+    return _form_step(user=user, dossier=dossier, node=node, step=steps.instruct_dossier, data=data)
 
 
 def decide_dossier(*, user, dossier, data) -> Response:
-    form = data["form"]
-    return complete_dossier_step(
-        user=user,
-        node=DossierDecisionFlow.decide,
-        dossier=dossier,
-        perform=lambda process: steps.decide_dossier(
-            process, actor=user, now=timezone.now(), **form.step_values()
-        ),
-    )
+    node = DossierDecisionFlow.decide
+    return _form_step(user=user, dossier=dossier, node=node, step=steps.decide_dossier, data=data)
 
 
 def notify_dossier(*, user, dossier) -> Response:
