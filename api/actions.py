@@ -6,21 +6,29 @@ The object comes from the caller's scope (else 404); its open step is looked up 
 reason, e.g. four-eyes); the service's refusals and a held lock become problem details.
 """
 
+from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers, status
 from rest_framework.response import Response
+from viewflow.workflow.models import Task
 
 from audit.journal import journal_channel
-from workflows import steps
+from calls.models import SCORE_FIELDS, CommitteeOutcome, Opinion
+from workflows import dossier_forms, steps
 from workflows.flows import (
     AmendmentFlow,
     ConsumptionClosingFlow,
     ContractApprovalFlow,
     CreditDelegationFlow,
+    DossierCompletenessFlow,
+    DossierDecisionFlow,
     MilestoneReviewFlow,
 )
 from workflows.forms import AmendmentForm
+from workflows.models import DossierProcess
 
+from .filters import MAX_ID
 from .problems import StepConflict
 
 CHANNEL = "api"
@@ -180,6 +188,171 @@ def _api_errors(form, where, attrs) -> dict:
     return errors
 
 
+# Dossier steps: checked by the page's own form (``workflows.dossier_forms``) ---------------
+
+
+class ActionAmountInput(serializers.Serializer):
+    action = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="Identifiant de l'action du dossier."
+    )
+    amount = serializers.DecimalField(**MONEY, min_value=0, help_text="Part ARS (€).")
+
+
+def _amounts_field(help_text: str):
+    return ActionAmountInput(many=True, required=False, default=list, help_text=help_text)
+
+
+def _page_form(form_class, attrs, form_data: dict, where: dict, *, amounts=(), **kwargs):
+    """Return the page's bound form, valid, with ``form_data`` and the amounts per action.
+
+    An action not named keeps the value the page shows in its field (``initial``); a form
+    error comes back under the API's field name (``where``).
+    """
+    form = form_class(**kwargs)
+    errors = []
+    for index, item in enumerate(amounts):
+        name = f"{form.amount_prefix}{item['action']}"
+        if name not in form.fields:
+            errors.append({"action": [_("Aucune action de ce dossier ne porte cet identifiant.")]})
+        elif name in form_data:
+            errors.append({"amount": [_("Cette valeur est donnée deux fois.")]})
+        else:
+            errors.append({})
+            form_data[name] = item["amount"]
+            where[name] = ("amounts", index, "amount")
+    if any(errors):
+        raise serializers.ValidationError({"amounts": errors})
+    for action in getattr(form, "actions", []):
+        name = f"{form.amount_prefix}{action.pk}"
+        if name not in form_data:
+            form_data[name] = form.fields[name].initial
+            where[name] = "amounts"
+    form = form_class({k: v for k, v in form_data.items() if v is not None}, **kwargs)
+    if not form.is_valid():
+        raise serializers.ValidationError(_api_errors(form, where, attrs))
+    return form
+
+
+class CompletenessOutcome(models.TextChoices):
+    COMPLETE = dossier_forms.COMPLETE, "Dossier complet"
+    INCOMPLETE = dossier_forms.INCOMPLETE, "Compléments demandés"
+
+
+class CheckDossierInput(serializers.Serializer):
+    """The completeness check: complete, or complements asked by a deadline."""
+
+    outcome = serializers.ChoiceField(
+        choices=CompletenessOutcome.choices,
+        help_text="COMPLETE : dossier complet (recevable) ; INCOMPLETE : demander des "
+        "compléments au porteur (message et date limite obligatoires).",
+    )
+    message = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=5000,
+        help_text="Message au porteur (pièces attendues), envoyé sur Démarches simplifiées.",
+    )
+    deadline_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Date limite des compléments ; sans retour, le dossier est rejeté.",
+    )
+
+    def validate(self, attrs):
+        names = ("outcome", "message", "deadline_date")
+        form = _page_form(
+            dossier_forms.CheckDossierForm,
+            attrs,
+            {name: attrs[name] for name in names},
+            {name: name for name in names},
+        )
+        return {"form": form}
+
+
+SCORE_NAMES = {name.removeprefix("score_"): name for name in SCORE_FIELDS}
+
+
+class ScoresInput(serializers.Serializer):
+    """The five selection criteria of the call, each from 0 (absent) to 3 (strong)."""
+
+    mutualisation = serializers.IntegerField(min_value=0, max_value=3)
+    agents = serializers.IntegerField(min_value=0, max_value=3)
+    priority = serializers.IntegerField(min_value=0, max_value=3)
+    innovation = serializers.IntegerField(min_value=0, max_value=3)
+    timeline = serializers.IntegerField(min_value=0, max_value=3)
+
+
+class InstructDossierInput(serializers.Serializer):
+    """The instruction: opinion, scores, ARS share proposed per action, past conventions."""
+
+    opinion = serializers.ChoiceField(choices=Opinion.choices, help_text="Avis de l'instructeur.")
+    comment = serializers.CharField(max_length=5000, help_text="Motivation de l'avis.")
+    scores = ScoresInput(help_text="Notes par critère du cahier des charges (0 à 3).")
+    amounts = _amounts_field(
+        "Part ARS proposée par action ; une action non nommée reçoit son plafond (part ARS "
+        "du coût, arrondie, et au plus la demande), comme la page le propose."
+    )
+    previous_conventions = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=5000,
+        help_text="Exécution des conventions CLACT précédentes.",
+    )
+    has_unexecuted_past_actions = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Des actions financées il y a plus de 2 ans n'ont pas été réalisées.",
+    )
+
+    def validate(self, attrs):
+        plain = ("opinion", "comment", "previous_conventions", "has_unexecuted_past_actions")
+        form_data = {name: attrs[name] for name in plain}
+        where = {name: name for name in plain}
+        for short, name in SCORE_NAMES.items():
+            form_data[name] = attrs["scores"][short]
+            where[name] = f"scores.{short}"
+        form = _page_form(
+            dossier_forms.InstructDossierForm,
+            attrs,
+            form_data,
+            where,
+            amounts=attrs["amounts"],
+            **dossier_forms.instruct_form_kwargs(self.context["dossier"]),
+        )
+        return {"form": form}
+
+
+class DecideDossierInput(serializers.Serializer):
+    """The committee's decision, recorded by an ARS validator who did not instruct."""
+
+    committee = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="Séance du comité (identifiant lu dans `GET campaigns/{id}/`).",
+    )
+    outcome = serializers.ChoiceField(choices=CommitteeOutcome.choices, help_text="Décision.")
+    reasons = serializers.CharField(max_length=5000, help_text="Motifs de la décision.")
+    amounts = _amounts_field(
+        "Part ARS accordée par action ; une action non nommée reçoit le montant proposé par "
+        "l'instructeur, comme la page le propose."
+    )
+
+    def validate(self, attrs):
+        names = ("committee", "outcome", "reasons")
+        form = _page_form(
+            dossier_forms.DecideDossierForm,
+            attrs,
+            {name: attrs[name] for name in names},
+            {name: name for name in names},
+            amounts=attrs["amounts"],
+            **dossier_forms.decide_form_kwargs(self.context["dossier"]),
+        )
+        return {"form": form}
+
+
 class StepResultSerializer(serializers.Serializer):
     process = serializers.IntegerField(help_text="Processus concerné.")
     task = serializers.IntegerField(help_text="Tâche terminée.")
@@ -201,7 +374,19 @@ def _result(activation, *, created=False) -> Response:
 
 def complete_open_step(*, user, node, perform, **process_lookup) -> Response:
     """Complete the open task of ``node`` on the process matching ``process_lookup``."""
-    task = steps.open_step(node, **process_lookup)
+    return _complete(
+        user=user, node=node, task=steps.open_step(node, **process_lookup), perform=perform
+    )
+
+
+def complete_dossier_step(*, user, node, dossier, perform) -> Response:
+    """Complete the open task of ``node`` on the process of ``dossier``."""
+    return _complete(
+        user=user, node=node, task=steps.open_dossier_step(node, dossier), perform=perform
+    )
+
+
+def _complete(*, user, node, task, perform) -> Response:
     if task is None:
         raise StepConflict(
             _("Aucune étape « %(step)s » n'est ouverte pour cet objet.") % {"step": node.task_title}
@@ -354,6 +539,55 @@ def decide_amendment(*, user, amendment, data) -> Response:
     )
 
 
+# The dossier steps: the same ``steps`` functions as the pages' ``perform`` --------------
+
+
+def _form_step(*, user, dossier, node, step, data) -> Response:
+    """Complete ``node`` on ``dossier`` by ``step`` with the values of the page's form."""
+    values = data["form"].step_values()
+    return complete_dossier_step(
+        user=user,
+        node=node,
+        dossier=dossier,
+        perform=lambda process: step(process, actor=user, now=timezone.now(), **values),
+    )
+
+
+def check_dossier(*, user, dossier, data) -> Response:
+    node = DossierCompletenessFlow.check
+    return _form_step(user=user, dossier=dossier, node=node, step=steps.check_dossier, data=data)
+
+
+def record_complements(*, user, dossier) -> Response:
+    return complete_dossier_step(
+        user=user,
+        node=DossierCompletenessFlow.await_complements,
+        dossier=dossier,
+        perform=lambda process: steps.record_complements(process, actor=user, now=timezone.now()),
+    )
+
+
+def instruct_dossier(*, user, dossier, data) -> Response:
+    node = DossierDecisionFlow.instruct
+    return _form_step(user=user, dossier=dossier, node=node, step=steps.instruct_dossier, data=data)
+
+
+def decide_dossier(*, user, dossier, data) -> Response:
+    node = DossierDecisionFlow.decide
+    return _form_step(user=user, dossier=dossier, node=node, step=steps.decide_dossier, data=data)
+
+
+def notify_dossier(*, user, dossier) -> Response:
+    return complete_dossier_step(
+        user=user,
+        node=DossierDecisionFlow.notify,
+        dossier=dossier,
+        perform=lambda process: steps.notify_decision(
+            process, actor=user, today=timezone.localdate(), now=timezone.now()
+        ),
+    )
+
+
 # Where each open task is acted on through the API (shown in the task list) ----------------
 
 _TASK_ACTIONS = {
@@ -367,11 +601,72 @@ _TASK_ACTIONS = {
         f"/api/v1/recoveries/{p.recovery_id}/decision/"
     ),
     (AmendmentFlow, "approve"): lambda p: f"/api/v1/amendments/{p.amendment_id}/decision/",
+    (DossierCompletenessFlow, "check"): lambda p: f"/api/v1/dossiers/{p.dossier_id}/completeness/",
+    (DossierCompletenessFlow, "await_complements"): lambda p: (
+        f"/api/v1/dossiers/{p.dossier_id}/complements-received/"
+    ),
+    (DossierDecisionFlow, "instruct"): lambda p: f"/api/v1/dossiers/{p.dossier_id}/instruction/",
+    (DossierDecisionFlow, "decide"): lambda p: f"/api/v1/dossiers/{p.dossier_id}/decision/",
+    (DossierDecisionFlow, "notify"): lambda p: f"/api/v1/dossiers/{p.dossier_id}/notification/",
 }
+
+
+def _dossier_process(task):
+    """Return the dossier process of ``task`` (selected with it by the list), or ``None``."""
+    cache = task.process._state.fields_cache
+    if "dossierprocess" in cache:
+        return cache["dossierprocess"]
+    return (
+        DossierProcess.objects.select_related("dossier", "campaign")
+        .filter(pk=task.process_id)
+        .first()
+    )
 
 
 def action_url(task) -> str | None:
     """Return the API address that completes ``task``, if the API offers one."""
     node = task.flow_task
     url = _TASK_ACTIONS.get((node.flow_class, node.name))
-    return url(task.process.contractprocess) if url else None
+    if url is None:
+        return None
+    return url(_dossier_process(task) or task.process.contractprocess)
+
+
+def dossier_steps(dossier) -> list[dict]:
+    """Return the open steps of ``dossier``'s processes, each with its API action."""
+    tasks = (
+        Task.objects.filter(
+            process__dossierprocess__dossier=dossier, status__in=steps.OPEN_STATUSES
+        )
+        .select_related("process__dossierprocess", "owner")
+        .order_by("pk")
+    )
+    return [
+        {
+            "task": task.pk,
+            "node": task.flow_task.name,
+            "title": str(task.flow_task.task_title),
+            "owner": task.owner.get_username() if task.owner_id else None,
+            "action": action_url(task),
+        }
+        for task in tasks
+    ]
+
+
+def task_subject(task) -> dict:
+    """Return what ``task`` is about: its contract, or its dossier with its campaign and the
+    dossier's address in the API (read from the rows selected with the task)."""
+    process = _dossier_process(task)
+    if process is None:
+        return {"contract": task.process.contractprocess.contract_id}
+    return {
+        "contract": None,
+        "dossier": {
+            "id": process.dossier_id,
+            "number": process.dossier.ds_number,
+            "applicant": process.dossier.applicant_name,
+            "campaign": process.campaign_id,
+            "campaign_title": process.campaign.title,
+            "url": f"/api/v1/dossiers/{process.dossier_id}/",
+        },
+    }

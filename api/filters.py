@@ -4,6 +4,7 @@ import django_filters
 from django import forms
 
 from audit.models import AuditAction, AuditEvent
+from calls.models import Campaign, CampaignState, Dossier, DossierState
 from contracts.models import (
     Amendment,
     ConsumptionStatement,
@@ -15,6 +16,7 @@ from contracts.models import (
     MilestoneStatus,
     Recovery,
 )
+from contracts.schemes import SchemeCode
 from territories.models import Establishment, HospitalGroup
 
 MAX_ID = 2**63 - 1
@@ -141,3 +143,29 @@ class JournalFilter(django_filters.FilterSet):
     class Meta:
         model = AuditEvent
         fields = ["contract", "action", "actor", "object_type", "after", "before"]
+
+
+class CampaignFilter(django_filters.FilterSet):
+    region = django_filters.CharFilter(field_name="region__code", help_text="Code de la région.")
+    scheme = django_filters.ChoiceFilter(choices=SchemeCode.choices)
+    state = django_filters.ChoiceFilter(choices=CampaignState.choices)
+    year = YearFilter()
+
+    class Meta:
+        model = Campaign
+        fields = ["region", "scheme", "state", "year"]
+
+
+class DossierFilter(django_filters.FilterSet):
+    campaign = IdFilter(field_name="campaign_id", help_text="Identifiant de la campagne.")
+    state = django_filters.ChoiceFilter(choices=DossierState.choices)
+    number = django_filters.NumberFilter(
+        field_name="ds_number",
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="Numéro du dossier sur Démarches simplifiées.",
+    )
+
+    class Meta:
+        model = Dossier
+        fields = ["campaign", "state", "number"]

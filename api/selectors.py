@@ -5,11 +5,13 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from audit.models import AuditEvent
+from calls.models import Campaign, Dossier
+from calls.selectors import visible_dossiers
 from contracts.models import Amendment, ConsumptionStatement, CreditDelegation, Milestone, Recovery
 from contracts.selectors import visible_contracts
 from territories.access import has_national_scope, visible_hospital_groups, visible_regions
 from territories.models import Establishment, HospitalGroup, LegalEntity, Region
-from workflows.flows import FLOWS
+from workflows.flows import ALL_FLOWS
 from workflows.lists import TASK_RELATIONS, queue_for
 from workflows.selectors import scoped_tasks
 
@@ -69,12 +71,36 @@ def api_amendments(user) -> QuerySet[Amendment]:
     return Amendment.objects.filter(contract__in=visible_contracts(user).values("pk"))
 
 
+def api_campaigns(user) -> QuerySet[Campaign]:
+    """Return the campaigns of the user's regions (ARS staff; every region when national)."""
+    return Campaign.objects.visible_to(user)
+
+
+def api_dossiers(user) -> QuerySet[Dossier]:
+    """Return the dossiers of the campaigns of the user's regions, as the dossier pages."""
+    return visible_dossiers(user)
+
+
+# What a dossier task's row shows besides ``TASK_RELATIONS``: its campaign.
+DOSSIER_TASK_RELATIONS = ("process__dossierprocess__campaign",)
+
+
 def my_open_tasks(user) -> QuerySet[Task]:
-    """Return the open tasks ``user`` holds or may take (their inbox and queue), in scope."""
-    queue = queue_for(user, FLOWS).values("pk")
+    """Return the open tasks ``user`` holds or may take (their inbox and queue), in scope.
+
+    The steps of call dossiers come with those of contracts: the queue of every flow
+    (``ALL_FLOWS``) leaves out what the user prepared (four-eyes), and the scope gives the
+    dossiers of the user's regions to ARS staff only (never to GHT directors; auditors may
+    do no step).
+    """
+    queue = queue_for(user, ALL_FLOWS).values("pk")
     mine = Task.objects.filter(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED])
     tasks = Task.objects.filter(Q(pk__in=queue) | Q(pk__in=mine.values("pk")))
-    return scoped_tasks(user, tasks).select_related(*TASK_RELATIONS).order_by("-created", "-pk")
+    return (
+        scoped_tasks(user, tasks)
+        .select_related(*TASK_RELATIONS, *DOSSIER_TASK_RELATIONS)
+        .order_by("-created", "-pk")
+    )
 
 
 def api_journal(user) -> QuerySet[AuditEvent]:

@@ -8,6 +8,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from audit.models import AuditEvent
+from calls.models import (
+    Campaign,
+    CommitteeDecision,
+    ComplementRequest,
+    Dossier,
+    DossierAction,
+    DossierReview,
+    SelectionCommittee,
+)
 from contracts.models import (
     Amendment,
     ConsumptionStatement,
@@ -369,13 +378,197 @@ class ContractProgressSerializer(serializers.Serializer):
     axes = AxisProgressSerializer(many=True)
 
 
+# Calls for applications -------------------------------------------------------------------
+
+
+class CommitteeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SelectionCommittee
+        fields = ["id", "session_date"]
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    state_label = serializers.CharField(source="get_state_display", help_text="État en français.")
+    dossier_count = serializers.IntegerField(help_text="Dossiers déposés (non supprimés sur DS).")
+    committees = CommitteeSerializer(
+        many=True, read_only=True, help_text="Séances du comité de sélection."
+    )
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "id",
+            "region",
+            "scheme",
+            "year",
+            "title",
+            "state",
+            "state_label",
+            "envelope_amount",
+            "opens_at",
+            "deadline_at",
+            "instruction_start_date",
+            "instruction_end_date",
+            "complements_deadline_date",
+            "notification_from_date",
+            "dossier_count",
+            "committees",
+        ]
+
+
+class DossierSerializer(serializers.ModelSerializer):
+    number = serializers.IntegerField(
+        source="ds_number", help_text="Numéro du dossier sur Démarches simplifiées."
+    )
+    state_label = serializers.CharField(source="get_state_display", help_text="État en français.")
+
+    class Meta:
+        model = Dossier
+        fields = [
+            "id",
+            "campaign",
+            "number",
+            "state",
+            "state_label",
+            "applicant_name",
+            "applicant_siret",
+            "applicant_finess",
+            "project_title",
+            "submitted_at",
+            "requested_amount",
+            "granted_amount",
+        ]
+
+
+class DossierActionSerializer(serializers.ModelSerializer):
+    ars_cap_amount = serializers.DecimalField(
+        **MONEY,
+        help_text="Part ARS au plus : part du coût fixée par la campagne, arrondie, et au "
+        "plus la demande.",
+    )
+
+    class Meta:
+        model = DossierAction
+        fields = [
+            "id",
+            "rank",
+            "label",
+            "cost_amount",
+            "ars_requested_amount",
+            "ars_cap_amount",
+            "ars_proposed_amount",
+            "ars_granted_amount",
+        ]
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    prepared_by = _username_field()
+    opinion_label = serializers.CharField(source="get_opinion_display")
+
+    class Meta:
+        model = DossierReview
+        fields = [
+            "opinion",
+            "opinion_label",
+            "comment",
+            "score_mutualisation",
+            "score_agents",
+            "score_priority",
+            "score_innovation",
+            "score_timeline",
+            "total_score",
+            "proposed_amount",
+            "previous_conventions",
+            "has_unexecuted_past_actions",
+            "prepared_by",
+            "prepared_at",
+        ]
+
+
+class CommitteeDecisionSerializer(serializers.ModelSerializer):
+    decided_by = _username_field()
+    outcome_label = serializers.CharField(source="get_outcome_display")
+
+    class Meta:
+        model = CommitteeDecision
+        fields = [
+            "committee",
+            "outcome",
+            "outcome_label",
+            "granted_amount",
+            "reasons",
+            "decided_by",
+            "decided_at",
+        ]
+
+
+class ComplementRequestSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ComplementRequest
+        fields = ["message", "deadline_date", "requested_at", "answered_at", "expired_at"]
+
+
+class OpenStepSerializer(serializers.Serializer):
+    task = serializers.IntegerField(help_text="Tâche ouverte.")
+    node = serializers.CharField(help_text="Nom technique de l'étape (stable).")
+    title = serializers.CharField(help_text="Intitulé de l'étape.")
+    owner = serializers.CharField(allow_null=True, help_text="Qui l'a prise en charge.")
+    action = serializers.CharField(allow_null=True, help_text="Adresse de l'action d'API.")
+
+
+class DossierDetailSerializer(DossierSerializer):
+    actions = DossierActionSerializer(
+        source="api_actions", many=True, help_text="Actions, par priorité."
+    )
+    review = ReviewSerializer(allow_null=True, help_text="Instruction, une fois faite.")
+    committee_decision = CommitteeDecisionSerializer(
+        allow_null=True, help_text="Décision du comité, une fois prise."
+    )
+    complements = ComplementRequestSerializer(
+        source="api_complements", many=True, help_text="Demandes de compléments."
+    )
+    steps = OpenStepSerializer(
+        source="api_steps", many=True, help_text="Étapes ouvertes du dossier."
+    )
+
+    class Meta(DossierSerializer.Meta):
+        fields = [
+            *DossierSerializer.Meta.fields,
+            "decision_reason",
+            "actions",
+            "review",
+            "committee_decision",
+            "complements",
+            "steps",
+        ]
+
+
 # Tasks and journal ------------------------------------------------------------------------
+
+
+class TaskDossierSerializer(serializers.Serializer):
+    """The dossier of a call for applications a task is about."""
+
+    id = serializers.IntegerField(help_text="Identifiant du dossier.")
+    number = serializers.IntegerField(help_text="Numéro du dossier sur Démarches simplifiées.")
+    applicant = serializers.CharField(help_text="Raison sociale du demandeur.")
+    campaign = serializers.IntegerField(help_text="Identifiant de la campagne.")
+    campaign_title = serializers.CharField(help_text="Intitulé de la campagne.")
+    url = serializers.CharField(help_text="Adresse du dossier dans l'API.")
 
 
 class TaskSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     process = serializers.IntegerField(source="process_id")
-    contract = serializers.IntegerField(source="process.contractprocess.contract_id")
+    contract = serializers.IntegerField(
+        allow_null=True, help_text="Contrat concerné (null pour un dossier de candidature)."
+    )
+    dossier = TaskDossierSerializer(
+        allow_null=True,
+        default=None,
+        help_text="Dossier de candidature concerné (null pour un contrat).",
+    )
     flow = serializers.CharField(help_text="Nom du processus.")
     node = serializers.CharField(help_text="Nom technique de l'étape (stable).")
     title = serializers.CharField(help_text="Intitulé de l'étape.")

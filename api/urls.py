@@ -16,6 +16,8 @@ router.register("delegations", views.DelegationViewSet, basename="delegation")
 router.register("statements", views.StatementViewSet, basename="statement")
 router.register("recoveries", views.RecoveryViewSet, basename="recovery")
 router.register("amendments", views.AmendmentViewSet, basename="amendment")
+router.register("campaigns", views.CampaignViewSet, basename="campaign")
+router.register("dossiers", views.DossierViewSet, basename="dossier")
 router.register("tasks", views.TaskViewSet, basename="task")
 router.register("journal", views.JournalViewSet, basename="journal")
 

@@ -5,7 +5,7 @@ same number of queries for 1 row and for 50 (relations selected, figures summed 
 grouped query).
 """
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -17,6 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.checkpoints import export_checkpoint
+from calls.models import ComplementRequest, SelectionCommittee
+from calls.services_decisions import action_cap
 from contracts.models import CreditDelegationLine, YearlyAllocation
 from contracts.selectors import MoneyFigures, contract_overview, figures_by_contract
 from reporting.selectors import contract_progress
@@ -31,6 +33,8 @@ from .pagination import JournalCursorPagination
 
 VIEW_CONTRACT = "contracts.view_contract"
 VIEW_JOURNAL = "audit.view_auditevent"
+VIEW_CAMPAIGN = "calls.view_campaign"
+VIEW_DOSSIER = "calls.view_dossier"
 
 
 class HasRolePermission(permissions.BasePermission):
@@ -64,6 +68,12 @@ class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
 
 def _valid(serializer_class, request) -> dict:
     serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _valid_for(serializer_class, request, **context) -> dict:
+    serializer = serializer_class(data=request.data, context=context)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
 
@@ -452,8 +462,167 @@ class AmendmentViewSet(ScopedViewSet):
 
 @extend_schema_view(
     list=extend_schema(
+        summary="Appels à candidatures",
+        description="Les campagnes des régions de votre périmètre (agents ARS, auditeurs).",
+    ),
+    retrieve=extend_schema(
+        summary="Un appel à candidatures",
+        description="Avec les séances de son comité de sélection.",
+    ),
+)
+class CampaignViewSet(ScopedViewSet):
+    serializer_class = s.CampaignSerializer
+    required_permission = VIEW_CAMPAIGN
+    filterset_class = filters.CampaignFilter
+    ordering_fields = ["year", "deadline_at", "id"]
+    ordering = ["-year", "id"]
+
+    def get_queryset(self):
+        return (
+            selectors.api_campaigns(self.request.user)
+            .select_related("region")
+            .annotate(dossier_count=Count("dossiers", filter=Q(dossiers__is_deleted=False)))
+            .prefetch_related(
+                Prefetch(
+                    "committees",
+                    queryset=SelectionCommittee.objects.only(
+                        "id", "campaign_id", "session_date"
+                    ).order_by("-session_date"),
+                )
+            )
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Dossiers de candidature",
+        description="Les dossiers des campagnes de vos régions (agents ARS, auditeurs).",
+    ),
+    retrieve=extend_schema(
+        summary="Un dossier de candidature",
+        description=(
+            "Avec ses actions (plafond de la part ARS), son instruction, la décision du "
+            "comité, les demandes de compléments et ses étapes ouvertes, chacune avec "
+            "l'adresse de son action d'API."
+        ),
+        responses=s.DossierDetailSerializer,
+    ),
+)
+class DossierViewSet(ScopedViewSet):
+    serializer_class = s.DossierSerializer
+    required_permission = VIEW_DOSSIER
+    filterset_class = filters.DossierFilter
+    ordering_fields = ["ds_number", "submitted_at", "id"]
+    ordering = ["campaign", "ds_number"]
+
+    def get_queryset(self):
+        return selectors.api_dossiers(self.request.user)
+
+    def retrieve(self, request, *args, **kwargs):
+        dossier = (
+            self.get_queryset()
+            .select_related("review__prepared_by", "committee_decision__decided_by")
+            .prefetch_related(
+                Prefetch(
+                    "complement_requests",
+                    queryset=ComplementRequest.objects.order_by("requested_at"),
+                    to_attr="api_complements",
+                )
+            )
+            .filter(pk=self.get_object().pk)
+            .get()
+        )
+        dossier.api_actions = list(dossier.actions.order_by("rank"))
+        for item in dossier.api_actions:
+            item.ars_cap_amount = action_cap(item, dossier.campaign)
+        dossier.api_steps = actions.dossier_steps(dossier)
+        return Response(s.DossierDetailSerializer(dossier).data)
+
+    @extend_schema(
+        summary="Vérifier les pièces du dossier",
+        description=(
+            "Chargé de mission ARS de la région : déclare le dossier complet (il passe en "
+            "instruction) ou demande des compléments au porteur, avec un message et une "
+            "date limite (message sur Démarches simplifiées ; sans retour, rejet "
+            "automatique le lendemain de la date limite)."
+        ),
+        request=actions.CheckDossierInput,
+        responses=actions.StepResultSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="completeness")
+    def completeness(self, request, pk=None):
+        dossier = self.get_object()
+        data = _valid(actions.CheckDossierInput, request)
+        return actions.check_dossier(user=request.user, dossier=dossier, data=data)
+
+    @extend_schema(
+        summary="Constater le retour des compléments",
+        description=(
+            "Chargé de mission ARS : le porteur a déposé les pièces demandées ; le dossier "
+            "est vérifié à nouveau (`completeness`)."
+        ),
+        request=None,
+        responses=actions.StepResultSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="complements-received")
+    def complements_received(self, request, pk=None):
+        return actions.record_complements(user=request.user, dossier=self.get_object())
+
+    @extend_schema(
+        summary="Instruire le dossier",
+        description=(
+            "Chargé de mission ARS de la région : avis motivé, notes des cinq critères "
+            "(0 à 3), part ARS proposée par action (au plus son plafond, lu dans "
+            "`GET dossiers/{id}/`), exécution des conventions précédentes."
+        ),
+        request=actions.InstructDossierInput,
+        responses=actions.StepResultSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="instruction")
+    def instruction(self, request, pk=None):
+        dossier = self.get_object()
+        data = _valid_for(actions.InstructDossierInput, request, dossier=dossier)
+        return actions.instruct_dossier(user=request.user, dossier=dossier, data=data)
+
+    @extend_schema(
+        summary="Enregistrer la décision du comité",
+        description=(
+            "Validateur ARS de la région, jamais l'instructeur du dossier (quatre yeux) : "
+            "séance du comité, décision, motifs et part ARS accordée par action ; la somme "
+            "accordée dans la campagne reste dans son enveloppe."
+        ),
+        request=actions.DecideDossierInput,
+        responses=actions.StepResultSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="decision")
+    def decision(self, request, pk=None):
+        dossier = self.get_object()
+        data = _valid_for(actions.DecideDossierInput, request, dossier=dossier)
+        return actions.decide_dossier(user=request.user, dossier=dossier, data=data)
+
+    @extend_schema(
+        summary="Notifier la décision",
+        description=(
+            "Chargé de mission ARS : produit la lettre de décision datée du jour (pas avant "
+            "la date de notification de la campagne) et reporte la décision sur Démarches "
+            "simplifiées."
+        ),
+        request=None,
+        responses=actions.StepResultSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="notification")
+    def notification(self, request, pk=None):
+        return actions.notify_dossier(user=request.user, dossier=self.get_object())
+
+
+@extend_schema_view(
+    list=extend_schema(
         summary="Mes tâches ouvertes",
-        description="Les étapes que vous avez prises en charge ou que vous pouvez prendre.",
+        description=(
+            "Les étapes que vous avez prises en charge ou que vous pouvez prendre, sur vos "
+            "contrats et sur les dossiers de candidature de vos régions (jamais une étape "
+            "qui décide de ce que vous avez préparé)."
+        ),
     )
 )
 class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -478,6 +647,7 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 "owner": task.owner,
                 "created": task.created,
                 "action": action_url(task),
+                **actions.task_subject(task),
             }
             for task in page
         ]

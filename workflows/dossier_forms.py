@@ -1,14 +1,26 @@
 """Forms of the dossier steps: what the instructor and the committee's recorder type."""
 
+import datetime
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from calls.models import SCORE_FIELDS, CommitteeOutcome, DossierReview, FundingInstrument, Opinion
+from calls.models import (
+    SCORE_FIELDS,
+    CommitteeOutcome,
+    DossierReview,
+    FundingInstrument,
+    Opinion,
+    SelectionCommittee,
+)
+from calls.services_decisions import action_cap
 from contracts.money import format_euros
 
 from .forms import long_text
 
 COMPLETE, INCOMPLETE = "COMPLETE", "INCOMPLETE"
+# The latest complements deadline accepted: its timer fires the next day (no date overflow).
+LATEST_DEADLINE = datetime.date(2099, 12, 31)
 
 
 def amount_field(label, *, initial=None, help_text=""):
@@ -50,11 +62,21 @@ class CheckDossierForm(forms.Form):
                 self.add_error("message", _("Écrivez au porteur les pièces attendues."))
             if not cleaned.get("deadline_date"):
                 self.add_error("deadline_date", _("Indiquez la date limite des compléments."))
+            elif cleaned["deadline_date"] > LATEST_DEADLINE:
+                self.add_error("deadline_date", _("Indiquez une date avant le 31/12/2099."))
         return cleaned
 
     @property
     def complete(self) -> bool:
         return self.cleaned_data["outcome"] == COMPLETE
+
+    def step_values(self) -> dict:
+        """Return the arguments of ``steps.check_dossier`` (the page and the API)."""
+        return {
+            "complete": self.complete,
+            "message": self.cleaned_data["message"],
+            "deadline_date": self.cleaned_data["deadline_date"],
+        }
 
 
 class RecordComplementsForm(forms.Form):
@@ -134,6 +156,27 @@ class InstructDossierForm(ActionAmountsMixin, forms.Form):
     def scores(self) -> dict:
         return {name: self.cleaned_data[name] for name in SCORE_FIELDS}
 
+    def step_values(self) -> dict:
+        """Return the arguments of ``steps.instruct_dossier`` (the page and the API)."""
+        data = self.cleaned_data
+        return {
+            "opinion": data["opinion"],
+            "comment": data["comment"],
+            "scores": self.scores(),
+            "proposed_by_action": self.amounts(),
+            "previous_conventions": data["previous_conventions"],
+            "has_unexecuted_past_actions": data["has_unexecuted_past_actions"],
+        }
+
+
+def instruct_form_kwargs(dossier) -> dict:
+    """Return what ``InstructDossierForm`` needs of ``dossier``: its actions and their caps."""
+    actions = list(dossier.actions.order_by("rank"))
+    return {
+        "actions": actions,
+        "caps": {action.pk: action_cap(action, dossier.campaign) for action in actions},
+    }
+
 
 class DecideDossierForm(ActionAmountsMixin, forms.Form):
     amount_label = _("part ARS accordée")
@@ -153,6 +196,27 @@ class DecideDossierForm(ActionAmountsMixin, forms.Form):
                 % {"amount": format_euros(action.ars_proposed_amount)}
             ),
         )
+
+    def step_values(self) -> dict:
+        """Return the arguments of ``steps.decide_dossier`` (the page and the API)."""
+        data = self.cleaned_data
+        return {
+            "committee": data["committee"],
+            "outcome": data["outcome"],
+            "granted_by_action": self.amounts(),
+            "reasons": data["reasons"],
+        }
+
+
+def decide_form_kwargs(dossier) -> dict:
+    """Return what ``DecideDossierForm`` needs of ``dossier``: its campaign's sessions, its
+    actions."""
+    return {
+        "committees": SelectionCommittee.objects.filter(campaign_id=dossier.campaign_id).order_by(
+            "-session_date"
+        ),
+        "actions": list(dossier.actions.order_by("rank")),
+    }
 
 
 class NotifyDecisionForm(forms.Form):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from calls import services_decisions as dossier_services
 from calls import services_funding
-from calls.models import DossierState, SelectionCommittee
+from calls.models import DossierState
 from contracts.models import ContractStatus, StrategicAxis
 from contracts.selectors import visible_contracts
 
@@ -37,12 +37,7 @@ class CheckDossierView(DossierTaskView):
 
     def perform(self, form):
         steps.check_dossier(
-            self.process,
-            actor=self.request.user,
-            complete=form.complete,
-            message=form.cleaned_data["message"],
-            deadline_date=form.cleaned_data["deadline_date"],
-            now=timezone.now(),
+            self.process, actor=self.request.user, now=timezone.now(), **form.step_values()
         )
 
 
@@ -57,25 +52,11 @@ class InstructDossierView(DossierTaskView):
     form_class = dossier_forms.InstructDossierForm
 
     def get_form_kwargs(self):
-        actions = list(self.dossier.actions.order_by("rank"))
-        campaign = self.dossier.campaign
-        return {
-            **super().get_form_kwargs(),
-            "actions": actions,
-            "caps": {a.pk: dossier_services.action_cap(a, campaign) for a in actions},
-        }
+        return {**super().get_form_kwargs(), **dossier_forms.instruct_form_kwargs(self.dossier)}
 
     def perform(self, form):
         steps.instruct_dossier(
-            self.process,
-            actor=self.request.user,
-            now=timezone.now(),
-            opinion=form.cleaned_data["opinion"],
-            comment=form.cleaned_data["comment"],
-            scores=form.scores(),
-            proposed_by_action=form.amounts(),
-            previous_conventions=form.cleaned_data["previous_conventions"],
-            has_unexecuted_past_actions=form.cleaned_data["has_unexecuted_past_actions"],
+            self.process, actor=self.request.user, now=timezone.now(), **form.step_values()
         )
 
 
@@ -83,23 +64,11 @@ class DecideDossierView(DossierTaskView):
     form_class = dossier_forms.DecideDossierForm
 
     def get_form_kwargs(self):
-        return {
-            **super().get_form_kwargs(),
-            "committees": SelectionCommittee.objects.filter(
-                campaign_id=self.dossier.campaign_id
-            ).order_by("-session_date"),
-            "actions": list(self.dossier.actions.order_by("rank")),
-        }
+        return {**super().get_form_kwargs(), **dossier_forms.decide_form_kwargs(self.dossier)}
 
     def perform(self, form):
         steps.decide_dossier(
-            self.process,
-            actor=self.request.user,
-            committee=form.cleaned_data["committee"],
-            outcome=form.cleaned_data["outcome"],
-            granted_by_action=form.amounts(),
-            reasons=form.cleaned_data["reasons"],
-            now=timezone.now(),
+            self.process, actor=self.request.user, now=timezone.now(), **form.step_values()
         )
 
 

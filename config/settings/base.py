@@ -244,6 +244,10 @@ SPECTACULAR_SETTINGS = {
         "ContractStatusEnum": "contracts.models.ContractStatus",
         "DecisionStatusEnum": "contracts.models.DecisionStatus",
         "MilestoneStatusEnum": "contracts.models.MilestoneStatus",
+        "CampaignStateEnum": "calls.models.CampaignState",
+        "DossierStateEnum": "calls.models.DossierState",
+        "CommitteeOutcomeEnum": "calls.models.CommitteeOutcome",
+        "CompletenessOutcomeEnum": "api.actions.CompletenessOutcome",
     },
 }
 

@@ -1,5 +1,5 @@
-"""The schema fuzzed by schemathesis, every operation, as an ARS manager, a GHT director and
-an auditor: no 5xx, and every documented response conforms to the schema.
+"""The schema fuzzed by schemathesis, every operation, as an ARS manager, an ARS validator,
+a GHT director and an auditor: no 5xx, and every documented response conforms to the schema.
 
 The number of examples is bounded (``API_FUZZ_EXAMPLES``, 5 by default) so the run stays
 within a minute on SQLite; CI runs the same test on PostgreSQL.
@@ -61,7 +61,7 @@ def bearer(username: str) -> dict:
 
 
 def real_objects(world) -> dict[str, dict]:
-    """Return path parameters naming objects of GHT A, per collection."""
+    """Return path parameters naming objects of GHT A (one or a list), per collection."""
     return {
         "/api/v1/contracts/": {"id": world["contract"].pk},
         "/api/v1/milestones/": {"id": world["open_review"].milestone_id},
@@ -71,6 +71,11 @@ def real_objects(world) -> dict[str, dict]:
         "/api/v1/amendments/": {"id": world["amendment_process"].amendment_id},
         "/api/v1/hospital-groups/": {"code": world["contract"].hospital_group.code},
         "/api/v1/regions/": {"code": world["contract"].region.code},
+        "/api/v1/campaigns/": {"id": world["campaign"].pk},
+        "/api/v1/dossiers/": [
+            {"id": world["dossier_to_check"].pk},
+            {"id": world["dossier_to_decide"].pk},
+        ],
     }
 
 
@@ -78,18 +83,28 @@ def strategies(operation, objects):
     """Yield ``(strategy, examples)`` for ``operation``: generated values, then real objects
     of GHT A in the path (so detail pages and actions get past the 404)."""
     yield operation.as_strategy(), EXAMPLES
-    for prefix, parameters in objects.items():
-        name = next(iter(parameters))
-        if operation.path.startswith(prefix) and f"{{{name}}}" in operation.path:
-            yield operation.as_strategy(path_parameters=parameters), min(EXAMPLES, 3)
+    for prefix, named in objects.items():
+        for parameters in named if isinstance(named, list) else [named]:
+            name = next(iter(parameters))
+            if operation.path.startswith(prefix) and f"{{{name}}}" in operation.path:
+                yield operation.as_strategy(path_parameters=parameters), min(EXAMPLES, 3)
 
 
-@pytest.mark.parametrize("username", ["manager", "director", "auditor"])
+# The dossier steps a fuzzed caller may reach: every one of them is in the schema.
+DOSSIER_OPERATIONS = {
+    f"/api/v1/dossiers/{{id}}/{step}/"
+    for step in ("completeness", "complements-received", "instruction", "decision", "notification")
+}
+
+
+@pytest.mark.parametrize("username", ["manager", "validator", "director", "auditor"])
 def test_every_operation_answers_within_the_schema(schema, username, media_root):
     objects = real_objects(build_world())
     headers = bearer(username)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 25
+    paths = {operation.path for operation in operations}
+    assert {"/api/v1/campaigns/{id}/", "/api/v1/dossiers/{id}/", *DOSSIER_OPERATIONS} <= paths
     failures = []
     runs = [(op, pair) for op in operations for pair in strategies(op, objects)]
     with connections_kept_open():

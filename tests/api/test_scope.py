@@ -66,8 +66,18 @@ def a_objects(world) -> dict[str, list[str]]:
             f"/api/v1/amendments/{pk}/"
             for pk in Amendment.objects.filter(contract__in=contracts).values_list("pk", flat=True)
         ],
+        "campaign": [f"/api/v1/campaigns/{world['campaign'].pk}/"],
+        "dossier": [
+            f"/api/v1/dossiers/{dossier.pk}/"
+            for dossier in (world["dossier_to_check"], world["dossier_to_decide"])
+        ],
         "ids": a_contract_ids,
     }
+
+
+# Calls for applications are read by ARS staff and auditors: a GHT director's role gives
+# no access to any campaign or dossier (403 on every address, whether it exists or not).
+CALLS_PERMISSION = {"campaign": "calls.view_campaign", "dossier": "calls.view_dossier"}
 
 
 LISTS = {
@@ -80,6 +90,8 @@ LISTS = {
     "statement": "/api/v1/statements/",
     "recovery": "/api/v1/recoveries/",
     "amendment": "/api/v1/amendments/",
+    "campaign": "/api/v1/campaigns/",
+    "dossier": "/api/v1/dossiers/",
     "task": "/api/v1/tasks/",
     "journal": "/api/v1/journal/",
 }
@@ -103,14 +115,20 @@ def test_the_world_has_an_object_of_every_kind(db):
 def test_an_outsider_gets_404_for_every_object_of_ght_a_and_none_in_lists(outsider):
     world = build_world()
     objects = a_objects(world)
-    client = token_client(world["outsiders"][outsider])
+    person = world["outsiders"][outsider]
+    client = token_client(person)
     for kind, urls in objects.items():
         if kind == "ids":
             continue
+        refused = kind in CALLS_PERMISSION and not person.has_perm(CALLS_PERMISSION[kind])
         for url in urls:
             response = client.get(url)
-            assert response.status_code == 404, (url, response.status_code)
+            assert response.status_code == (403 if refused else 404), (url, response.status_code)
             assert response["Content-Type"] == "application/problem+json"
+    a_calls = {
+        "campaign": {world["campaign"].pk},
+        "dossier": {world["dossier_to_check"].pk, world["dossier_to_decide"].pk},
+    }
     ghta = world["contract"].hospital_group
     a_ids = set(objects["ids"])
     for kind, url in LISTS.items():
@@ -125,6 +143,9 @@ def test_an_outsider_gets_404_for_every_object_of_ght_a_and_none_in_lists(outsid
             if r.get("contract") in a_ids or r.get("id") in a_ids and kind == "contract"
         ], url
         assert ghta.code not in response.content.decode(), url
+        if kind in a_calls:
+            assert not {r["id"] for r in rows} & a_calls[kind], url
+        assert not [r for r in rows if (r.get("dossier") or {}).get("id") in a_calls["dossier"]]
         assert "Sézannais" not in response.content.decode(), url
     # Their own GHT's contract is there: the lists are scoped, not empty.
     if outsider != "director_same_region":

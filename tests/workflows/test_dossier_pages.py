@@ -295,3 +295,21 @@ def test_the_decision_page_costs_the_same_for_1_and_5_letters_and_writes(
     with django_assert_num_queries(len(one)):
         response = client.get(url)
     assert response.content.decode().count("(PDF)") == 5
+
+
+def test_a_complements_deadline_beyond_2099_is_refused_next_to_the_field(world):
+    """Its timer fires the day after: a date at the end of the calendar would overflow."""
+    dossier = dossier_in(world["campaign"])
+    process = DossierCompletenessFlow.start.run(dossier=dossier)
+    response = complete(
+        client_for("manager"),
+        process,
+        DossierCompletenessFlow.check,
+        {"outcome": "INCOMPLETE", "message": "Joindre le devis.", "deadline_date": "9999-12-31"},
+    )
+    assert response.status_code in (200, 400)
+    content = response.content.decode()
+    assert "Indiquez une date avant le 31/12/2099." in content
+    assert "Joindre le devis." in content
+    dossier.refresh_from_db()
+    assert dossier.state == DossierState.ADMISSIBLE
