@@ -14,8 +14,8 @@ from rest_framework.response import Response
 from viewflow.workflow.models import Task
 
 from audit.journal import journal_channel
-from calls.models import SCORE_FIELDS, CommitteeOutcome, Opinion
-from workflows import dossier_forms, steps
+from calls.models import SCORE_FIELDS, CommitteeOutcome, FundingInstrument, Opinion
+from workflows import dossier_forms, dossier_views, steps
 from workflows.flows import (
     AmendmentFlow,
     ConsumptionClosingFlow,
@@ -353,6 +353,67 @@ class DecideDossierInput(serializers.Serializer):
         return {"form": form}
 
 
+class FundDossierInput(serializers.Serializer):
+    """How the granted dossier is funded: a new line of its GHT's contract by amendment, or a
+    funding convention of its own; one indicator followed as a milestone."""
+
+    instrument = serializers.ChoiceField(
+        choices=FundingInstrument.choices,
+        help_text="CONTRACT_AMENDMENT : ligne du contrat du GHT par avenant (contrat, axe et "
+        "code obligatoires) ; FUNDING_CONVENTION : convention de financement avec "
+        "l'établissement porteur.",
+    )
+    contract = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="Contrat en vigueur du GHT (avenant seulement).",
+    )
+    axis = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="Axe de ce contrat (avenant seulement).",
+    )
+    code = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=30,
+        help_text="Code de la nouvelle ligne (avenant seulement).",
+    )
+    indicator_label = serializers.CharField(max_length=255, help_text="Indicateur suivi.")
+    baseline_value = serializers.DecimalField(**MONEY, help_text="Valeur de départ.")
+    target_value = serializers.DecimalField(**MONEY, help_text="Cible.")
+    due_date = serializers.DateField(help_text="Échéance de l'indicateur.")
+
+    def validate(self, attrs):
+        names = (
+            "instrument",
+            "contract",
+            "axis",
+            "code",
+            "indicator_label",
+            "baseline_value",
+            "target_value",
+            "due_date",
+        )
+        form = _page_form(
+            dossier_forms.FundDossierForm,
+            attrs,
+            {name: attrs[name] for name in names},
+            {name: name for name in names},
+            **dossier_forms.fund_form_kwargs(
+                self.context["dossier"], self.context["user"], today=timezone.localdate()
+            ),
+        )
+        return {"form": form}
+
+
 class StepResultSerializer(serializers.Serializer):
     process = serializers.IntegerField(help_text="Processus concerné.")
     task = serializers.IntegerField(help_text="Tâche terminée.")
@@ -588,6 +649,16 @@ def notify_dossier(*, user, dossier) -> Response:
     )
 
 
+def fund_dossier(*, user, dossier, data) -> Response:
+    form = data["form"]
+    return complete_dossier_step(
+        user=user,
+        node=DossierDecisionFlow.fund,
+        dossier=dossier,
+        perform=lambda process: dossier_views.fund_dossier(process, actor=user, form=form),
+    )
+
+
 # Where each open task is acted on through the API (shown in the task list) ----------------
 
 _TASK_ACTIONS = {
@@ -608,6 +679,7 @@ _TASK_ACTIONS = {
     (DossierDecisionFlow, "instruct"): lambda p: f"/api/v1/dossiers/{p.dossier_id}/instruction/",
     (DossierDecisionFlow, "decide"): lambda p: f"/api/v1/dossiers/{p.dossier_id}/decision/",
     (DossierDecisionFlow, "notify"): lambda p: f"/api/v1/dossiers/{p.dossier_id}/notification/",
+    (DossierDecisionFlow, "fund"): lambda p: f"/api/v1/dossiers/{p.dossier_id}/funding/",
 }
 
 

@@ -614,6 +614,23 @@ class DossierViewSet(ScopedViewSet):
     def notification(self, request, pk=None):
         return actions.notify_dossier(user=request.user, dossier=self.get_object())
 
+    @extend_schema(
+        summary="Financer le dossier retenu",
+        description=(
+            "Instructeur du dossier : une nouvelle ligne du contrat en vigueur du GHT par "
+            "avenant (contrat, axe, code), que valide un autre valideur, ou une convention de "
+            "financement avec l'établissement porteur, soumise à validation ; avec "
+            "l'indicateur suivi comme jalon."
+        ),
+        request=actions.FundDossierInput,
+        responses=actions.StepResultSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="funding")
+    def funding(self, request, pk=None):
+        dossier = self.get_object()
+        data = _valid_for(actions.FundDossierInput, request, dossier=dossier, user=request.user)
+        return actions.fund_dossier(user=request.user, dossier=dossier, data=data)
+
 
 @extend_schema_view(
     list=extend_schema(

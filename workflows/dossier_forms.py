@@ -14,7 +14,10 @@ from calls.models import (
     SelectionCommittee,
 )
 from calls.services_decisions import action_cap
+from calls.services_funding import convention_period
+from contracts.models import ContractStatus, StrategicAxis
 from contracts.money import format_euros
+from contracts.selectors import visible_contracts
 
 from .forms import long_text
 
@@ -334,3 +337,18 @@ class FundDossierForm(forms.Form):
                 "target_value": data["target_value"],
             }
         ]
+
+
+def fund_form_kwargs(dossier, user, *, today) -> dict:
+    """Return what ``FundDossierForm`` needs: the GHT contracts in force that ``user`` sees in
+    the dossier's region, their axes, and the period a convention would cover."""
+    contracts = visible_contracts(user).filter(
+        status=ContractStatus.ACTIVE, region_id=dossier.campaign.region_id
+    )
+    return {
+        "contracts": contracts,
+        "axes": StrategicAxis.objects.filter(contract__in=contracts)
+        .select_related("contract")
+        .order_by("contract__reference", "number"),
+        "period": convention_period(dossier, today=today),
+    }

@@ -7,10 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from calls import services_decisions as dossier_services
-from calls import services_funding
 from calls.models import DossierState
-from contracts.models import ContractStatus, StrategicAxis
-from contracts.selectors import visible_contracts
 
 from . import dossier_forms, facts, steps
 from .views import ServiceTaskView
@@ -85,41 +82,43 @@ class FundDossierView(DossierTaskView):
     form_class = dossier_forms.FundDossierForm
 
     def get_form_kwargs(self):
-        contracts = visible_contracts(self.request.user).filter(
-            status=ContractStatus.ACTIVE, region_id=self.dossier.campaign.region_id
-        )
         return {
             **super().get_form_kwargs(),
-            "contracts": contracts,
-            "axes": StrategicAxis.objects.filter(contract__in=contracts)
-            .select_related("contract")
-            .order_by("contract__reference", "number"),
-            "period": services_funding.convention_period(self.dossier, today=timezone.localdate()),
+            **dossier_forms.fund_form_kwargs(
+                self.dossier, self.request.user, today=timezone.localdate()
+            ),
         }
 
     def perform(self, form):
-        # The flows module imports these views.
-        from .flows import AmendmentFlow, ContractApprovalFlow
+        fund_dossier(self.process, actor=self.request.user, form=form)
 
-        if form.by_convention:
-            steps.fund_dossier_by_convention(
-                self.process,
-                actor=self.request.user,
-                indicators=form.indicators(),
-                today=timezone.localdate(),
-                approval_start=ContractApprovalFlow.start,
-            )
-            return
-        steps.fund_dossier(
-            self.process,
-            actor=self.request.user,
-            contract=form.cleaned_data["contract"],
-            axis=form.cleaned_data["axis"],
-            code=form.cleaned_data["code"],
+
+def fund_dossier(process, *, actor, form) -> None:
+    """Fund the dossier of ``process`` as ``form`` (``FundDossierForm``, valid) chose: a
+    convention submitted to the contract approval flow, or an amendment opened in the
+    amendment flow (the page and the API both come here)."""
+    # The flows module imports these views.
+    from .flows import AmendmentFlow, ContractApprovalFlow
+
+    if form.by_convention:
+        steps.fund_dossier_by_convention(
+            process,
+            actor=actor,
             indicators=form.indicators(),
             today=timezone.localdate(),
-            amendment_start=AmendmentFlow.start,
+            approval_start=ContractApprovalFlow.start,
         )
+        return
+    steps.fund_dossier(
+        process,
+        actor=actor,
+        contract=form.cleaned_data["contract"],
+        axis=form.cleaned_data["axis"],
+        code=form.cleaned_data["code"],
+        indicators=form.indicators(),
+        today=timezone.localdate(),
+        amendment_start=AmendmentFlow.start,
+    )
 
 
 def reject_incomplete_dossier(activation) -> None:

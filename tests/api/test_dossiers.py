@@ -5,8 +5,10 @@ same flow step and service as its page."""
 import datetime
 import threading
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from viewflow.workflow.models import Task
@@ -18,16 +20,19 @@ from calls.models import (
     DecisionLetter,
     DossierReview,
     DossierState,
+    FundingInstrument,
 )
 from calls.services_decisions import create_committee
+from contracts.models import Contract, ContractKind, ContractStatus
 from territories.access import Role
+from territories.models import Establishment
 from tests.api.conftest import token_client
 from tests.calls.factories import CampaignFactory, DossierActionFactory, DossierFactory
 from tests.contracts.factories import user_with_role
 from tests.territories.factories import RegionFactory
 from tests.workflows.helpers import client_for, complete, open_task
 from tests.workflows.scenarios import give_role, user
-from tests.workflows.world import build_world
+from tests.workflows.world import MEMBERS, build_world
 from workflows.flows import DossierCompletenessFlow, DossierDecisionFlow
 from workflows.models import DossierProcess
 
@@ -37,6 +42,7 @@ FOUR_EYES = (
     "Contrôle à quatre yeux : vous avez préparé ce que cette étape décide ; "
     "une autre personne doit la faire."
 )
+PARIS = ZoneInfo("Europe/Paris")
 SCORES = {"mutualisation": 3, "agents": 2, "priority": 3, "innovation": 1, "timeline": 2}
 
 
@@ -595,3 +601,69 @@ def test_two_simultaneous_committee_decisions_give_one_200_and_one_409(world):
     assert CommitteeDecision.objects.filter(dossier=dossier).count() == 1
     dossier.refresh_from_db()
     assert dossier.state == DossierState.SELECTED
+
+
+class TestFunding:
+    """``POST dossiers/{id}/funding/``: the funding page's form and step, through the API."""
+
+    @pytest.fixture
+    def notified(self, world):
+        from tests.workflows.test_funding_convention import notified_at_fund
+
+        carrier = Establishment.objects.get(name=MEMBERS[0])
+        return notified_at_fund({**world, "carrier": carrier})
+
+    def body(self, **data):
+        return {
+            "instrument": "FUNDING_CONVENTION",
+            "indicator_label": "Taux d'absentéisme",
+            "baseline_value": "9.20",
+            "target_value": "7.50",
+            "due_date": "2026-12-31",
+            **data,
+        }
+
+    def test_the_step_is_offered_to_the_instructor_with_its_address(self, notified):
+        dossier, _process = notified
+        (task,) = [t for t in tasks_of("manager") if t["dossier"]]
+        assert task["action"] == f"/api/v1/dossiers/{dossier.pk}/funding/"
+
+    def test_a_convention_is_drafted_and_submitted_to_another_validator(self, notified):
+        dossier, _process = notified
+        with time_machine.travel(datetime.datetime(2025, 10, 1, 9, tzinfo=PARIS), tick=True):
+            response = api("manager").post(
+                f"/api/v1/dossiers/{dossier.pk}/funding/", self.body(), format="json"
+            )
+        assert response.status_code == 200, response.content
+        dossier.refresh_from_db()
+        convention = Contract.objects.get(kind=ContractKind.FUNDING_CONVENTION)
+        assert dossier.funding_instrument == FundingInstrument.FUNDING_CONVENTION
+        assert dossier.contract_line.axis.contract == convention
+        assert convention.status == ContractStatus.SUBMITTED
+        assert convention.envelope_amount == dossier.granted_amount
+        # The convention waits for a validator; the instructor is never offered it.
+        assert not any(t["contract"] == convention.pk for t in tasks_of("manager"))
+        assert any(t["contract"] == convention.pk for t in tasks_of("validator"))
+        assert not open_nodes(dossier)
+
+    def test_an_amendment_without_contract_names_the_fields_and_writes_nothing(self, notified):
+        dossier, _process = notified
+        response = api("manager").post(
+            f"/api/v1/dossiers/{dossier.pk}/funding/",
+            self.body(instrument="CONTRACT_AMENDMENT", code="4.9"),
+            format="json",
+        )
+        assert response.status_code == 400
+        assert response["Content-Type"] == "application/problem+json"
+        fields = {error["field"] for error in response.json()["errors"]}
+        assert fields == {"contract", "axis"}
+        dossier.refresh_from_db()
+        assert dossier.funding_instrument == ""
+        assert open_nodes(dossier) == {"fund"}
+
+    def test_another_regions_manager_gets_404_and_a_validator_403(self, notified):
+        dossier, _process = notified
+        url = f"/api/v1/dossiers/{dossier.pk}/funding/"
+        assert api("ailleurs").post(url, self.body(), format="json").status_code == 404
+        assert api("validator").post(url, self.body(), format="json").status_code == 403
+        assert not Contract.objects.filter(kind=ContractKind.FUNDING_CONVENTION).exists()
