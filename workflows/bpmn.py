@@ -14,6 +14,8 @@ from django.utils.encoding import force_str
 from django.utils.translation import override
 from viewflow.workflow import chart
 
+from .nodes import BRANCH_CAPTIONS
+
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC = "http://www.omg.org/spec/DD/20100524/DC"
@@ -103,12 +105,12 @@ def _add_edge(process, edge) -> None:
         targetRef=node_id(edge.dst),
     )
     if edge.edge_class == "cond_true":
-        element.set("name", "oui")
+        element.set("name", force_str(BRANCH_CAPTIONS["cond_true"]))
         condition = ET.SubElement(element, _tag(BPMN, "conditionExpression"))
         condition.set(_tag(XSI, "type"), "bpmn:tFormalExpression")
         condition.text = force_str(edge.src.task_title or edge.src.name)
     elif edge.edge_class == "cond_false":
-        element.set("name", "non")
+        element.set("name", force_str(BRANCH_CAPTIONS["cond_false"]))
 
 
 def _add_diagram(definitions, flow_class, edges) -> None:

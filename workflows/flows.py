@@ -25,7 +25,7 @@ from .models import (
     DossierProcess,
     MilestoneReviewProcess,
 )
-from .nodes import DossierView, ScopedStart, ScopedView, prepared_by_owner
+from .nodes import DossierView, If, ScopedStart, ScopedView, prepared_by_owner
 from .selectors import can_see_workflows, process_in_scope
 
 APPROVED = "APPROVED"
@@ -93,7 +93,7 @@ class ContractApprovalFlow(ContractFlow):
     )
 
     is_approved = (
-        flow.If(lambda activation: activation.process.decision == APPROVED)
+        If(lambda activation: activation.process.decision == APPROVED)
         .Annotation(title=_("Contrat validé ?"))
         .Then(this.sign)
         .Else(this.revise)
@@ -161,7 +161,7 @@ class CreditDelegationFlow(ContractFlow):
     )
 
     is_approved = (
-        flow.If(lambda activation: activation.process.decision == APPROVED)
+        If(lambda activation: activation.process.decision == APPROVED)
         .Annotation(title=_("Délégation validée ?"))
         .Then(this.notify)
         .Else(this.revise)
@@ -297,7 +297,7 @@ class MilestoneReviewFlow(ContractFlow):
     )
 
     is_validated = (
-        flow.If(lambda activation: activation.process.decision == APPROVED)
+        If(lambda activation: activation.process.decision == APPROVED)
         .Annotation(title=_("Jalon validé ?"))
         .Then(this.end)
         .Else(this.report)
@@ -371,7 +371,7 @@ class ConsumptionClosingFlow(ContractFlow):
     )
 
     has_recovery = (
-        flow.If(lambda activation: activation.process.recovery_id is not None)
+        If(lambda activation: activation.process.recovery_id is not None)
         .Annotation(title=_("Des crédits à reprendre ?"))
         .Then(this.approve_recovery)
         .Else(this.end)
@@ -392,7 +392,7 @@ class ConsumptionClosingFlow(ContractFlow):
     )
 
     is_approved = (
-        flow.If(lambda activation: activation.process.decision == APPROVED)
+        If(lambda activation: activation.process.decision == APPROVED)
         .Annotation(title=_("Reprise validée ?"))
         .Then(this.end)
         .Else(this.check)
@@ -453,7 +453,7 @@ class AmendmentFlow(ContractFlow):
     )
 
     is_approved = (
-        flow.If(lambda activation: activation.process.decision == APPROVED)
+        If(lambda activation: activation.process.decision == APPROVED)
         .Annotation(title=_("Avenant validé ?"))
         .Then(this.end)
         .Else(this.revise)
@@ -474,7 +474,7 @@ class AmendmentFlow(ContractFlow):
     )
 
     is_resubmitted = (
-        flow.If(lambda activation: activation.process.decision != ABANDONED)
+        If(lambda activation: activation.process.decision != ABANDONED)
         .Annotation(title=_("Avenant soumis à nouveau ?"))
         .Then(this.approve)
         .Else(this.rejected)
@@ -559,7 +559,7 @@ class DossierCompletenessFlow(DossierFlow):
     )
 
     is_complete = (
-        flow.If(lambda activation: activation.process.decision == APPROVED)
+        If(lambda activation: activation.process.decision == APPROVED)
         .Annotation(title=_("Dossier complet ?"))
         .Then(this.admit)
         .Else(this.await_complements)
@@ -659,7 +659,7 @@ class DossierDecisionFlow(DossierFlow):
     )
 
     is_on_hold = (
-        flow.If(lambda activation: activation.process.decision == steps.ON_HOLD)
+        If(lambda activation: activation.process.decision == steps.ON_HOLD)
         .Annotation(title=_("Dossier ajourné ?"))
         .Then(this.decide)
         .Else(this.notify)
@@ -679,7 +679,7 @@ class DossierDecisionFlow(DossierFlow):
     )
 
     is_granted = (
-        flow.If(lambda activation: activation.process.decision == APPROVED)
+        If(lambda activation: activation.process.decision == APPROVED)
         .Annotation(title=_("Dossier retenu ?"))
         .Then(this.fund)
         .Else(this.not_selected)

@@ -6,7 +6,9 @@ actions in the transaction of the action, so neither exists without the other.
 """
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from viewflow.workflow import flow
+from viewflow.workflow.base import Edge
 from viewflow.workflow.flow import views
 from viewflow.workflow.nodes.view import ViewActivation
 
@@ -296,3 +298,20 @@ class DossierView(ScopedView):
 
     process_model = DossierProcess
     process_relation = "dossierprocess"
+
+
+# The captions of a gateway's two branches on the flow chart and in the BPMN export.
+BRANCH_CAPTIONS = {"cond_true": gettext_lazy("oui"), "cond_false": gettext_lazy("non")}
+
+
+class If(flow.If):
+    """Viewflow's exclusive gateway, its branches captioned in French (« oui » / « non »)."""
+
+    def _outgoing(self):
+        for edge in super()._outgoing():
+            yield Edge(
+                src=edge.src,
+                dst=edge.dst,
+                edge_class=edge.edge_class,
+                label=BRANCH_CAPTIONS.get(edge.edge_class, edge.label),
+            )

@@ -46,3 +46,23 @@ class TestTheBpmnExport:
             if node.task_title:
                 title = str(node.task_title).replace("'", "&apos;")
                 assert f'name="{title}"' in text or f'name="{node.task_title}"' in text
+
+
+@pytest.mark.django_db
+def test_the_flow_chart_captions_its_branches_in_french(client):
+    """Viewflow captions a gateway's branches "yes"/"no"; the chart an ARS manager opens
+    says « oui » / « non »."""
+    from django.urls import reverse
+
+    from tests.workflows.scenarios import user
+    from tests.workflows.world import build_world
+    from workflows.flows import ContractApprovalFlow
+
+    build_world()
+    client.force_login(user("manager"))
+    label = ContractApprovalFlow.instance.flow_label
+    response = client.get(reverse(f"workflow:flows:{label}:chart"))
+    assert response.status_code == 200
+    svg = response.content.decode()
+    assert ">oui</text>" in svg and ">non</text>" in svg
+    assert ">yes</text>" not in svg and ">no</text>" not in svg
