@@ -287,6 +287,10 @@ PERIODIC_JOBS = {
     "ds_sync": {"function": "calls.tasks.sync_open_campaigns", "every": 900},
     "audit_checkpoint": {"function": "audit.checkpoints.take_checkpoint", "every": 300},
     "expired_exports": {"function": "reporting.jobs.delete_expired_exports", "every": 3600},
+    "expired_imports": {
+        "function": "background.imports.delete_expired_import_files",
+        "every": 3600,
+    },
     "finished_tasks": {"function": "background.retention.prune_finished_tasks", "every": 86400},
 }
 # Finished tasks (and what pages read from them) are kept this many days.
@@ -294,6 +298,9 @@ TASK_RESULT_DAYS = int(os.environ.get("TASK_RESULT_DAYS", "7"))
 
 # Background exports: their files go to the default storage and are deleted after this long.
 EXPORT_FILE_HOURS = int(os.environ.get("EXPORT_FILE_HOURS", "24"))
+# Uploaded files to import (background/imports.py): kept this long for the dry run and the
+# confirmation, then deleted.
+IMPORT_FILE_HOURS = int(os.environ.get("IMPORT_FILE_HOURS", "24"))
 # Write the ARS decisions back to DS (messages, acceptances, refusals): off unless set, since
 # a write reaches the applicant. The token (DS_API_TOKEN) needs write access; the
 # instructor's GraphQL id is read from demarche.groupeInstructeurs.instructeurs.id.
