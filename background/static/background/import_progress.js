@@ -17,11 +17,7 @@
     var stage = root.dataset.stage;
 
     function reload() {
-      if (window.Turbo && window.Turbo.visit) {
-        window.Turbo.visit(window.location.href, { action: "replace" });
-      } else {
-        window.location.reload();
-      }
+      window.location.reload(); // a full load: the result page, whatever Turbo caches
     }
 
     function poll() {
