@@ -1,16 +1,21 @@
 """GHT pages: an administrator, or an ARS manager in their region, creates and edits GHTs."""
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.generic import FormView, ListView
+from django.views.generic import FormView, ListView, TemplateView, View
 
-from . import services
+from background.imports import ImportRefused, ImportView, import_view
+from background.models import ImportJob
+
+from . import import_jobs, services
 from .access import Role, user_has_role, visible_hospital_groups, visible_regions
-from .forms import HospitalGroupForm
+from .forms import FinessImportForm, HospitalGroupForm
 from .models import Region
 
 INVALID_FORM_STATUS = 400
@@ -43,6 +48,7 @@ class HospitalGroupListView(LoginRequiredMixin, ListView):
         regions = set(managed_regions(self.request.user).values_list("pk", flat=True))
         context["managed_region_ids"] = regions
         context["can_create"] = bool(regions)
+        context["can_import_finess"] = may_import_finess(self.request.user)
         return context
 
 
@@ -102,3 +108,112 @@ class HospitalGroupFormView(LoginRequiredMixin, FormView):
                     form.add_error(field if field in form.fields else None, message)
             return self.form_invalid(form)
         return redirect("territories:index")
+
+
+# FINESS imports: the registry is national, so only an administrator imports it.
+
+
+def may_import_finess(user) -> bool:
+    return user.is_superuser or user_has_role(user, Role.ADMINISTRATOR)
+
+
+class FinessImportMixin(LoginRequiredMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not may_import_finess(request.user):
+            raise PermissionDenied(_("Seul un administrateur importe le registre FINESS."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_job(self) -> ImportJob:
+        return get_object_or_404(
+            ImportJob.objects.select_related("owner"),
+            token=self.kwargs["token"],
+            owner=self.request.user,
+            kind=import_jobs.KIND,
+        )
+
+
+class FinessImportView(FinessImportMixin, FormView):
+    """Upload a FINESS file: it is kept, and its dry run runs as a task."""
+
+    template_name = "territories/finess_import.html"
+    form_class = FinessImportForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["recent_jobs"] = ImportJob.objects.filter(
+            owner=self.request.user, kind=import_jobs.KIND
+        ).only("token", "filename", "created_at", "imported_at")[:5]
+        return context
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = INVALID_FORM_STATUS
+        return response
+
+    def form_valid(self, form):
+        job = import_jobs.request_finess_import(
+            user=self.request.user, upload=form.cleaned_data["file"]
+        )
+        return redirect("territories:finess_import_job", token=job.token)
+
+
+def finess_progress(view: ImportView) -> dict:
+    """Return the progress a page shows of the current task of a FINESS import."""
+    task = view.task
+    done, total = (task.done, task.total) if task else (0, 0)
+    return {
+        "stage": view.stage.value,
+        "stage_label": str(view.stage.label),
+        "running": view.stage.running,
+        "percent": task.percent if task else 0,
+        "done": done,
+        "total": total,
+        "rows_text": _("%(done)d lignes lues sur %(total)d") % {"done": done, "total": total}
+        if total
+        else _("Lecture du fichier…"),
+        "retry_text": _(
+            "Le traitement a été interrompu par l'arrêt d'un serveur : il a repris depuis le "
+            "début (tentative %(attempt)d)."
+        )
+        % {"attempt": task.attempts}
+        if task and task.attempts > 1 and not task.finished
+        else "",
+    }
+
+
+class FinessImportJobView(FinessImportMixin, TemplateView):
+    template_name = "territories/finess_import_job.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        job = self.get_job()
+        view = import_view(job)
+        report = view.outcome or view.check_report
+        context.update(
+            job=job,
+            stage=view.stage,
+            progress=finess_progress(view),
+            report=report,
+            format_label=import_jobs.FORMAT_LABELS.get((report or {}).get("source_format"), ""),
+            error=view.error,
+        )
+        return context
+
+
+class FinessImportProgressView(FinessImportMixin, View):
+    def get(self, request, token):
+        return JsonResponse(finess_progress(import_view(self.get_job())))
+
+
+class FinessImportConfirmView(FinessImportMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, token):
+        job = self.get_job()
+        try:
+            import_jobs.confirm_finess_import(user=request.user, job=job)
+        except ImportRefused as error:
+            messages.error(request, str(error))
+        return redirect("territories:finess_import_job", token=job.token)

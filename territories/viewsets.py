@@ -18,3 +18,21 @@ class TerritoriesApp(Application):
     index_path = path("", views.HospitalGroupListView.as_view(), name="index")
     add_path = path("add/", views.HospitalGroupFormView.as_view(), name="add")
     change_path = path("<int:pk>/change/", views.HospitalGroupFormView.as_view(), name="change")
+    finess_import_path = path(
+        "finess/import/", views.FinessImportView.as_view(), name="finess_import"
+    )
+    finess_import_job_path = path(
+        "finess/import/<uuid:token>/",
+        views.FinessImportJobView.as_view(),
+        name="finess_import_job",
+    )
+    finess_import_progress_path = path(
+        "finess/import/<uuid:token>/progress.json",
+        views.FinessImportProgressView.as_view(),
+        name="finess_import_progress",
+    )
+    finess_import_confirm_path = path(
+        "finess/import/<uuid:token>/confirm/",
+        views.FinessImportConfirmView.as_view(),
+        name="finess_import_confirm",
+    )

@@ -194,6 +194,11 @@ CONTRACT_IMPORT_MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024
 CONTRACT_IMPORT_MAX_SHARED_STRINGS_BYTES = 8 * 1024 * 1024
 CONTRACT_IMPORT_MAX_ROWS = 10_000
 CONTRACT_IMPORT_MAX_COLUMNS = 50
+# FINESS uploads (territories/import_jobs.py): the national extract weighs about 100 MB; it
+# is streamed record by record, never loaded whole.
+FINESS_IMPORT_MAX_FILE_BYTES = int(
+    os.environ.get("FINESS_IMPORT_MAX_FILE_BYTES", str(300 * 1024 * 1024))
+)
 
 REST_FRAMEWORK = {
     # Token first: its ``WWW-Authenticate`` makes an unauthenticated call a 401, not a 403.
