@@ -239,8 +239,9 @@ class ProgressReporter:
 
     An import writes inside one transaction, which would hide its progress until the end: on
     PostgreSQL the progress then goes through a connection of its own, committed at once.
-    SQLite allows one writer at a time, so there the progress shows when the import commits.
-    Writes only when the figures change.
+    SQLite allows one writer at a time, so there the progress shows when the import commits
+    (and so it does with ``TASK_PROGRESS_OWN_CONNECTION`` off). Writes only when the figures
+    change.
     """
 
     def __init__(self, task_id: str):
@@ -254,7 +255,8 @@ class ProgressReporter:
             return
         self.last = (done, total)
         main = connections[DEFAULT_DB_ALIAS]
-        if not (main.in_atomic_block and main.vendor == "postgresql"):
+        own = settings.TASK_PROGRESS_OWN_CONNECTION and main.vendor == "postgresql"
+        if not (own and main.in_atomic_block):
             report_progress(self.task_id, done=done, total=total)
             return
         if self._connection is None:

@@ -1,5 +1,7 @@
 """GHT pages: an administrator, or an ARS manager in their region, creates and edits GHTs."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -197,6 +199,9 @@ class FinessImportJobView(FinessImportMixin, TemplateView):
             progress=finess_progress(view),
             report=report,
             format_label=import_jobs.FORMAT_LABELS.get((report or {}).get("source_format"), ""),
+            extract_date=datetime.date.fromisoformat(report["extract_date"])
+            if report and report.get("extract_date")
+            else None,
             error=view.error,
         )
         return context

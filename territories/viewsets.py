@@ -11,6 +11,7 @@ class TerritoriesApp(Application):
     app_name = "territories"
     title = _("GHT")
     icon = "account_tree"
+    menu_template_name = "territories/menu.html"
 
     def has_view_permission(self, user, obj=None):
         return user.is_authenticated

@@ -306,6 +306,9 @@ EXPORT_FILE_HOURS = int(os.environ.get("EXPORT_FILE_HOURS", "24"))
 # Uploaded files to import (background/imports.py): kept this long for the dry run and the
 # confirmation, then deleted.
 IMPORT_FILE_HOURS = int(os.environ.get("IMPORT_FILE_HOURS", "24"))
+# On PostgreSQL, the progress of a task writing in one transaction (an import) goes through a
+# connection of its own, so that pages see it while the transaction runs.
+TASK_PROGRESS_OWN_CONNECTION = os.environ.get("TASK_PROGRESS_OWN_CONNECTION", "1") == "1"
 # Write the ARS decisions back to DS (messages, acceptances, refusals): off unless set, since
 # a write reaches the applicant. The token (DS_API_TOKEN) needs write access; the
 # instructor's GraphQL id is read from demarche.groupeInstructeurs.instructeurs.id.

@@ -113,7 +113,8 @@ def test_two_confirmations_at_once_queue_one_import(draft, owner, queued_in_data
     )
 
 
-def test_progress_reported_inside_the_import_transaction_is_seen_outside_it(db):
+def test_progress_reported_inside_the_import_transaction_is_seen_outside_it(db, settings):
+    settings.TASK_PROGRESS_OWN_CONNECTION = True
     reporter = ProgressReporter("task-in-a-transaction")
     main = connections["default"]
     other = main.__class__(main.settings_dict, "default")
@@ -149,6 +150,7 @@ def test_the_worker_progress_is_visible_mid_way(
     )
     job = ImportJob.objects.get()
     monkeypatch.setenv("IMPORT_STEP_SECONDS", "0.5")
+    monkeypatch.setenv("TASK_PROGRESS_OWN_CONNECTION", "1")  # as in production
     worker = start_worker(tmp_path, "slow-import", "-m", "tests.background.slow_worker")
     progress_url = reverse("contracts:import_progress", args=[draft.pk, job.token])
     try:
