@@ -80,6 +80,33 @@ class ImportView:
         return self.task.error if self.task and self.task.error else ""
 
 
+def progress_facts(view: ImportView, *, rows_text: str) -> dict:
+    """Return what a page shows of the running step of an import (JSON-ready).
+
+    ``rows_text`` words the progress, with ``%(done)d`` and ``%(total)d``.
+    """
+    task = view.task
+    done, total = (task.done, task.total) if task else (0, 0)
+    return {
+        "stage": view.stage.value,
+        "stage_label": str(view.stage.label),
+        "running": view.stage.running,
+        "percent": task.percent if task else 0,
+        "done": done,
+        "total": total,
+        "rows_text": rows_text % {"done": done, "total": total}
+        if total
+        else _("Lecture du fichier…"),
+        "retry_text": _(
+            "Le traitement a été interrompu par l'arrêt d'un serveur : il a repris depuis le "
+            "début (tentative %(attempt)d)."
+        )
+        % {"attempt": task.attempts}
+        if task and task.attempts > 1 and not task.finished
+        else "",
+    }
+
+
 def import_file_expiry() -> datetime.datetime:
     return timezone.now() + datetime.timedelta(hours=settings.IMPORT_FILE_HOURS)
 

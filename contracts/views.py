@@ -14,7 +14,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, ListView, TemplateView, View
 
-from background.imports import ImportRefused, import_view
+from background.imports import ImportRefused, import_view, progress_facts
 from background.models import ImportJob
 from territories.access import visible_hospital_groups
 
@@ -445,27 +445,7 @@ class ContractImportJobMixin(ScopedContractMixin):
 
 
 def _import_progress(view) -> dict:
-    """Return the progress a page shows of the current task of an import."""
-    task = view.task
-    done, total = (task.done, task.total) if task else (0, 0)
-    return {
-        "stage": view.stage.value,
-        "stage_label": str(view.stage.label),
-        "running": view.stage.running,
-        "percent": task.percent if task else 0,
-        "done": done,
-        "total": total,
-        "rows_text": _("%(done)d lignes sur %(total)d") % {"done": done, "total": total}
-        if total
-        else _("Lecture du fichier…"),
-        "retry_text": _(
-            "Le traitement a été interrompu par l'arrêt d'un serveur : il a repris depuis le "
-            "début (tentative %(attempt)d)."
-        )
-        % {"attempt": task.attempts}
-        if task and task.attempts > 1 and not task.finished
-        else "",
-    }
+    return progress_facts(view, rows_text=_("%(done)d lignes sur %(total)d"))
 
 
 ROWS_SHOWN = 500

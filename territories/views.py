@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, ListView, TemplateView, View
 
-from background.imports import ImportRefused, ImportView, import_view
+from background.imports import ImportRefused, ImportView, import_view, progress_facts
 from background.models import ImportJob
 
 from . import import_jobs, services
@@ -162,27 +162,7 @@ class FinessImportView(FinessImportMixin, FormView):
 
 
 def finess_progress(view: ImportView) -> dict:
-    """Return the progress a page shows of the current task of a FINESS import."""
-    task = view.task
-    done, total = (task.done, task.total) if task else (0, 0)
-    return {
-        "stage": view.stage.value,
-        "stage_label": str(view.stage.label),
-        "running": view.stage.running,
-        "percent": task.percent if task else 0,
-        "done": done,
-        "total": total,
-        "rows_text": _("%(done)d lignes lues sur %(total)d") % {"done": done, "total": total}
-        if total
-        else _("Lecture du fichier…"),
-        "retry_text": _(
-            "Le traitement a été interrompu par l'arrêt d'un serveur : il a repris depuis le "
-            "début (tentative %(attempt)d)."
-        )
-        % {"attempt": task.attempts}
-        if task and task.attempts > 1 and not task.finished
-        else "",
-    }
+    return progress_facts(view, rows_text=_("%(done)d lignes lues sur %(total)d"))
 
 
 class FinessImportJobView(FinessImportMixin, TemplateView):
