@@ -206,10 +206,14 @@ def read_stored(job: ImportJob) -> bytes:
 def stored_path(job: ImportJob) -> Iterator[Path]:
     """Yield a local path of ``job``'s file: the storage's own, else a temporary copy."""
     try:
-        yield Path(default_storage.path(job.path))
-        return
+        local = Path(default_storage.path(job.path))
     except NotImplementedError:
-        pass  # a remote storage: copy the file next to the worker
+        local = None  # a remote storage: copy the file next to the worker
+    if local is not None:
+        if not local.is_file():
+            raise ImportRefused(_("Le fichier a expiré : déposez-le à nouveau."))
+        yield local
+        return
     with tempfile.NamedTemporaryFile(suffix=Path(job.path).suffix) as copy:
         copy.write(read_stored(job))
         copy.flush()

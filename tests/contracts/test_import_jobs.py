@@ -352,3 +352,43 @@ def test_the_job_and_its_file_go_with_a_refused_transaction(contract, manager, m
     assert not DBTaskResult.objects.exists()
     stored = default_storage.listdir("imports")[1] if default_storage.exists("imports") else []
     assert stored == []
+
+
+def test_an_import_interrupted_half_way_leaves_nothing_and_runs_whole_next_time(
+    client, contract, manager, django_capture_on_commit_callbacks, settings
+):
+    """A worker dying mid-import: its transaction is rolled back, the next attempt imports."""
+    client.force_login(manager)
+    upload(
+        client,
+        contract,
+        "lines",
+        "l.csv",
+        many_lines(contract, 2),
+        django_capture_on_commit_callbacks,
+    )
+    job = ImportJob.objects.get()
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    client.post(reverse("contracts:import_confirm", args=[contract.pk, job.token]))
+    job.refresh_from_db()
+    before = FundingLine.objects.count()
+
+    def dies_after_writing(job):
+        import_contract_file(
+            actor=manager,
+            contract=contract,
+            kind="lines",
+            file_format="csv",
+            content=many_lines(contract, 2),
+            dry_run=False,
+        )
+        assert FundingLine.objects.count() == before + 2
+        raise SystemExit("worker killed")
+
+    with pytest.raises(SystemExit):
+        run_once(job.pk, dies_after_writing)
+    job.refresh_from_db()
+    assert FundingLine.objects.count() == before and job.outcome is None
+
+    outcome = run_once(job.pk, lambda job: import_jobs._import(job, task_id="t", dry_run=False))
+    assert outcome["written"] and FundingLine.objects.count() == before + 2

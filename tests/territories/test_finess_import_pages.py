@@ -156,3 +156,28 @@ def test_only_an_administrator_imports_and_only_their_own_file(
     )
     job.refresh_from_db()
     assert job.run_task_id == ""
+
+
+def test_a_remote_storage_is_read_through_a_temporary_copy(
+    client, administrator, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.core.files.storage import default_storage
+
+    from background import imports
+
+    class RemoteStorage:
+        """The default storage, but with no local path, like a remote (S3) storage."""
+
+        def path(self, name):
+            raise NotImplementedError("remote storage")
+
+        def __getattr__(self, name):
+            return getattr(default_storage, name)
+
+    monkeypatch.setattr(imports, "default_storage", RemoteStorage())
+    client.force_login(administrator)
+    page = upload(client, django_capture_on_commit_callbacks)
+    assert "Simulation terminée" in page
+    job = ImportJob.objects.get()
+    confirm(client, job, django_capture_on_commit_callbacks)
+    assert Establishment.objects.count() > 0
