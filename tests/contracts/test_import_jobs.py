@@ -392,3 +392,40 @@ def test_an_import_interrupted_half_way_leaves_nothing_and_runs_whole_next_time(
 
     outcome = run_once(job.pk, lambda job: import_jobs._import(job, task_id="t", dry_run=False))
     assert outcome["written"] and FundingLine.objects.count() == before + 2
+
+
+def test_the_upload_page_lists_recent_files_in_constant_queries(
+    client, contract, manager, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(manager)
+    url = reverse("contracts:import", args=[contract.pk])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    upload(
+        client,
+        contract,
+        "lines",
+        "l0.csv",
+        many_lines(contract, 1),
+        django_capture_on_commit_callbacks,
+    )
+    one = queries()
+    for n in range(1, 7):
+        upload(
+            client,
+            contract,
+            "lines",
+            f"l{n}.csv",
+            many_lines(contract, 1),
+            django_capture_on_commit_callbacks,
+        )
+    assert queries() == one
+    page = client.get(url).content.decode()
+    assert page.count("déposé le") == 5  # the five latest

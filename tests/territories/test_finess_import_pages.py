@@ -181,3 +181,24 @@ def test_a_remote_storage_is_read_through_a_temporary_copy(
     job = ImportJob.objects.get()
     confirm(client, job, django_capture_on_commit_callbacks)
     assert Establishment.objects.count() > 0
+
+
+def test_the_upload_page_lists_recent_files_in_constant_queries(
+    client, administrator, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(administrator)
+    url = reverse("territories:finess_import")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    upload(client, django_capture_on_commit_callbacks, name="f0.csv")
+    one = queries()
+    for n in range(1, 7):
+        upload(client, django_capture_on_commit_callbacks, name=f"f{n}.csv")
+    assert queries() == one
