@@ -101,3 +101,27 @@ class FinessImportForm(forms.Form):
                 % {"limit": limit // (1024 * 1024), "size": -(-upload.size // (1024 * 1024))}
             )
         return upload
+
+
+class MembersImportForm(forms.Form):
+    """A CSV file of GHT members, within the size limit."""
+
+    file = forms.FileField(
+        label=_("Fichier CSV des membres (code_ght, role, etablissement, finess_entite_juridique)"),
+        help_text=_(
+            "Une simulation vérifie d'abord tout le fichier sans rien enregistrer ; vous "
+            "confirmez ensuite l'import."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".csv"):
+            raise forms.ValidationError(_("Le fichier doit être au format CSV."))
+        limit = settings.GHT_MEMBERS_IMPORT_MAX_FILE_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("Le fichier dépasse %(limit)d Mo (limite) : il pèse %(size)d Mo.")
+                % {"limit": limit // (1024 * 1024), "size": -(-upload.size // (1024 * 1024))}
+            )
+        return upload

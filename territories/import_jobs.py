@@ -14,6 +14,7 @@ from django_tasks import TaskContext, task
 from background.imports import (
     confirm_import,
     progress_of,
+    read_stored,
     run_once,
     store_upload,
     stored_path,
@@ -22,6 +23,7 @@ from background.imports import (
 from background.models import ImportJob
 
 from .importers import OUTCOMES, ImportReport, import_finess_file
+from .membership_import import import_membership_file
 from .models import Establishment, HospitalGroup, HospitalGroupMembership, LegalEntity
 
 KIND = "finess"
@@ -116,3 +118,48 @@ FORMAT_LABELS = {
     "extract": _("extrait FINESS (CSV)"),
     "finess_plus": _("flux FINESS+ (JSON)"),
 }
+
+
+# GHT members: a CSV file of (GHT, role, establishment or legal entity) rows.
+
+MEMBERS_KIND = "ght_members"
+
+
+def _import_members(job: ImportJob, *, task_id: str, dry_run: bool) -> dict:
+    with progress_of(task_id) as progress:
+        return import_membership_file(
+            content=read_stored(job),
+            dry_run=dry_run,
+            actor=job.owner,
+            filename=job.filename,
+            progress=progress,
+        )
+
+
+@task(takes_context=True)
+def check_members_import(context: TaskContext, job_id: int) -> dict:
+    """Dry run: report what importing the job's GHT members would change, writing nothing."""
+    job = ImportJob.objects.select_related("owner").get(pk=job_id)
+    return _import_members(job, task_id=task_id_of(context), dry_run=True)
+
+
+@task(takes_context=True)
+def run_members_import(context: TaskContext, job_id: int) -> dict:
+    """Import the job's GHT members, confirmed after its dry run; never twice."""
+    task_id = task_id_of(context)
+
+    def write(job: ImportJob) -> dict:
+        job = ImportJob.objects.select_related("owner").get(pk=job.pk)
+        return _import_members(job, task_id=task_id, dry_run=False)
+
+    return run_once(job_id, write)
+
+
+def request_members_import(*, user, upload) -> ImportJob:
+    return store_upload(
+        owner=user, kind=MEMBERS_KIND, upload=upload, check_task=check_members_import
+    )
+
+
+def confirm_members_import(*, user, job: ImportJob) -> bool:
+    return confirm_import(job=job, user=user, run_task=run_members_import)

@@ -37,3 +37,21 @@ class TerritoriesApp(Application):
         views.FinessImportConfirmView.as_view(),
         name="finess_import_confirm",
     )
+    members_import_path = path(
+        "members/import/", views.MembersImportView.as_view(), name="members_import"
+    )
+    members_import_job_path = path(
+        "members/import/<uuid:token>/",
+        views.MembersImportJobView.as_view(),
+        name="members_import_job",
+    )
+    members_import_progress_path = path(
+        "members/import/<uuid:token>/progress.json",
+        views.MembersImportProgressView.as_view(),
+        name="members_import_progress",
+    )
+    members_import_confirm_path = path(
+        "members/import/<uuid:token>/confirm/",
+        views.MembersImportConfirmView.as_view(),
+        name="members_import_confirm",
+    )

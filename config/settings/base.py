@@ -196,6 +196,9 @@ CONTRACT_IMPORT_MAX_ROWS = 10_000
 CONTRACT_IMPORT_MAX_COLUMNS = 50
 # FINESS uploads (territories/import_jobs.py): the national extract weighs about 100 MB; it
 # is streamed record by record, never loaded whole.
+# GHT members (territories/membership_import.py): a few lines per GHT, CSV only.
+GHT_MEMBERS_IMPORT_MAX_FILE_BYTES = 2 * 1024 * 1024
+GHT_MEMBERS_IMPORT_MAX_ROWS = 5_000
 FINESS_IMPORT_MAX_FILE_BYTES = int(
     os.environ.get("FINESS_IMPORT_MAX_FILE_BYTES", str(300 * 1024 * 1024))
 )
