@@ -99,26 +99,31 @@ def import_membership_file(
             rollback_on_validation_errors=True,
             collect_failed_rows=False,
         )
+        problems: list[tuple[int, str]] = []
         for number, errors in result.row_errors():
-            for error in errors:
-                report["errors"].append(
-                    _("Ligne %(line)d : %(error)s") % {"line": number + 1, "error": error.error}
-                )
+            problems.extend(
+                (number, _("Ligne %(line)d : %(error)s") % {"line": number + 1, "error": e.error})
+                for e in errors
+            )
         for row in result.invalid_rows:
             for name, messages in row.field_specific_errors.items():
-                for message in messages:
-                    report["errors"].append(
+                problems.extend(
+                    (
+                        row.number,
                         _("Ligne %(line)d, colonne %(column)s : %(error)s")
                         % {
                             "line": row.number + 1,
                             "column": _column_of(resource, name),
                             "error": message,
-                        }
+                        },
                     )
-            for message in row.non_field_specific_errors:
-                report["errors"].append(
-                    _("Ligne %(line)d : %(error)s") % {"line": row.number + 1, "error": message}
+                    for message in messages
                 )
+            problems.extend(
+                (row.number, _("Ligne %(line)d : %(error)s") % {"line": row.number + 1, "error": m})
+                for m in row.non_field_specific_errors
+            )
+        report["errors"] = [message for _number, message in sorted(problems, key=lambda p: p[0])]
         report["counts"] = {
             key: result.totals.get(key, 0) for key in ("new", "update", "skip", "error", "invalid")
         }

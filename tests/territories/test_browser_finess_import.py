@@ -86,3 +86,46 @@ def test_an_administrator_imports_the_registry_after_a_dry_run(
     page.wait_for_selector("text=Import enregistré.", timeout=15_000)
     assert Establishment.objects.count() > 0
     shoot_both(page, "finess-5-done")
+
+
+def test_an_administrator_imports_ght_members_after_a_dry_run(
+    administrator,
+    browser,  # noqa: F811
+    live_server,
+    tmp_path,
+):
+    from territories.models import HospitalGroupMembership
+
+    from .factories import EstablishmentFactory, HospitalGroupFactory
+
+    HospitalGroupFactory(code="GE-AUBE")
+    first, second = EstablishmentFactory(), EstablishmentFactory()
+    header = "code_ght;role;etablissement;finess_entite_juridique\n"
+    good = tmp_path / "membres.csv"
+    good.write_text(header + f"GE-AUBE;support;{first.finess};\nGE-AUBE;membre;{second.finess};\n")
+    bad = tmp_path / "membres-erreur.csv"
+    bad.write_text(good.read_text() + "GE-AUBE;chef;;\nGE-XXX;membre;;\n")
+
+    page = log_in(browser, live_server, "admin")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"{live_server.url}/territories/")
+    page.locator("a", has_text="Importer les membres des GHT").click()
+    page.wait_for_selector("text=Lancer la simulation")
+    upload_url = page.url
+    shoot_both(page, "members-1-upload")
+
+    send(page, bad)
+    page.wait_for_selector("text=Lignes en erreur")
+    assert "Ligne 4, colonne role" in page.content()
+    assert "Ligne 5 : GHT « GE-XXX » inconnu (colonne code_ght)." in page.content()
+    shoot_both(page, "members-2-refused")
+
+    page.goto(upload_url)
+    send(page, good)
+    page.wait_for_selector("text=Simulation terminée")
+    assert not HospitalGroupMembership.objects.exists()
+    shoot_both(page, "members-4-dry-run")
+    page.locator("button", has_text="Confirmer l'import").click()
+    page.wait_for_selector("text=Import enregistré.")
+    assert HospitalGroupMembership.objects.count() == 2
+    shoot_both(page, "members-5-done")

@@ -63,10 +63,13 @@ def test_a_bad_row_refuses_the_file_naming_its_line_and_column(
     client, administrator, members_file, django_capture_on_commit_callbacks
 ):
     client.force_login(administrator)
-    content = members_file + b"GE-AUBE;chef;;\n"
+    content = members_file + b"GE-XXX;membre;;\nGE-AUBE;chef;;\n"
     page = upload(client, django_capture_on_commit_callbacks, content)
+    assert "Ligne 4 : GHT « GE-XXX » inconnu (colonne code_ght)." in page
+    assert page.index("Ligne 4 : GHT") < page.index("Ligne 5, colonne role")
     assert "rien n&#x27;a été enregistré" in page or "rien n'a été enregistré" in page
-    assert "Ligne 4, colonne role" in page and "chef" in page
+    assert "Ligne 5, colonne role" in page and "chef" in page
+    assert "matching query" not in page
     assert "Confirmer l" not in page
     assert not HospitalGroupMembership.objects.exists()
 
