@@ -2,9 +2,13 @@
 
 Workers beat (``WorkerHeartbeat``) so that a task whose worker died is found and queued again;
 tasks report their progress (``TaskProgress``) under their id; one scheduler at a time holds
-the ``SchedulerLease`` row and records each periodic job's last run (``PeriodicJobRun``).
+the ``SchedulerLease`` row and records each periodic job's last run (``PeriodicJobRun``);
+an uploaded file waits in the storage for its dry run and its import (``ImportJob``).
 """
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -82,3 +86,56 @@ class PeriodicJobRun(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ImportJob(models.Model):
+    """An uploaded file to import: checked by one task (the dry run), written by another.
+
+    The file stays in Django's storage (``path``) until ``expires_at``; each task reads it
+    there. ``run_task_id`` is set once, under a row lock, when the owner confirms the dry
+    run: a second confirmation finds it set and queues nothing. ``imported_at`` and
+    ``outcome`` are written in the import's own transaction, so a task run again after its
+    worker died sees the import done and never writes it twice.
+    """
+
+    token = models.UUIDField(_("jeton"), default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("déposé par"),
+    )
+    kind = models.CharField(_("nature"), max_length=32)
+    target_id = models.PositiveBigIntegerField(_("objet visé"), null=True, blank=True)
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    filename = models.CharField(_("nom du fichier"), max_length=255)
+    path = models.CharField(_("fichier stocké"), max_length=255)
+    size = models.PositiveBigIntegerField(_("taille (octets)"))
+    created_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("fichier conservé jusqu'au"), db_index=True)
+    file_deleted = models.BooleanField(_("fichier supprimé"), default=False)
+    check_task_id = models.CharField(_("tâche de simulation"), max_length=64, blank=True)
+    run_task_id = models.CharField(_("tâche d'import"), max_length=64, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmé le"), null=True, blank=True)
+    imported_at = models.DateTimeField(_("importé le"), null=True, blank=True)
+    outcome = models.JSONField(_("résultat de l'import"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import de fichier")
+        verbose_name_plural = _("imports de fichiers")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(confirmed_at__isnull=True) | ~models.Q(run_task_id=""),
+                name="import_job_confirmed_has_its_task",
+                violation_error_message=_("Un import confirmé a sa tâche d'import."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(imported_at__isnull=True) | models.Q(confirmed_at__isnull=False),
+                name="import_job_imported_once_confirmed",
+                violation_error_message=_("Un import n'est écrit qu'une fois confirmé."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"Import {self.token} ({self.filename})"

@@ -236,11 +236,12 @@ class ImportForm(forms.Form):
         label=_("Contenu"),
         choices=[(KINDS[0], _("Lignes de financement")), (KINDS[1], _("Jalons"))],
     )
-    file = forms.FileField(label=_("Fichier CSV ou XLSX"))
-    wet_run = forms.BooleanField(
-        label=_("Enregistrer (sinon simple simulation)"),
-        required=False,
-        help_text=_("Laissez décoché pour voir ce qui changerait sans rien écrire."),
+    file = forms.FileField(
+        label=_("Fichier CSV ou XLSX"),
+        help_text=_(
+            "Une simulation vérifie d'abord tout le fichier sans rien enregistrer ; vous "
+            "confirmez ensuite l'import."
+        ),
     )
 
     def clean_file(self):

@@ -42,6 +42,8 @@ from .schemes import SchemeCode
 from .selectors import eligible_beneficiaries
 
 KINDS = ("lines", "milestones")
+# Progress is reported at batch boundaries: one write per this many rows.
+PROGRESS_EVERY = 50
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -247,6 +249,30 @@ class ImportReport:
     @property
     def counts(self) -> dict[str, int]:
         return {status: self.count(status) for status in RowStatus.values}
+
+    def as_dict(self) -> dict:
+        """Return the report as JSON-ready data (a task's return value, a page's context)."""
+        return {
+            "kind": self.kind,
+            "file_format": self.file_format,
+            "dry_run": self.dry_run,
+            "valid": self.is_valid,
+            "written": self.written,
+            "counts": self.counts,
+            "file_errors": [str(error) for error in self.file_errors],
+            "errors": [str(error) for error in self.errors],
+            "rows": [
+                {
+                    "line_number": row.line_number,
+                    "key": str(row.key),
+                    "status": str(row.status),
+                    "status_label": str(row.status_label),
+                    "errors": [str(error) for error in row.errors],
+                    "changes": row.changes,
+                }
+                for row in self.rows
+            ],
+        }
 
     @property
     def errors(self) -> list[str]:
@@ -680,10 +706,13 @@ def import_contract_file(
     content: bytes,
     dry_run: bool = True,
     filename: str = "",
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Check every row of a file, then write them all through the services, or none.
 
-    A dry run goes through the very same writes and rolls them back.
+    A dry run goes through the very same writes and rolls them back. ``progress(done,
+    total)`` is told how many of the file's rows are checked and written, every
+    ``PROGRESS_EVERY`` rows.
     """
     if kind not in KINDS:
         raise ValueError(f"Unknown kind of rows: {kind}")
@@ -717,7 +746,15 @@ def import_contract_file(
         batch = services.LineBatch.open(contract) if kind == "lines" else None
         plan = _plan_line_rows if kind == "lines" else _plan_milestone_rows
         planned = plan(actor=actor, contract=contract, sheet=sheet, report=report, batch=batch)
+        total = len(report.rows)
+        # Rows with nothing to write are done once checked; the others once written.
+        done = total - len(planned)
+        if progress:
+            progress(done, total)
         for row in planned:
+            done += 1
+            if progress and (done % PROGRESS_EVERY == 0 or done == total):
+                progress(done, total)
             try:
                 with transaction.atomic():
                     row.write()

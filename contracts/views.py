@@ -7,16 +7,18 @@ scope without ``contracts.change_contract`` gets a 403 on every write).
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, ListView, TemplateView, View
 
+from background.imports import ImportRefused, import_view, progress_facts
+from background.models import ImportJob
 from territories.access import visible_hospital_groups
 
-from . import actions, imports, selectors, services
+from . import actions, import_jobs, imports, selectors, services
 from .exceptions import BusinessRuleError
 from .forms import (
     AxisForm,
@@ -426,6 +428,8 @@ class MilestoneRescheduleView(ContractFormView):
 
 
 class ContractImportView(ContractFormView):
+    """Upload a file of lines or milestones: it is kept, and its dry run runs as a task."""
+
     form_class = ImportForm
     template_name = "contracts/contract_import.html"
     title = _("Importer des lignes ou des jalons")
@@ -435,21 +439,98 @@ class ContractImportView(ContractFormView):
         kwargs.pop("contract")
         return kwargs
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["recent_jobs"] = ImportJob.objects.filter(
+            owner=self.request.user, kind=import_jobs.KIND, target_id=self.contract.pk
+        ).only("token", "filename", "created_at", "imported_at")[:5]
+        return context
+
     def form_valid(self, form):
-        upload = form.cleaned_data["file"]
-        report = imports.import_contract_file(
-            actor=self.request.user,
+        try:
+            self.check_draft()
+        except BusinessRuleError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        job = import_jobs.request_contract_import(
+            user=self.request.user,
             contract=self.contract,
             kind=form.cleaned_data["kind"],
-            file_format=upload.file_format,
-            content=upload.read(),
-            dry_run=not form.cleaned_data["wet_run"],
-            filename=upload.name,
+            upload=form.cleaned_data["file"],
         )
-        status = 200 if report.is_valid else INVALID_FORM_STATUS
-        return self.render_to_response(
-            self.get_context_data(form=form, report=report), status=status
+        return redirect("contracts:import_job", pk=self.contract.pk, token=job.token)
+
+
+class ContractImportJobMixin(ScopedContractMixin):
+    """A file imported into the contract of the URL, by the user themself (else 404)."""
+
+    required_permission = CHANGE_PERMISSION
+
+    def get_job(self) -> ImportJob:
+        return get_object_or_404(
+            ImportJob.objects.select_related("owner"),
+            token=self.kwargs["token"],
+            owner=self.request.user,
+            kind=import_jobs.KIND,
+            target_id=self.contract.pk,
         )
+
+
+def _import_progress(view) -> dict:
+    return progress_facts(view, rows_text=_("%(done)d lignes sur %(total)d"))
+
+
+ROWS_SHOWN = 500
+
+
+class ContractImportJobView(ContractImportJobMixin, TemplateView):
+    """Where an import stands: the dry run's progress, then its report and the confirmation,
+    then the import's progress and its result."""
+
+    template_name = "contracts/contract_import_job.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        job = self.get_job()
+        view = import_view(job)
+        report = view.outcome or view.check_report
+        context.update(
+            title=_("Import de lignes ou de jalons"),
+            job=job,
+            stage=view.stage,
+            view=view,
+            progress=_import_progress(view),
+            report=report,
+            kind_label=import_jobs.KIND_LABELS.get(job.options.get("kind"), ""),
+            error=view.error,
+            # Rows that change or fail; an unchanged row is only counted.
+            rows=[row for row in (report or {}).get("rows", []) if row["status"] != "UNCHANGED"][
+                :ROWS_SHOWN
+            ],
+            rows_shown=ROWS_SHOWN,
+        )
+        return context
+
+
+class ContractImportProgressView(ContractImportJobMixin, View):
+    """Answer an import's progress as JSON, polled by ``import_progress.js``."""
+
+    def get(self, request, pk, token):
+        return JsonResponse(_import_progress(import_view(self.get_job())))
+
+
+class ContractImportConfirmView(ContractImportJobMixin, View):
+    """Confirm a checked dry run: the import is queued once, however many times it is asked."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk, token):
+        job = self.get_job()
+        try:
+            import_jobs.confirm_contract_import(user=request.user, job=job)
+        except ImportRefused as error:
+            messages.error(request, str(error))
+        return redirect("contracts:import_job", pk=self.contract.pk, token=job.token)
 
 
 class ContractExportView(ScopedContractMixin, View):

@@ -66,6 +66,19 @@ class ContractsApp(Application):
         name="milestone_remove",
     )
     import_path = path("<int:pk>/import/", views.ContractImportView.as_view(), name="import")
+    import_job_path = path(
+        "<int:pk>/import/<uuid:token>/", views.ContractImportJobView.as_view(), name="import_job"
+    )
+    import_progress_path = path(
+        "<int:pk>/import/<uuid:token>/progress.json",
+        views.ContractImportProgressView.as_view(),
+        name="import_progress",
+    )
+    import_confirm_path = path(
+        "<int:pk>/import/<uuid:token>/confirm/",
+        views.ContractImportConfirmView.as_view(),
+        name="import_confirm",
+    )
     export_path = path(
         "<int:pk>/export/<str:kind>.<str:file_format>",
         views.ContractExportView.as_view(),

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from guardian.admin import GuardedModelAdmin
-from import_export.admin import ExportMixin, ImportExportMixin
+from import_export.admin import ExportMixin
 
 from .access import (
     acting_as,
@@ -71,7 +71,10 @@ class HospitalGroupAdmin(GuardedModelAdmin):
 
 
 @admin.register(HospitalGroupMembership)
-class HospitalGroupMembershipAdmin(ImportExportMixin, admin.ModelAdmin):
+class HospitalGroupMembershipAdmin(ExportMixin, admin.ModelAdmin):
+    """Members of GHTs; they are imported on the page « Importer les membres des GHT »
+    (a dry run, then the import, as tasks), not here."""
+
     resource_classes = [HospitalGroupMembershipResource]
     list_display = ("hospital_group", "role", "establishment", "legal_entity")
     list_select_related = ("hospital_group", "establishment", "legal_entity")

@@ -1,6 +1,7 @@
 """The GHT form: establishments already imported, chosen in the regions the user manages."""
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .models import Establishment, HospitalGroup, MembershipRole
@@ -73,3 +74,54 @@ def _establishment_label(establishment: Establishment) -> str:
     finess = establishment.finess or "sans FINESS"
     department = establishment.department.code if establishment.department else "?"
     return f"{establishment.name} ({department}, {finess})"
+
+
+class FinessImportForm(forms.Form):
+    """An extract of the FINESS registry (CSV) or a FINESS+ feed (JSON), within the size limit."""
+
+    file = forms.FileField(
+        label=_("Fichier FINESS (extrait CSV ou flux FINESS+ JSON)"),
+        help_text=_(
+            "Une simulation vérifie d'abord tout le fichier sans rien enregistrer ; vous "
+            "confirmez ensuite l'import."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+        if extension not in ("csv", "json"):
+            raise forms.ValidationError(
+                _("Le fichier doit être un extrait FINESS (.csv) ou un flux FINESS+ (.json).")
+            )
+        limit = settings.FINESS_IMPORT_MAX_FILE_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("Le fichier dépasse %(limit)d Mo (limite) : il pèse %(size)d Mo.")
+                % {"limit": limit // (1024 * 1024), "size": -(-upload.size // (1024 * 1024))}
+            )
+        return upload
+
+
+class MembersImportForm(forms.Form):
+    """A CSV file of GHT members, within the size limit."""
+
+    file = forms.FileField(
+        label=_("Fichier CSV des membres (code_ght, role, etablissement, finess_entite_juridique)"),
+        help_text=_(
+            "Une simulation vérifie d'abord tout le fichier sans rien enregistrer ; vous "
+            "confirmez ensuite l'import."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".csv"):
+            raise forms.ValidationError(_("Le fichier doit être au format CSV."))
+        limit = settings.GHT_MEMBERS_IMPORT_MAX_FILE_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("Le fichier dépasse %(limit)d Mo (limite) : il pèse %(size)d Mo.")
+                % {"limit": limit // (1024 * 1024), "size": -(-upload.size // (1024 * 1024))}
+            )
+        return upload

@@ -123,8 +123,14 @@ def import_finess_file(
     wet_run: bool = False,
     progress: Callable[[int], None] | None = None,
     batch_size: int = BATCH_SIZE,
+    actor=None,
+    filename: str = "",
 ) -> ImportReport:
-    """Import ``path``, an extract or a FINESS+ feed as its first byte tells."""
+    """Import ``path``, an extract or a FINESS+ feed as its first byte tells.
+
+    ``actor`` is who asked for the import, none for the command line; ``filename`` the name
+    the file was uploaded under; both are journaled.
+    """
     try:
         source_format = detect_format(path)
     except OSError as error:
@@ -134,13 +140,20 @@ def import_finess_file(
         }
         return report
     if source_format == "finess_plus":
-        return import_finess_plus(path=path, wet_run=wet_run, batch_size=batch_size)
+        return import_finess_plus(
+            path=path, wet_run=wet_run, batch_size=batch_size, actor=actor, filename=filename
+        )
     return import_finess_extract(
-        path=path, wet_run=wet_run, progress=progress, batch_size=batch_size
+        path=path,
+        wet_run=wet_run,
+        progress=progress,
+        batch_size=batch_size,
+        actor=actor,
+        filename=filename,
     )
 
 
-def _journal_import(report: ImportReport, path: Path) -> None:
+def _journal_import(report: ImportReport, path: Path, actor=None, filename: str = "") -> None:
     """Append one IMPORT event saying what a written import changed, per model and outcome.
 
     An import that changed nothing (the same file again) leaves no event.
@@ -150,12 +163,12 @@ def _journal_import(report: ImportReport, path: Path) -> None:
     ):
         return
     record_event(
-        actor=None,
+        actor=actor,
         action=AuditAction.IMPORT,
         object_type="territories.FinessImport",
-        object_label=path.name,
+        object_label=filename or path.name,
         summary=_("Import FINESS (%(format)s) : %(file)s")
-        % {"format": report.source_format, "file": path.name},
+        % {"format": report.source_format, "file": filename or path.name},
         changes={
             "records_read": report.records_read,
             "extract_date": report.extract_date,
@@ -170,6 +183,8 @@ def import_finess_extract(
     wet_run: bool = False,
     progress: Callable[[int], None] | None = None,
     batch_size: int = BATCH_SIZE,
+    actor=None,
+    filename: str = "",
 ) -> ImportReport:
     """Import the establishments and geolocations of a FINESS open-data extract.
 
@@ -187,7 +202,7 @@ def import_finess_extract(
             if wet_run and not report.succeeded:
                 transaction.set_rollback(True)
             elif wet_run:
-                _journal_import(report, path)
+                _journal_import(report, path, actor, filename)
     except FinessFileError as error:
         report.file_error = str(error)
     report.written = wet_run and report.succeeded
@@ -195,7 +210,12 @@ def import_finess_extract(
 
 
 def import_finess_plus(
-    *, path: Path, wet_run: bool = False, batch_size: int = BATCH_SIZE
+    *,
+    path: Path,
+    wet_run: bool = False,
+    batch_size: int = BATCH_SIZE,
+    actor=None,
+    filename: str = "",
 ) -> ImportReport:
     """Import the legal entities, sites and GHTs of a FINESS+ « Structures » feed.
 
@@ -221,7 +241,7 @@ def import_finess_plus(
         if wet_run and not report.succeeded:
             transaction.set_rollback(True)
         elif wet_run:
-            _journal_import(report, path)
+            _journal_import(report, path, actor, filename)
     report.written = wet_run and report.succeeded
     return report
 

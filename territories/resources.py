@@ -49,6 +49,20 @@ class RoleWidget(Widget):
         return value or ""
 
 
+class KnownKeyWidget(ForeignKeyWidget):
+    """Find a row by a key; an unknown key is refused in French, naming what was looked for."""
+
+    def __init__(self, model, field: str, message: str, **kwargs):
+        super().__init__(model, field, **kwargs)
+        self.message = message
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except self.model.DoesNotExist:
+            raise ValueError(self.message % {"value": value}) from None
+
+
 class EstablishmentWidget(ForeignKeyWidget):
     """Find an establishment by its FINESS number or, failing that, by its exact name."""
 
@@ -82,7 +96,9 @@ class HospitalGroupMembershipResource(FormulaSafeResource):
     hospital_group = fields.Field(
         attribute="hospital_group",
         column_name="code_ght",
-        widget=ForeignKeyWidget(HospitalGroup, "code"),
+        widget=KnownKeyWidget(
+            HospitalGroup, "code", _("GHT « %(value)s » inconnu (colonne code_ght).")
+        ),
     )
     role = fields.Field(attribute="role", column_name="role", widget=RoleWidget())
     establishment = fields.Field(
@@ -91,7 +107,13 @@ class HospitalGroupMembershipResource(FormulaSafeResource):
     legal_entity = fields.Field(
         attribute="legal_entity",
         column_name="finess_entite_juridique",
-        widget=ForeignKeyWidget(LegalEntity, "finess"),
+        widget=KnownKeyWidget(
+            LegalEntity,
+            "finess",
+            _(
+                "Entité juridique de FINESS « %(value)s » inconnue (colonne finess_entite_juridique)."
+            ),
+        ),
     )
 
     class Meta:

@@ -194,6 +194,14 @@ CONTRACT_IMPORT_MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024
 CONTRACT_IMPORT_MAX_SHARED_STRINGS_BYTES = 8 * 1024 * 1024
 CONTRACT_IMPORT_MAX_ROWS = 10_000
 CONTRACT_IMPORT_MAX_COLUMNS = 50
+# FINESS uploads (territories/import_jobs.py): the national extract weighs about 100 MB; it
+# is streamed record by record, never loaded whole.
+# GHT members (territories/membership_import.py): a few lines per GHT, CSV only.
+GHT_MEMBERS_IMPORT_MAX_FILE_BYTES = 2 * 1024 * 1024
+GHT_MEMBERS_IMPORT_MAX_ROWS = 5_000
+FINESS_IMPORT_MAX_FILE_BYTES = int(
+    os.environ.get("FINESS_IMPORT_MAX_FILE_BYTES", str(300 * 1024 * 1024))
+)
 
 REST_FRAMEWORK = {
     # Token first: its ``WWW-Authenticate`` makes an unauthenticated call a 401, not a 403.
@@ -291,6 +299,10 @@ PERIODIC_JOBS = {
     "ds_sync": {"function": "calls.tasks.sync_open_campaigns", "every": 900},
     "audit_checkpoint": {"function": "audit.checkpoints.take_checkpoint", "every": 300},
     "expired_exports": {"function": "reporting.jobs.delete_expired_exports", "every": 3600},
+    "expired_imports": {
+        "function": "background.imports.delete_expired_import_files",
+        "every": 3600,
+    },
     "finished_tasks": {"function": "background.retention.prune_finished_tasks", "every": 86400},
 }
 # Finished tasks (and what pages read from them) are kept this many days.
@@ -298,6 +310,12 @@ TASK_RESULT_DAYS = int(os.environ.get("TASK_RESULT_DAYS", "7"))
 
 # Background exports: their files go to the default storage and are deleted after this long.
 EXPORT_FILE_HOURS = int(os.environ.get("EXPORT_FILE_HOURS", "24"))
+# Uploaded files to import (background/imports.py): kept this long for the dry run and the
+# confirmation, then deleted.
+IMPORT_FILE_HOURS = int(os.environ.get("IMPORT_FILE_HOURS", "24"))
+# On PostgreSQL, the progress of a task writing in one transaction (an import) goes through a
+# connection of its own, so that pages see it while the transaction runs.
+TASK_PROGRESS_OWN_CONNECTION = os.environ.get("TASK_PROGRESS_OWN_CONNECTION", "1") == "1"
 # Write the ARS decisions back to DS (messages, acceptances, refusals): off unless set, since
 # a write reaches the applicant. The token (DS_API_TOKEN) needs write access; the
 # instructor's GraphQL id is read from demarche.groupeInstructeurs.instructeurs.id.

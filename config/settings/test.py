@@ -1,5 +1,7 @@
 """Test settings: fast hashing, no manifest, same database choice as the environment."""
 
+import os
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -16,3 +18,7 @@ WHITENOISE_AUTOREFRESH = True
 # enqueuing transaction commits (background/backends.py): pages read real task rows. The
 # worker and scheduler tests switch to the plain database backend and real worker processes.
 TASKS = {"default": {"BACKEND": "background.backends.InlineDatabaseBackend"}}
+# A test runs inside a transaction: progress written through a connection of its own would
+# outlive the test. The tests of that connection turn it on (worker processes through the
+# environment).
+TASK_PROGRESS_OWN_CONNECTION = os.environ.get("TASK_PROGRESS_OWN_CONNECTION", "0") == "1"

@@ -1,7 +1,8 @@
 """A real worker (``manage.py db_worker``) whose exports advance slowly.
 
-Each progress step of an export waits ``EXPORT_STEP_SECONDS``, so that a test can kill the
-worker in the middle of an export; everything else is the production worker.
+Each progress step of an export waits ``EXPORT_STEP_SECONDS`` (of an import,
+``IMPORT_STEP_SECONDS``), so that a test can see or kill the worker in the middle of its
+work; everything else is the production worker.
 Run as ``python -m tests.background.slow_worker [db_worker options]``.
 """
 
@@ -27,6 +28,19 @@ def main() -> None:
         time.sleep(pause)
 
     jobs.report_progress = report_slowly
+
+    # Imports too, when asked: each progress step of an import waits IMPORT_STEP_SECONDS.
+    import_pause = float(os.environ.get("IMPORT_STEP_SECONDS", "0"))
+    if import_pause:
+        from background.imports import ProgressReporter
+
+        report_import = ProgressReporter.__call__
+
+        def report_import_slowly(self, done, total):
+            report_import(self, done, total)
+            time.sleep(import_pause)
+
+        ProgressReporter.__call__ = report_import_slowly
     call_command("db_worker", *sys.argv[1:])
 
 

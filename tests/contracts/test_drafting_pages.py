@@ -135,5 +135,6 @@ class TestTheImportAsAThirdWayIn:
         created = contract.__class__.objects.get(reference="CAT-IMPORT")
         assert response.url == reverse("contracts:import", args=[created.pk])
         import_page = client.get(response.url).content.decode()
-        assert 'name="wet_run"' in import_page  # unchecked by default: a dry run first
-        assert 'name="wet_run" checked' not in import_page
+        # A dry run always comes first: the page launches it, the import waits for a confirmation.
+        assert "Lancer la simulation" in import_page
+        assert 'name="wet_run"' not in import_page

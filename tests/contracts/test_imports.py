@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from audit.journal import AuditAction, AuditEvent
+from background.models import ImportJob
 from benchmarks.spreadsheets import xlsx_bomb
 from contracts.imports import (
     InvalidValue,
@@ -62,6 +63,21 @@ def run(contract, user, kind, file_format, content, *, dry_run):
         content=content,
         dry_run=dry_run,
     )
+
+
+def upload(client, contract, kind, name, content, capture) -> str:
+    """Post a file on the import page, let its dry run run, return the page it leads to."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    with capture(execute=True):
+        response = client.post(
+            reverse("contracts:import", args=[contract.pk]),
+            {"kind": kind, "file": SimpleUploadedFile(name, content)},
+        )
+    assert response.status_code == 302, response.content.decode()
+    page = client.get(response.url)
+    assert page.status_code == 200
+    return page.content.decode()
 
 
 def csv_file(rows: list[dict]) -> bytes:
@@ -294,27 +310,25 @@ class TestExportJournal:
 
 
 class TestImportView:
-    def test_dry_run_then_wet_run_through_the_page(self, client, contract, manager):
-        from django.core.files.uploadedfile import SimpleUploadedFile
-
+    def test_dry_run_then_confirmed_import_through_the_pages(
+        self, client, contract, manager, django_capture_on_commit_callbacks
+    ):
         client.force_login(manager)
-        url = reverse("contracts:import", args=[contract.pk])
         content = csv_file([new_line(contract)])
-        response = client.post(
-            url, {"kind": "lines", "file": SimpleUploadedFile("lignes.csv", content)}
+        page = upload(
+            client, contract, "lines", "lignes.csv", content, django_capture_on_commit_callbacks
         )
-        assert response.status_code == 200
-        assert "Simulation" in response.content.decode()
+        assert "Simulation terminée : rien n'a encore été enregistré." in page
+        assert "Confirmer l'import" in page
         assert not FundingLine.objects.filter(code="2.9").exists()
-        response = client.post(
-            url,
-            {
-                "kind": "lines",
-                "file": SimpleUploadedFile("lignes.csv", content),
-                "wet_run": "on",
-            },
-        )
-        assert response.status_code == 200
+        job = ImportJob.objects.get()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                reverse("contracts:import_confirm", args=[contract.pk, job.token])
+            )
+        assert response.status_code == 302
+        page = client.get(response.url).content.decode()
+        assert "Import enregistré." in page
         assert FundingLine.objects.filter(code="2.9").exists()
 
 
@@ -536,39 +550,42 @@ class TestImportViewRefusals:
         ],
     )
     def test_a_bad_file_is_refused_on_the_page_naming_its_line(
-        self, client, contract, manager, case
+        self, client, contract, manager, case, django_capture_on_commit_callbacks
     ):
-        from django.core.files.uploadedfile import SimpleUploadedFile
-
         name, content, expected = bad_inputs(contract)[case]
         client.force_login(manager)
         before = written(contract)
-        response = client.post(
-            reverse("contracts:import", args=[contract.pk]),
-            {"kind": "lines", "wet_run": "on", "file": SimpleUploadedFile(name, content)},
-        )
-        # A refused form answers 400 (the project's rule for Turbo), never 500.
-        assert response.status_code == 400
-        page = response.content.decode()
+        page = upload(client, contract, "lines", name, content, django_capture_on_commit_callbacks)
         assert "rien n'a été enregistré" in page
         assert escape(expected) in page
+        assert "Confirmer l'import" not in page
         assert written(contract) == before
-        # The form keeps what was chosen.
-        assert re.search(r'<option value="lines" selected>', page)
-        assert re.search(r'name="wet_run"[^>]*checked', page)
+        job = ImportJob.objects.get()
+        # Confirming a refused dry run is refused too: nothing is queued, nothing written.
+        response = client.post(
+            reverse("contracts:import_confirm", args=[contract.pk, job.token]), follow=True
+        )
+        assert response.status_code == 200
+        assert "sans erreur avant l&#x27;import" in response.content.decode()
+        job.refresh_from_db()
+        assert job.run_task_id == ""
+        assert written(contract) == before
 
-    def test_the_form_keeps_the_milestones_and_the_dry_run(self, client, contract, manager):
+    def test_the_form_keeps_the_milestones_when_the_file_is_refused(
+        self, client, contract, manager
+    ):
         from django.core.files.uploadedfile import SimpleUploadedFile
 
         client.force_login(manager)
         response = client.post(
             reverse("contracts:import", args=[contract.pk]),
-            {"kind": "milestones", "file": SimpleUploadedFile("jalons.xlsx", b"pas un zip")},
+            {"kind": "milestones", "file": SimpleUploadedFile("jalons.pdf", b"%PDF")},
         )
         assert response.status_code == 400
         page = response.content.decode()
+        assert "Le fichier doit être au format CSV ou XLSX." in page
         assert re.search(r'<option value="milestones" selected>', page)
-        assert not re.search(r'name="wet_run"[^>]*checked', page)
+        assert not ImportJob.objects.exists()
 
     def test_a_file_over_the_size_limit_is_refused_before_it_is_read(
         self, client, contract, manager, settings
