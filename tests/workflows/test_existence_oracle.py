@@ -37,6 +37,8 @@ def contract_page_urls(contract, missing: bool):
         # The world files no document: a document id is missing in both cases (the download
         # views' own scope tests are in tests/contracts/test_documents.py).
         "document_pk": MISSING,
+        # Likewise an import file (tests/contracts/test_import_jobs.py checks its owner).
+        "token": "00000000-0000-4000-8000-000000000000",
     }
     for prefix in ("contracts:", "progress:", "audit:"):
         for name, params in site_url_names(prefix):
