@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from contracts.models import FundingLine
+from contracts.models import FundingLine, Recovery
 from contracts.models.four_eyes import four_eyes_constraint, person_field
 from contracts.money import MoneyField
 from contracts.schemes import PetDerogation, SchemeCode
@@ -147,6 +147,9 @@ class IndividualAward(models.Model):
     breach_recorded_by = person_field(_("rupture constatée par"), optional=True)
     breach_decided_by = person_field(_("reversement décidé par"), optional=True)
     breach_decided_at = models.DateTimeField(_("reversement décidé le"), null=True, blank=True)
+    # Why the decided repayment could not be taken back from the line's credits, when it
+    # could not (shown next to the decision); the recoveries are ``AwardRecovery`` rows.
+    recovery_refusal = models.TextField(_("reprise non préparée : motif"), blank=True)
     created_by = person_field(_("saisi par"))
     created_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
@@ -241,3 +244,32 @@ class AwardInstalment(models.Model):
 
     def __str__(self):
         return f"{self.award} – {self.number}"
+
+
+class AwardRecovery(models.Model):
+    """A recovery of credits prepared for an award's decided repayment (``calls.awards``).
+
+    One per year of the line the repayment is taken back from; each recovery belongs to
+    one award at most.
+    """
+
+    award = models.ForeignKey(
+        IndividualAward,
+        on_delete=models.PROTECT,
+        related_name="recovery_links",
+        verbose_name=_("attribution"),
+    )
+    recovery = models.OneToOneField(
+        Recovery,
+        on_delete=models.PROTECT,
+        related_name="award_link",
+        verbose_name=_("reprise de crédits"),
+    )
+
+    class Meta:
+        verbose_name = _("reprise d'un reversement")
+        verbose_name_plural = _("reprises des reversements")
+        ordering = ["award", "recovery"]
+
+    def __str__(self):
+        return f"{self.award} – {self.recovery}"

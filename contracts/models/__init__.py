@@ -13,6 +13,7 @@ from .decisions import (
     CreditDelegation,
     CreditDelegationLine,
     Recovery,
+    RecoveryBasis,
     RecoveryMode,
 )
 from .documents import ContractDocument, ContractDocumentKind
@@ -36,6 +37,7 @@ __all__ = [
     "Milestone",
     "MilestoneStatus",
     "Recovery",
+    "RecoveryBasis",
     "RecoveryMode",
     "SchemeParameterSet",
     "StrategicAxis",
