@@ -13,7 +13,7 @@ from django.views.generic import FormView, TemplateView
 
 from contracts.money import ZERO
 
-from . import awards, selectors
+from . import award_states, awards, selectors
 from .award_forms import KIND_FIELDS, BreachDecisionForm, BreachForm, award_form_class
 from .models import AwardKind, AwardStatus, IndividualAward
 
@@ -245,9 +245,10 @@ class AwardChangeView(ScopedAwardMixin, AwardFormMixin, FormView):
     def _require_manager(self):
         if not awards.can_manage_awards(self.request.user, self.award.region):
             raise PermissionDenied(_("Seul un chargé de mission ARS modifie une attribution."))
-        if self.award.status != AwardStatus.ACTIVE:
+        if self.award.status not in award_states.EDITABLE[self.award.kind]:
             raise PermissionDenied(
-                _("Une attribution dont l'engagement est rompu ne se modifie plus.")
+                _("Une attribution au statut « %(status)s » ne se modifie plus.")
+                % {"status": self.award.get_status_display()}
             )
 
     @property
@@ -275,7 +276,7 @@ class AwardBreachView(ScopedAwardMixin, FormView):
             if not self.request.user.has_perm(awards.DECIDE_PERMISSION):
                 raise PermissionDenied(_("Seul un validateur ARS décide un reversement."))
             return BreachDecisionForm
-        if self.award.kind != AwardKind.CAE or self.award.status != AwardStatus.ACTIVE:
+        if self.award.kind != AwardKind.CAE or self.award.status != AwardStatus.IN_COMMITMENT:
             raise PermissionDenied(_("Aucune rupture à constater sur cette attribution."))
         if not awards.can_manage_awards(self.request.user, self.award.region):
             raise PermissionDenied(_("Seul un chargé de mission ARS constate une rupture."))

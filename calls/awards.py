@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,7 +48,7 @@ from contracts.services import (
 from contracts.services.lines import scheme_parameters_for
 from territories.access import visible_regions
 
-from . import selectors
+from . import award_states, selectors
 from .models import AwardInstalment, AwardKind, AwardRecovery, AwardStatus, Dossier, IndividualAward
 from .schedules import award_figures, instalment_year
 
@@ -80,6 +81,7 @@ PERSONAL_MASK = "(donnée personnelle)"
 JOURNALED_FIELDS = (
     *(name for name in INPUT_FIELDS if name not in PERSONAL_FIELDS),
     "status",
+    "status_date",
     "end_date",
     "total_amount",
     "commitment_months",
@@ -211,6 +213,9 @@ def create_award(
         contract = _lock_open_contract(funding_line)
     award = IndividualAward(
         kind=kind,
+        status=award_states.initial_status(
+            kind, commitment_start_date=figures.get("commitment_start_date")
+        ),
         region=region,
         funding_line=funding_line,
         dossier=dossier,
@@ -246,7 +251,7 @@ def change_award(*, actor, award: IndividualAward, reason: str = "", **figures) 
     _require_manager(actor, award.region)
     contract = _lock_open_contract(award.funding_line) if award.funding_line_id else None
     award = IndividualAward.objects.select_for_update().get(pk=award.pk)
-    if award.status != AwardStatus.ACTIVE:
+    if award.status not in award_states.EDITABLE[award.kind]:
         raise WrongStatusError(
             _("Cette attribution est au statut « %(status)s » : elle ne se modifie plus.")
             % {"status": award.get_status_display()}
@@ -255,6 +260,11 @@ def change_award(*, actor, award: IndividualAward, reason: str = "", **figures) 
     personal_before = {name: getattr(award, name) for name in PERSONAL_FIELDS}
     for name, value in figures.items():
         setattr(award, name, value)
+    if award.kind == AwardKind.CAE:
+        # Typing or clearing the hire date moves a CAE into, or back before, its commitment.
+        award.status = award_states.initial_status(
+            award.kind, commitment_start_date=award.commitment_start_date
+        )
     instalments = _apply_figures(award)
     _save_with_schedule(award, instalments)
     changes = diff_fields(before, _journal_values(award))
@@ -289,7 +299,7 @@ def record_cae_breach(
         raise BusinessRuleError(
             _("Seul un contrat d'allocation d'études se rompt avec reversement.")
         )
-    if award.status != AwardStatus.ACTIVE:
+    if award.status != AwardStatus.IN_COMMITMENT:
         raise WrongStatusError(
             _("Cette attribution est au statut « %(status)s ».")
             % {"status": award.get_status_display()}
@@ -365,7 +375,7 @@ def decide_cae_breach(*, actor, award: IndividualAward, approve: bool, reason: s
         }
         decided = True
     else:
-        award.status = AwardStatus.ACTIVE
+        award.status = AwardStatus.IN_COMMITMENT
         award.breach_date = award.served_months = award.recovery_amount = None
         award.breach_reason = ""
         award.breach_recorded_by = None
@@ -384,6 +394,79 @@ def decide_cae_breach(*, actor, award: IndividualAward, approve: bool, reason: s
     if decided and award.funding_line_id:
         _try_prepare_recovery(actor=actor, award=award)
         award.refresh_from_db()
+    return award
+
+
+# The lifecycle of each kind (``award_states``) ------------------------------------------
+
+
+def award_facts(award: IndividualAward) -> award_states.AwardFacts:
+    return award_states.AwardFacts(
+        start_date=award.start_date,
+        end_date=award.end_date,
+        commitment_end_date=award.commitment_end_date,
+        appointment_date=award.appointment_date,
+    )
+
+
+def _stop_payments(award: IndividualAward, day) -> None:
+    """Drop the instalments due on or after ``day`` (or not dated yet); the total follows."""
+    AwardInstalment.objects.filter(award=award).filter(
+        Q(due_date__gte=day) | Q(due_date__isnull=True)
+    ).delete()
+    award.total_amount = (
+        AwardInstalment.objects.filter(award=award).aggregate(total=Sum("amount"))["total"] or ZERO
+    )
+
+
+@transaction.atomic
+def advance_award(*, actor, award: IndividualAward, event: str, date, reason: str = ""):
+    """Record the step ``event`` of ``award``'s lifecycle on ``date`` (``award_states``).
+
+    Checks the step is allowed from the award's state and its date fits the award's dates
+    (French problems per field: ``event``, ``date``), applies its effect on the schedule
+    (CAE hire date, PECH appointment, payments stopped), journals, and makes the line's
+    amounts follow when the schedule changed (``sync_line_amounts``, which drafts an
+    amendment for a signed contract).
+    """
+    award = IndividualAward.objects.select_related(
+        "funding_line__axis__contract", "dossier__campaign"
+    ).get(pk=award.pk)
+    _require_manager(actor, award.region)
+    step = award_states.transition(award.kind, event)
+    contract = _contract_of(award)
+    if step is not None and step.effect and award.funding_line_id:
+        contract = _lock_open_contract(award.funding_line)
+    award = IndividualAward.objects.select_for_update().get(pk=award.pk)
+    step, problems = award_states.check_event(
+        award.kind, award.status, event, date, award_facts(award)
+    )
+    if problems:
+        raise ValidationError(problems)
+    before = _journal_values(award)
+    if step.effect == award_states.SET_COMMITMENT_START:
+        award.commitment_start_date = date
+        _save_with_schedule(award, _apply_figures(award))
+    elif step.effect == award_states.SET_APPOINTMENT:
+        award.appointment_date = date
+        _save_with_schedule(award, _apply_figures(award))
+    elif step.effect == award_states.STOP_PAYMENTS:
+        _stop_payments(award, date)
+    award.status = step.target
+    award.status_date = date
+    award.save()
+    record_event(
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        obj=award,
+        contract=contract,
+        summary=_("Attribution %(kind)s : %(step)s le %(date)s")
+        % {"kind": award.kind, "step": step.label, "date": date.strftime("%d/%m/%Y")},
+        reason=reason,
+        changes=diff_fields(before, _journal_values(award)),
+    )
+    if step.effect and award.funding_line_id:
+        sync_line_amounts(actor=actor, line=award.funding_line, reason=reason or str(award))
     return award
 
 

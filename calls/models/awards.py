@@ -18,6 +18,7 @@ from contracts.schemes import PetDerogation, SchemeCode
 from territories.access import visible_regions
 from territories.models import Region
 
+from ..award_states import AwardStatus, initial_status, status_constraint
 from .dossiers import Dossier
 
 
@@ -29,12 +30,6 @@ class AwardKind(models.TextChoices):
     PET = SchemeCode.PET.value, _("Prime d'exercice territorial (PET)")
     ASTP = SchemeCode.ASTP.value, _("Poste d'assistant spécialiste à temps partagé (ASTP)")
     PECH = SchemeCode.PECH.value, _("Prime d'engagement de carrière hospitalière (PECH)")
-
-
-class AwardStatus(models.TextChoices):
-    ACTIVE = "ACTIVE", _("En cours")
-    BREACH_RECORDED = "BREACH_RECORDED", _("Rupture d'engagement à décider")
-    BROKEN = "BROKEN", _("Engagement rompu, reversement décidé")
 
 
 class IndividualAwardQuerySet(models.QuerySet):
@@ -73,9 +68,9 @@ class IndividualAward(models.Model):
         related_name="individual_awards",
         verbose_name=_("dossier"),
     )
-    status = models.CharField(
-        _("statut"), max_length=20, choices=AwardStatus.choices, default=AwardStatus.ACTIVE
-    )
+    # Each kind has its own lifecycle (``calls.award_states``); empty: its initial state.
+    status = models.CharField(_("statut"), max_length=20, choices=AwardStatus.choices)
+    status_date = models.DateField(_("date de la dernière étape"), null=True, blank=True)
     # Personal data: only what the rules and the payments need.
     identifier = models.CharField(
         _("identifiant"),
@@ -188,9 +183,9 @@ class IndividualAward(models.Model):
                 violation_error_message=_("La date de fin doit suivre la date de début."),
             ),
             models.CheckConstraint(
-                condition=Q(status=AwardStatus.ACTIVE) | Q(kind=AwardKind.CAE),
-                name="award_breach_only_for_cae",
-                violation_error_message=_("Seul un CAE peut être rompu avec reversement."),
+                condition=status_constraint(),
+                name="award_status_of_its_kind",
+                violation_error_message=_("Ce statut n'existe pas pour ce dispositif."),
             ),
             four_eyes_constraint(
                 name="award_breach_four_eyes",
@@ -205,6 +200,13 @@ class IndividualAward(models.Model):
     def __str__(self):
         # No personal data: this label goes to the journal, which auditors read.
         return _("Attribution %(kind)s n° %(pk)s") % {"kind": self.kind, "pk": self.pk}
+
+    def save(self, *args, **kwargs):
+        if not self.status:
+            self.status = initial_status(
+                self.kind, commitment_start_date=self.commitment_start_date
+            )
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:
