@@ -173,3 +173,51 @@ def test_a_refused_or_sent_back_recovery_is_prepared_again(manager, validator, v
         DecisionStatus.APPROVED,
         DecisionStatus.APPROVED,
     ]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_people_preparing_the_recovery_at_once_prepare_it_once():
+    import threading
+
+    from django.db import connection
+
+    contract = ContractFactory(envelope_amount=Decimal("900000.00"))
+    line = FundingLineFactory(
+        axis=StrategicAxisFactory(contract=contract, number=1),
+        scheme=SchemeCode.CAE,
+        details={"students": 1, "years": 1},
+    )
+    manager = user_with_role(Role.ARS_MANAGER, region=contract.region, username="claire")
+    validator = user_with_role(Role.ARS_VALIDATOR, region=contract.region, username="paul")
+    award = broken_cae(manager, validator, line)  # nothing delegated: refused, to retry
+    assert awards.award_recoveries(award) == []
+    for year, amount in {2025: "2000.00", 2026: "4000.00"}.items():
+        YearlyAllocation.objects.filter(funding_line=line, year=year).update(
+            delegated_amount=Decimal(amount)
+        )
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def prepare(actor):
+        try:
+            barrier.wait()
+            awards.prepare_award_recovery(actor=actor, award=award)
+            outcomes.append("prepared")
+        except ValidationError as error:
+            outcomes.append(error.messages[0])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=prepare, args=(user,)) for user in (manager, validator)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == [
+        "La reprise de ce reversement est déjà préparée ou validée.",
+        "prepared",
+    ]
+    assert Recovery.objects.count() == 2  # 4,000 € on 2026 and 500 € on 2025, once
+    assert sum(r.amount for r in Recovery.objects.all()) == Decimal("4500.00")
