@@ -10,10 +10,11 @@ from django.urls import reverse
 
 from calls import awards
 from calls.models import AwardKind, AwardStatus, IndividualAward
-from contracts.models import DecisionStatus, YearlyAllocation
+from contracts.models import DecisionStatus
 from contracts.schemes import SchemeCode
 from territories.access import Role
 from tests.calls.test_award_pages import add_pet, bulk_awards, get
+from tests.calls.test_award_recovery import broken_cae as make_broken_cae
 from tests.contracts.factories import (
     ContractFactory,
     FundingLineFactory,
@@ -58,26 +59,7 @@ def broken_cae(manager, validator, axis):
     line = FundingLineFactory(
         axis=axis, scheme=SchemeCode.CAE, code="2.2", details={"students": 1, "years": 1}
     )
-    award = awards.create_award(
-        actor=manager,
-        kind=AwardKind.CAE,
-        funding_line=line,
-        identifier="ETU-2025-0042",
-        last_name="Petit",
-        first_name="Inès",
-        start_date=D(2025, 9, 1),
-        months=12,
-        yearly_amount=Decimal("6000.00"),
-        commitment_start_date=D(2026, 9, 1),
-    )
-    for year, amount in {2025: "2000.00", 2026: "4000.00"}.items():
-        YearlyAllocation.objects.filter(funding_line=line, year=year).update(
-            delegated_amount=Decimal(amount)
-        )
-    awards.record_cae_breach(
-        actor=manager, award=award, breach_date=D(2027, 3, 1), served_months=6, reason="Démission"
-    )
-    return awards.decide_cae_breach(actor=validator, award=award, approve=True)
+    return make_broken_cae(manager, validator, line, delegated={2025: "2000.00", 2026: "4000.00"})
 
 
 class TestTheAwardPage:
@@ -206,22 +188,7 @@ class TestTheRepayment:
         line = FundingLineFactory(
             axis=axis, scheme=SchemeCode.CAE, code="2.3", details={"students": 1, "years": 1}
         )
-        award = awards.create_award(
-            actor=manager,
-            kind=AwardKind.CAE,
-            funding_line=line,
-            identifier="ETU-9",
-            last_name="Lopez",
-            first_name="Sara",
-            start_date=D(2025, 9, 1),
-            months=12,
-            yearly_amount=Decimal("6000.00"),
-            commitment_start_date=D(2026, 9, 1),
-        )
-        awards.record_cae_breach(
-            actor=manager, award=award, breach_date=D(2027, 3, 1), served_months=6, reason="x"
-        )
-        awards.decide_cae_breach(actor=validator, award=award, approve=True)
+        award = make_broken_cae(manager, validator, line)  # nothing delegated yet
 
         html = get(client, manager, reverse("calls:award_detail", args=[award.pk]))
         assert "La reprise n'a pas pu être préparée" in html
