@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from calls import awards
 from calls.models import AwardKind, AwardStatus, IndividualAward
-from contracts.models import DecisionStatus
+from contracts.models import DecisionStatus, YearlyAllocation
 from contracts.schemes import SchemeCode
 from territories.access import Role
 from tests.calls.test_award_pages import add_pet, bulk_awards, get
@@ -194,6 +194,23 @@ class TestTheRepayment:
         assert "La reprise n'a pas pu être préparée" in html
         assert "Préparer la reprise" in html
         assert "4\u202f000,00 € sur 2026, 500,00 € sur 2025" in html
+
+        url = reverse("calls:award_detail", args=[award.pk])
+        response = client.post(url)  # still nothing delegated: refused, the reason shown
+        assert response.status_code == 400
+        assert "dépasse ce que" in response.content.decode()
+        for year, amount in {2025: "2000.00", 2026: "4000.00"}.items():
+            YearlyAllocation.objects.filter(funding_line=line, year=year).update(
+                delegated_amount=Decimal(amount)
+            )
+        assert client.post(url).status_code == 302
+        recoveries = awards.award_recoveries(award)
+        assert {(r.allocation.year, r.amount, r.prepared_by) for r in recoveries} == {
+            (2026, Decimal("4000.00"), manager),
+            (2025, Decimal("500.00"), manager),
+        }
+        html = get(client, manager, url)
+        assert "Préparer la reprise" not in html
 
 
 class TestMyActions:
