@@ -136,3 +136,38 @@ class BreachDecisionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class AwardStepForm(forms.Form):
+    """One step of an award's lifecycle: its date and an optional reason."""
+
+    date = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    reason = forms.CharField(
+        label=_("Commentaire (facultatif)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Repris dans le journal."),
+    )
+
+    def __init__(self, *args, date_label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if date_label:
+            self.fields["date"].label = date_label
+
+
+class RecoveryDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Décision"),
+        choices=[
+            ("approve", _("Valider la reprise")),
+            ("send_back", _("Renvoyer pour un nouveau calcul")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Motif (obligatoire pour un renvoi)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -13,8 +13,15 @@ from django.views.generic import FormView, TemplateView
 
 from contracts.money import ZERO
 
-from . import awards, selectors
-from .award_forms import KIND_FIELDS, BreachDecisionForm, BreachForm, award_form_class
+from . import award_states, awards, selectors
+from .award_forms import (
+    KIND_FIELDS,
+    AwardStepForm,
+    BreachDecisionForm,
+    BreachForm,
+    RecoveryDecisionForm,
+    award_form_class,
+)
 from .models import AwardKind, AwardStatus, IndividualAward
 
 VIEW_PERMISSION = "calls.view_individualaward"
@@ -117,6 +124,9 @@ class AwardListView(AwardPermissionMixin, TemplateView):
             user, context["region"]
         )
         context["can_decide"] = user.has_perm(awards.DECIDE_PERMISSION)
+        context["editable_states"] = [
+            str(state) for states in award_states.EDITABLE.values() for state in states
+        ]
         return context
 
 
@@ -245,9 +255,10 @@ class AwardChangeView(ScopedAwardMixin, AwardFormMixin, FormView):
     def _require_manager(self):
         if not awards.can_manage_awards(self.request.user, self.award.region):
             raise PermissionDenied(_("Seul un chargé de mission ARS modifie une attribution."))
-        if self.award.status != AwardStatus.ACTIVE:
+        if self.award.status not in award_states.EDITABLE[self.award.kind]:
             raise PermissionDenied(
-                _("Une attribution dont l'engagement est rompu ne se modifie plus.")
+                _("Une attribution au statut « %(status)s » ne se modifie plus.")
+                % {"status": self.award.get_status_display()}
             )
 
     @property
@@ -275,7 +286,7 @@ class AwardBreachView(ScopedAwardMixin, FormView):
             if not self.request.user.has_perm(awards.DECIDE_PERMISSION):
                 raise PermissionDenied(_("Seul un validateur ARS décide un reversement."))
             return BreachDecisionForm
-        if self.award.kind != AwardKind.CAE or self.award.status != AwardStatus.ACTIVE:
+        if self.award.kind != AwardKind.CAE or self.award.status != AwardStatus.IN_COMMITMENT:
             raise PermissionDenied(_("Aucune rupture à constater sur cette attribution."))
         if not awards.can_manage_awards(self.request.user, self.award.region):
             raise PermissionDenied(_("Seul un chargé de mission ARS constate une rupture."))
@@ -303,7 +314,7 @@ class AwardBreachView(ScopedAwardMixin, FormView):
             else:
                 form.add_error(None, error.messages)
             return self.form_invalid(form)
-        return redirect(self.back_url)
+        return redirect("calls:award_detail", pk=self.award.pk)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -313,4 +324,160 @@ class AwardBreachView(ScopedAwardMixin, FormView):
             else None
         )
         context.update(award=self.award, back_url=self.back_url, unserved_months=unserved)
+        return context
+
+
+def _add_errors(form, error: ValidationError, aliases: dict | None = None) -> None:
+    """Put a service's French problems next to their field, the others above the form."""
+    aliases = aliases or {}
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            field = aliases.get(field, field)
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+class AwardDetailView(ScopedAwardMixin, TemplateView):
+    """One award: its facts, schedule, state, the steps it may take, its repayment."""
+
+    template_name = "calls/award_detail.html"
+
+    def post(self, request, *args, **kwargs):
+        """Prepare (again) the recovery of a decided repayment."""
+        try:
+            awards.prepare_award_recovery(actor=request.user, award=self.award)
+        except ValidationError as error:
+            context = self.get_context_data(recovery_errors=error.messages)
+            return self.render_to_response(context, status=INVALID_FORM_STATUS)
+        return redirect("calls:award_detail", pk=self.award.pk)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        award = self.award
+        user = self.request.user
+        can_manage = awards.can_manage_awards(user, award.region)
+        recoveries = awards.award_recoveries(award)
+        pending = [r for r in recoveries if r.status != "REJECTED"]
+        waiting = [r for r in recoveries if r.status == "PREPARED"]
+        steps = award_states.allowed_transitions(award.kind, award.status)
+        context.update(
+            award=award,
+            back_url=self.back_url,
+            instalments=list(award.instalments.order_by("number")),
+            steps=steps if can_manage else [],
+            can_edit=can_manage and award.status in award_states.EDITABLE[award.kind],
+            can_decide_breach=award.status == "BREACH_RECORDED"
+            and user.has_perm(awards.DECIDE_PERMISSION)
+            and award.breach_recorded_by_id != user.pk,
+            recoveries=recoveries,
+            recovery_split=awards.recovery_split(award) if award.recovery_amount else {},
+            can_prepare_recovery=award.status == "BROKEN"
+            and award.funding_line_id
+            and not pending
+            and awards.can_prepare_award_recovery(user, award),
+            can_decide_recovery=bool(waiting)
+            and user.has_perm(awards.DECIDE_PERMISSION)
+            and all(r.prepared_by_id != user.pk for r in waiting),
+            waiting_recoveries=waiting,
+            parent=award.funding_line or award.dossier,
+        )
+        return context
+
+
+class AwardStepView(ScopedAwardMixin, FormView):
+    """Confirm one step of an award's lifecycle: what it does, its date; errors by the field."""
+
+    template_name = "calls/award_step.html"
+    form_class = AwardStepForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_step(self):
+        step = award_states.transition(self.award.kind, self.kwargs["event"])
+        if step is None or step.own_page:
+            raise PermissionDenied(_("Cette étape n'existe pas pour ce dispositif."))
+        if not awards.can_manage_awards(self.request.user, self.award.region):
+            raise PermissionDenied(
+                _("Seul un chargé de mission ARS de la région fait avancer une attribution.")
+            )
+        return step
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["date_label"] = self.get_step().date_label
+        return kwargs
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=INVALID_FORM_STATUS)
+
+    def form_valid(self, form):
+        try:
+            awards.advance_award(
+                actor=self.request.user,
+                award=self.award,
+                event=self.kwargs["event"],
+                date=form.cleaned_data["date"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error, {"event": None})
+            return self.form_invalid(form)
+        return redirect("calls:award_detail", pk=self.award.pk)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        step = self.get_step()
+        context.update(
+            award=self.award,
+            step=step,
+            allowed=self.award.status in step.sources,
+            target_label=AwardStatus(step.target).label,
+            detail_url=reverse("calls:award_detail", args=[self.award.pk]),
+        )
+        return context
+
+
+class AwardRecoveryView(ScopedAwardMixin, FormView):
+    """Decide the recoveries of an award's repayment: a validator who did not prepare them."""
+
+    template_name = "calls/award_recovery.html"
+    form_class = RecoveryDecisionForm
+
+    def get_form(self, form_class=None):
+        if not self.request.user.has_perm(awards.DECIDE_PERMISSION):
+            raise PermissionDenied(_("Seul un validateur ARS décide une reprise."))
+        return super().get_form(form_class)
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=INVALID_FORM_STATUS)
+
+    def form_valid(self, form):
+        try:
+            awards.decide_award_recovery(
+                actor=self.request.user,
+                award=self.award,
+                approve=form.cleaned_data["decision"] == "approve",
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+            return self.form_invalid(form)
+        return redirect("calls:award_detail", pk=self.award.pk)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        recoveries = awards.award_recoveries(self.award)
+        waiting = [r for r in recoveries if r.status == "PREPARED"]
+        context.update(
+            award=self.award,
+            recoveries=recoveries,
+            waiting=waiting,
+            waiting_total=sum((r.amount for r in waiting), ZERO),
+            own=any(r.prepared_by_id == self.request.user.pk for r in waiting),
+            detail_url=reverse("calls:award_detail", args=[self.award.pk]),
+        )
         return context

@@ -14,24 +14,43 @@ stays in the award's row, where ARS staff see it and where it can be erased.
 """
 
 import math
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.journal import AuditAction, diff_fields, record_event
 from contracts import schemes
 from contracts.exceptions import BusinessRuleError, FourEyesError, WrongStatusError
-from contracts.models import Amendment, Contract, ContractStatus, FundingLine
+from contracts.models import (
+    Amendment,
+    Contract,
+    ContractStatus,
+    DecisionStatus,
+    FundingLine,
+    Recovery,
+    RecoveryBasis,
+    RecoveryMode,
+    YearlyAllocation,
+)
 from contracts.money import ZERO, format_euros
-from contracts.services import AmendmentProposal, change_funding_line, draft_amendment
+from contracts.services import (
+    AmendmentProposal,
+    approve_recovery,
+    change_funding_line,
+    draft_amendment,
+    prepare_recovery,
+    reject_recovery,
+)
 from contracts.services.lines import scheme_parameters_for
 from territories.access import visible_regions
 
-from . import selectors
-from .models import AwardInstalment, AwardKind, AwardStatus, Dossier, IndividualAward
-from .schedules import award_figures
+from . import award_states, selectors
+from .models import AwardInstalment, AwardKind, AwardRecovery, AwardStatus, Dossier, IndividualAward
+from .schedules import award_figures, instalment_year
 
 MANAGE_PERMISSION = "calls.change_individualaward"
 DECIDE_PERMISSION = "calls.decide_award_recovery"
@@ -62,6 +81,7 @@ PERSONAL_MASK = "(donnée personnelle)"
 JOURNALED_FIELDS = (
     *(name for name in INPUT_FIELDS if name not in PERSONAL_FIELDS),
     "status",
+    "status_date",
     "end_date",
     "total_amount",
     "commitment_months",
@@ -193,6 +213,9 @@ def create_award(
         contract = _lock_open_contract(funding_line)
     award = IndividualAward(
         kind=kind,
+        status=award_states.initial_status(
+            kind, commitment_start_date=figures.get("commitment_start_date")
+        ),
         region=region,
         funding_line=funding_line,
         dossier=dossier,
@@ -228,7 +251,7 @@ def change_award(*, actor, award: IndividualAward, reason: str = "", **figures) 
     _require_manager(actor, award.region)
     contract = _lock_open_contract(award.funding_line) if award.funding_line_id else None
     award = IndividualAward.objects.select_for_update().get(pk=award.pk)
-    if award.status != AwardStatus.ACTIVE:
+    if award.status not in award_states.EDITABLE[award.kind]:
         raise WrongStatusError(
             _("Cette attribution est au statut « %(status)s » : elle ne se modifie plus.")
             % {"status": award.get_status_display()}
@@ -237,6 +260,11 @@ def change_award(*, actor, award: IndividualAward, reason: str = "", **figures) 
     personal_before = {name: getattr(award, name) for name in PERSONAL_FIELDS}
     for name, value in figures.items():
         setattr(award, name, value)
+    if award.kind == AwardKind.CAE:
+        # Typing or clearing the hire date moves a CAE into, or back before, its commitment.
+        award.status = award_states.initial_status(
+            award.kind, commitment_start_date=award.commitment_start_date
+        )
     instalments = _apply_figures(award)
     _save_with_schedule(award, instalments)
     changes = diff_fields(before, _journal_values(award))
@@ -271,7 +299,7 @@ def record_cae_breach(
         raise BusinessRuleError(
             _("Seul un contrat d'allocation d'études se rompt avec reversement.")
         )
-    if award.status != AwardStatus.ACTIVE:
+    if award.status != AwardStatus.IN_COMMITMENT:
         raise WrongStatusError(
             _("Cette attribution est au statut « %(status)s ».")
             % {"status": award.get_status_display()}
@@ -345,12 +373,14 @@ def decide_cae_breach(*, actor, award: IndividualAward, approve: bool, reason: s
         summary = _("Reversement CAE décidé : %(amount)s") % {
             "amount": format_euros(award.recovery_amount)
         }
+        decided = True
     else:
-        award.status = AwardStatus.ACTIVE
+        award.status = AwardStatus.IN_COMMITMENT
         award.breach_date = award.served_months = award.recovery_amount = None
         award.breach_reason = ""
         award.breach_recorded_by = None
         summary = _("Rupture d'engagement CAE renvoyée")
+        decided = False
     award.save()
     record_event(
         actor=actor,
@@ -361,7 +391,246 @@ def decide_cae_breach(*, actor, award: IndividualAward, approve: bool, reason: s
         reason=reason,
         changes=diff_fields(before, _journal_values(award)),
     )
+    if decided and award.funding_line_id:
+        _try_prepare_recovery(actor=actor, award=award)
+        award.refresh_from_db()
     return award
+
+
+# The lifecycle of each kind (``award_states``) ------------------------------------------
+
+
+def award_facts(award: IndividualAward) -> award_states.AwardFacts:
+    return award_states.AwardFacts(
+        start_date=award.start_date,
+        end_date=award.end_date,
+        commitment_end_date=award.commitment_end_date,
+        appointment_date=award.appointment_date,
+    )
+
+
+def _stop_payments(award: IndividualAward, day) -> None:
+    """Drop the instalments due on or after ``day`` (or not dated yet); the total follows."""
+    AwardInstalment.objects.filter(award=award).filter(
+        Q(due_date__gte=day) | Q(due_date__isnull=True)
+    ).delete()
+    award.total_amount = (
+        AwardInstalment.objects.filter(award=award).aggregate(total=Sum("amount"))["total"] or ZERO
+    )
+
+
+@transaction.atomic
+def advance_award(*, actor, award: IndividualAward, event: str, date, reason: str = ""):
+    """Record the step ``event`` of ``award``'s lifecycle on ``date`` (``award_states``).
+
+    Checks the step is allowed from the award's state and its date fits the award's dates
+    (French problems per field: ``event``, ``date``), applies its effect on the schedule
+    (CAE hire date, PECH appointment, payments stopped), journals, and makes the line's
+    amounts follow when the schedule changed (``sync_line_amounts``, which drafts an
+    amendment for a signed contract).
+    """
+    award = IndividualAward.objects.select_related(
+        "funding_line__axis__contract", "dossier__campaign"
+    ).get(pk=award.pk)
+    _require_manager(actor, award.region)
+    step = award_states.transition(award.kind, event)
+    contract = _contract_of(award)
+    if step is not None and step.effect and award.funding_line_id:
+        contract = _lock_open_contract(award.funding_line)
+    award = IndividualAward.objects.select_for_update().get(pk=award.pk)
+    step, problems = award_states.check_event(
+        award.kind, award.status, event, date, award_facts(award)
+    )
+    if problems:
+        raise ValidationError(problems)
+    before = _journal_values(award)
+    if step.effect == award_states.SET_COMMITMENT_START:
+        award.commitment_start_date = date
+        _save_with_schedule(award, _apply_figures(award))
+    elif step.effect == award_states.SET_APPOINTMENT:
+        award.appointment_date = date
+        _save_with_schedule(award, _apply_figures(award))
+    elif step.effect == award_states.STOP_PAYMENTS:
+        _stop_payments(award, date)
+    award.status = step.target
+    award.status_date = date
+    award.save()
+    record_event(
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        obj=award,
+        contract=contract,
+        summary=_("Attribution %(kind)s : %(step)s le %(date)s")
+        % {"kind": award.kind, "step": step.label, "date": date.strftime("%d/%m/%Y")},
+        reason=reason,
+        changes=diff_fields(before, _journal_values(award)),
+    )
+    if step.effect and award.funding_line_id:
+        sync_line_amounts(actor=actor, line=award.funding_line, reason=reason or str(award))
+    return award
+
+
+# The decided repayment taken back from the line's credits ---------------------------------
+
+
+def recovery_split(award: IndividualAward) -> dict[int, Decimal]:
+    """Return ``{year: amount}``: where ``award``'s decided repayment is taken back from.
+
+    The rule: from the years that paid the award (its instalments' years), the latest
+    first, each up to what the award was paid that year, until the repayment is covered.
+    A 12-month CAE paid 2,000 € in 2025 and 4,000 € in 2026 that repays 4,500 € gives
+    4,000 € back on 2026 and 500 € on 2025. The recovery service then bounds each by what
+    that year's allocation had delegated, less what was recovered or is being recovered.
+    """
+    paid: dict[int, Decimal] = {}
+    for instalment in award.instalments.all():
+        year = instalment_year(instalment.due_date, award.start_date)
+        paid[year] = paid.get(year, ZERO) + instalment.amount
+    left = award.recovery_amount or ZERO
+    split = {}
+    for year in sorted(paid, reverse=True):
+        if left <= 0:
+            break
+        part = min(left, paid[year])
+        split[year] = part
+        left -= part
+    return split
+
+
+def can_prepare_award_recovery(user, award: IndividualAward) -> bool:
+    """Return whether ``user`` may (again) prepare the recovery of ``award``'s repayment."""
+    return (
+        user.is_authenticated
+        and (user.has_perm(MANAGE_PERMISSION) or user.has_perm(DECIDE_PERMISSION))
+        and visible_regions(user).filter(pk=award.region_id).exists()
+    )
+
+
+def award_recoveries(award: IndividualAward) -> list[Recovery]:
+    """Return the recoveries prepared for ``award``'s repayment, latest first."""
+    return list(
+        Recovery.objects.filter(award_link__award=award)
+        .select_related("allocation", "prepared_by", "approved_by")
+        .order_by("-pk")
+    )
+
+
+def pending_award_recoveries(award: IndividualAward) -> list[Recovery]:
+    """Return the recoveries of ``award``'s repayment that wait for or got approval."""
+    return [r for r in award_recoveries(award) if r.status != DecisionStatus.REJECTED]
+
+
+@transaction.atomic
+def prepare_award_recovery(*, actor, award: IndividualAward) -> IndividualAward:
+    """Prepare the recovery of ``award``'s decided repayment through the recovery service.
+
+    One path for every recovery (``contracts.services.prepare_recovery``): one recovery per
+    year of ``recovery_split``, each linked to the award; a validator other than ``actor``
+    then approves or sends them back, as any recovery. All or none: if the service refuses
+    one, nothing is prepared and its French reason is raised. Prepared again only when
+    none waits or was approved (after a send-back, or a refusal).
+    """
+    award = IndividualAward.objects.select_for_update().get(pk=award.pk)
+    if not can_prepare_award_recovery(actor, award):
+        raise PermissionDenied(_("Seul un agent ARS de la région prépare une reprise."))
+    if award.status != AwardStatus.BROKEN or not award.recovery_amount:
+        raise WrongStatusError(
+            _("Aucun reversement décidé n'est à reprendre sur cette attribution.")
+        )
+    if not award.funding_line_id:
+        raise BusinessRuleError(
+            _("Cette attribution ne relève pas d'une ligne de contrat : aucun crédit à reprendre.")
+        )
+    if pending_award_recoveries(award):
+        raise WrongStatusError(_("La reprise de ce reversement est déjà préparée ou validée."))
+    allocations = {
+        a.year: a for a in YearlyAllocation.objects.filter(funding_line_id=award.funding_line_id)
+    }
+    prepared = []
+    for year, amount in recovery_split(award).items():
+        if year not in allocations:
+            raise BusinessRuleError(
+                _("La ligne n'a pas de crédits programmés en %(year)s : aucune reprise possible.")
+                % {"year": year}
+            )
+        recovery = prepare_recovery(
+            actor=actor,
+            allocation=allocations[year],
+            mode=RecoveryMode.RECOVER,
+            decided_amount=amount,
+            basis=RecoveryBasis.AWARD_BREACH,
+            basis_reference=str(award),
+        )
+        AwardRecovery.objects.create(award=award, recovery=recovery)
+        prepared.append(recovery)
+    before = award.recovery_refusal
+    award.recovery_refusal = ""
+    award.save(update_fields=["recovery_refusal", "updated_at"])
+    record_event(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        obj=award,
+        contract=_contract_of(award),
+        summary=_("Reprise du reversement préparée : %(parts)s")
+        % {"parts": ", ".join(f"{format_euros(r.amount)} ({r.allocation.year})" for r in prepared)},
+        changes={
+            "recoveries": {"before": None, "after": [r.pk for r in prepared]},
+            "recovery_refusal": {"before": before, "after": ""},
+        },
+    )
+    return award
+
+
+@transaction.atomic
+def decide_award_recovery(*, actor, award: IndividualAward, approve: bool, reason: str = ""):
+    """Approve, or send back, the recoveries prepared for ``award``'s repayment (together).
+
+    The recovery's own services decide (``approve_recovery``, ``reject_recovery``): the
+    four-eyes check, the bound re-checked under the allocation's lock and the journal are
+    theirs, as for any recovery.
+    """
+    award = IndividualAward.objects.select_for_update().get(pk=award.pk)
+    if not (
+        actor.has_perm(DECIDE_PERMISSION)
+        and visible_regions(actor).filter(pk=award.region_id).exists()
+    ):
+        raise PermissionDenied(_("Seul un validateur ARS de la région décide une reprise."))
+    waiting = [r for r in award_recoveries(award) if r.status == DecisionStatus.PREPARED]
+    if not waiting:
+        raise WrongStatusError(_("Aucune reprise de ce reversement n'attend de décision."))
+    if not approve and not reason.strip():
+        raise ValidationError({"reason": _("Le motif du renvoi est obligatoire.")})
+    for recovery in waiting:
+        if approve:
+            approve_recovery(actor=actor, recovery=recovery)
+        else:
+            reject_recovery(actor=actor, recovery=recovery, reason=reason)
+    return award
+
+
+def _try_prepare_recovery(*, actor, award: IndividualAward) -> None:
+    """Prepare the recovery of a just-decided repayment; keep the reason if it is refused.
+
+    The repayment stays decided either way (the student owes it): a refusal (nothing
+    delegated yet, a recovery already waiting on that allocation) is shown next to the
+    decision, with the button to prepare it again.
+    """
+    try:
+        with transaction.atomic():
+            prepare_award_recovery(actor=actor, award=award)
+    except (ValidationError, PermissionDenied) as refusal:
+        messages = refusal.messages if isinstance(refusal, ValidationError) else [str(refusal)]
+        award.recovery_refusal = " ".join(messages)
+        award.save(update_fields=["recovery_refusal", "updated_at"])
+        record_event(
+            actor=actor,
+            action=AuditAction.CHANGE,
+            obj=award,
+            contract=_contract_of(award),
+            summary=_("Reprise du reversement non préparée"),
+            reason=award.recovery_refusal,
+            changes={"recovery_refusal": {"before": "", "after": award.recovery_refusal}},
+        )
 
 
 # A line's amount is the sum of its awards --------------------------------------------------

@@ -10,9 +10,12 @@ from django.db.models import (
     Count,
     DateField,
     DateTimeField,
+    Exists,
     IntegerField,
+    OuterRef,
     Prefetch,
     Q,
+    Subquery,
     Sum,
     Value,
     When,
@@ -36,6 +39,7 @@ from territories.models import HospitalGroupMembership
 from .models import (
     AwardInstalment,
     AwardKind,
+    AwardRecovery,
     AwardStatus,
     Campaign,
     CampaignState,
@@ -427,6 +431,49 @@ def breaches_to_decide(user, *, limit: int) -> list[IndividualAward]:
         .exclude(breach_recorded_by=user)
         .select_related("breach_recorded_by", "funding_line__axis__contract", "dossier__campaign")
         .order_by("breach_date", "pk")[:limit]
+    )
+
+
+AWARD_MANAGE_PERMISSION = "calls.change_individualaward"
+
+
+def award_steps_due(user, *, limit: int) -> list[IndividualAward]:
+    """Return the awards of ``user``'s regions whose next step waits for an ARS manager.
+
+    A PECH whose practitioner was appointed as PH: its second instalment is due (seeds/004)
+    and the manager records it. Oldest appointment first; one query.
+    """
+    if not user.has_perm(AWARD_MANAGE_PERMISSION):
+        return []
+    return list(
+        IndividualAward.objects.visible_to(user)
+        .filter(kind=AwardKind.PECH, status=AwardStatus.APPOINTED)
+        .select_related("funding_line__axis__contract", "dossier__campaign")
+        .order_by("appointment_date", "pk")[:limit]
+    )
+
+
+def award_recoveries_to_decide(user, *, limit: int) -> list[IndividualAward]:
+    """Return the awards whose repayment's recovery waits for ``user``'s decision (one query).
+
+    For ARS validators, never the recoveries ``user`` prepared (four-eyes).
+    """
+    if not user.has_perm(AWARD_RECOVERY_PERMISSION):
+        return []
+    waiting = AwardRecovery.objects.filter(
+        award=OuterRef("pk"), recovery__status=DecisionStatus.PREPARED
+    )
+    return list(
+        IndividualAward.objects.visible_to(user)
+        .filter(Exists(waiting))
+        .exclude(Exists(waiting.filter(recovery__prepared_by=user)))
+        .annotate(
+            waiting_amount=Subquery(
+                waiting.values("award").annotate(total=Sum("recovery__amount")).values("total")[:1]
+            )
+        )
+        .select_related("funding_line__axis__contract")
+        .order_by("breach_decided_at", "pk")[:limit]
     )
 
 

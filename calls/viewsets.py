@@ -70,6 +70,19 @@ class CallsApp(Application):
     award_change_path = path(
         "awards/<int:pk>/change/", award_views.AwardChangeView.as_view(), name="award_change"
     )
+    award_detail_path = path(
+        "awards/<int:pk>/", award_views.AwardDetailView.as_view(), name="award_detail"
+    )
+    award_step_path = path(
+        "awards/<int:pk>/step/<slug:event>/",
+        award_views.AwardStepView.as_view(),
+        name="award_step",
+    )
+    award_recovery_path = path(
+        "awards/<int:pk>/recovery/",
+        award_views.AwardRecoveryView.as_view(),
+        name="award_recovery",
+    )
     award_breach_path = path(
         "awards/<int:pk>/breach/", award_views.AwardBreachView.as_view(), name="award_breach"
     )

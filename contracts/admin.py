@@ -176,8 +176,16 @@ class ConsumptionStatementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Recovery)
 class RecoveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["allocation", "amount", "mode", "offset_year", "status"]
-    list_filter = ["status", "mode"]
+    list_display = [
+        "allocation",
+        "amount",
+        "mode",
+        "offset_year",
+        "basis",
+        "basis_reference",
+        "status",
+    ]
+    list_filter = ["status", "mode", "basis"]
     list_select_related = ["allocation__funding_line"]
 
 

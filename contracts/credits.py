@@ -202,3 +202,21 @@ def recoverable(allocation: YearlyAllocation, *, excluding: Recovery | None = No
 def preview_recovery(allocation: YearlyAllocation) -> RecoveryFigures:
     """Return what a recovery of ``allocation`` would take back now, without writing."""
     return recoverable(allocation)
+
+
+def decided_recoverable(allocation: YearlyAllocation, *, excluding: Recovery | None = None):
+    """Return what a decided repayment (a CAE breach) may still take back from ``allocation``.
+
+    Its amount is not computed from a statement: it is decided elsewhere and counted as
+    non-compliant spending, bounded by what the allocation had delegated less what was
+    recovered and what prepared recoveries already hold (``excluding`` one of them, the one
+    being approved).
+    """
+    prepared = Recovery.objects.filter(allocation=allocation, status=DecisionStatus.PREPARED)
+    if excluding is not None:
+        prepared = prepared.exclude(pk=excluding.pk)
+    prepared_amount = prepared.aggregate(total=Sum("amount"))["total"] or ZERO
+    return max(
+        round_cents(allocation.delegated_amount - allocation.recovered_amount - prepared_amount),
+        ZERO,
+    )

@@ -368,14 +368,58 @@ def _breaches_section(user) -> CallSection:
     return CallSection("calls-breaches", gettext("Reversements de CAE à décider"), rows)
 
 
+def _award_context(award) -> str:
+    if award.funding_line_id:
+        return (
+            f"{award.funding_line.axis.contract.reference} · {gettext('ligne')} "
+            f"{award.funding_line.code}"
+        )
+    return f"{gettext('Dossier')} {award.dossier.ds_number} · {award.dossier.campaign.title}"
+
+
+def _award_steps_section(user) -> CallSection:
+    rows = [
+        CallRow(
+            subject=f"{award.get_kind_display()} – {award.full_name}",
+            detail=gettext("nommé PH le %(date)s · 2nd versement à enregistrer · %(context)s")
+            % {
+                "date": formats.date_format(award.appointment_date, "d/m/Y"),
+                "context": _award_context(award),
+            },
+            url=reverse("calls:award_detail", args=[award.pk]),
+            is_urgent=False,
+        )
+        for award in calls_selectors.award_steps_due(user, limit=MAX_ROWS)
+    ]
+    return CallSection("calls-award-steps", gettext("Versements de PECH dus"), rows)
+
+
+def _award_recoveries_section(user) -> CallSection:
+    rows = [
+        CallRow(
+            subject=f"{award.get_kind_display()} – {award.full_name}",
+            detail=gettext("reprise de %(amount)s à valider · %(context)s")
+            % {"amount": format_euros(award.waiting_amount), "context": _award_context(award)},
+            url=reverse("calls:award_recovery", args=[award.pk]),
+            is_urgent=False,
+        )
+        for award in calls_selectors.award_recoveries_to_decide(user, limit=MAX_ROWS)
+    ]
+    return CallSection(
+        "calls-award-recoveries", gettext("Reprises de reversements CAE à valider"), rows
+    )
+
+
 def call_sections(user, now=None) -> list[CallSection]:
     """Return what the calls for applications ask of ``user`` now, each list scoped in SQL.
 
     An ARS manager opens the campaigns due to open, follows those closing soon, checks the
     « irrecevable » and « incomplet » dossiers and instructs the campaigns past their
     deadline; a GHT director follows the dossiers of the GHT's establishments; an ARS
-    validator decides the repayment of the CAE breaches another person recorded. Auditors
-    have nothing to do here.
+    validator decides the repayment of the CAE breaches another person recorded, then the
+    recovery of that repayment when another person prepared it; an ARS manager records the
+    second PECH instalment once the practitioner is appointed. Auditors have nothing to do
+    here.
     """
     now = now or timezone.now()
     sections = []
@@ -384,6 +428,8 @@ def call_sections(user, now=None) -> list[CallSection]:
     if user_has_role(user, Role.GHT_DIRECTOR):
         sections.append(_establishments_section(user))
     sections.append(_breaches_section(user))
+    sections.append(_award_recoveries_section(user))
+    sections.append(_award_steps_section(user))
     return [section for section in sections if section.rows]
 
 

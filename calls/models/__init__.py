@@ -1,6 +1,6 @@
 """Calls for applications: campaigns and the dossiers filed in them (CALLS.md 3.1 to 3.4)."""
 
-from .awards import AwardInstalment, AwardKind, AwardStatus, IndividualAward
+from .awards import AwardInstalment, AwardKind, AwardRecovery, AwardStatus, IndividualAward
 from .campaigns import Campaign, CampaignQuerySet, CampaignState
 from .decisions import (
     GRANTING_OUTCOMES,
@@ -33,6 +33,7 @@ from .dossiers import (
 __all__ = [
     "AwardInstalment",
     "AwardKind",
+    "AwardRecovery",
     "AwardStatus",
     "IndividualAward",
     "GRANTING_OUTCOMES",

@@ -11,13 +11,14 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from contracts.models import FundingLine
+from contracts.models import FundingLine, Recovery
 from contracts.models.four_eyes import four_eyes_constraint, person_field
 from contracts.money import MoneyField
 from contracts.schemes import PetDerogation, SchemeCode
 from territories.access import visible_regions
 from territories.models import Region
 
+from ..award_states import AwardStatus, initial_status, status_constraint
 from .dossiers import Dossier
 
 
@@ -29,12 +30,6 @@ class AwardKind(models.TextChoices):
     PET = SchemeCode.PET.value, _("Prime d'exercice territorial (PET)")
     ASTP = SchemeCode.ASTP.value, _("Poste d'assistant spécialiste à temps partagé (ASTP)")
     PECH = SchemeCode.PECH.value, _("Prime d'engagement de carrière hospitalière (PECH)")
-
-
-class AwardStatus(models.TextChoices):
-    ACTIVE = "ACTIVE", _("En cours")
-    BREACH_RECORDED = "BREACH_RECORDED", _("Rupture d'engagement à décider")
-    BROKEN = "BROKEN", _("Engagement rompu, reversement décidé")
 
 
 class IndividualAwardQuerySet(models.QuerySet):
@@ -73,9 +68,9 @@ class IndividualAward(models.Model):
         related_name="individual_awards",
         verbose_name=_("dossier"),
     )
-    status = models.CharField(
-        _("statut"), max_length=20, choices=AwardStatus.choices, default=AwardStatus.ACTIVE
-    )
+    # Each kind has its own lifecycle (``calls.award_states``); empty: its initial state.
+    status = models.CharField(_("statut"), max_length=20, choices=AwardStatus.choices)
+    status_date = models.DateField(_("date de la dernière étape"), null=True, blank=True)
     # Personal data: only what the rules and the payments need.
     identifier = models.CharField(
         _("identifiant"),
@@ -147,6 +142,9 @@ class IndividualAward(models.Model):
     breach_recorded_by = person_field(_("rupture constatée par"), optional=True)
     breach_decided_by = person_field(_("reversement décidé par"), optional=True)
     breach_decided_at = models.DateTimeField(_("reversement décidé le"), null=True, blank=True)
+    # Why the decided repayment could not be taken back from the line's credits, when it
+    # could not (shown next to the decision); the recoveries are ``AwardRecovery`` rows.
+    recovery_refusal = models.TextField(_("reprise non préparée : motif"), blank=True)
     created_by = person_field(_("saisi par"))
     created_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
@@ -185,9 +183,9 @@ class IndividualAward(models.Model):
                 violation_error_message=_("La date de fin doit suivre la date de début."),
             ),
             models.CheckConstraint(
-                condition=Q(status=AwardStatus.ACTIVE) | Q(kind=AwardKind.CAE),
-                name="award_breach_only_for_cae",
-                violation_error_message=_("Seul un CAE peut être rompu avec reversement."),
+                condition=status_constraint(),
+                name="award_status_of_its_kind",
+                violation_error_message=_("Ce statut n'existe pas pour ce dispositif."),
             ),
             four_eyes_constraint(
                 name="award_breach_four_eyes",
@@ -202,6 +200,13 @@ class IndividualAward(models.Model):
     def __str__(self):
         # No personal data: this label goes to the journal, which auditors read.
         return _("Attribution %(kind)s n° %(pk)s") % {"kind": self.kind, "pk": self.pk}
+
+    def save(self, *args, **kwargs):
+        if not self.status:
+            self.status = initial_status(
+                self.kind, commitment_start_date=self.commitment_start_date
+            )
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:
@@ -241,3 +246,32 @@ class AwardInstalment(models.Model):
 
     def __str__(self):
         return f"{self.award} – {self.number}"
+
+
+class AwardRecovery(models.Model):
+    """A recovery of credits prepared for an award's decided repayment (``calls.awards``).
+
+    One per year of the line the repayment is taken back from; each recovery belongs to
+    one award at most.
+    """
+
+    award = models.ForeignKey(
+        IndividualAward,
+        on_delete=models.PROTECT,
+        related_name="recovery_links",
+        verbose_name=_("attribution"),
+    )
+    recovery = models.OneToOneField(
+        Recovery,
+        on_delete=models.PROTECT,
+        related_name="award_link",
+        verbose_name=_("reprise de crédits"),
+    )
+
+    class Meta:
+        verbose_name = _("reprise d'un reversement")
+        verbose_name_plural = _("reprises des reversements")
+        ordering = ["award", "recovery"]
+
+    def __str__(self):
+        return f"{self.award} – {self.recovery}"

@@ -20,6 +20,7 @@ from .decisions import (
     CreditDelegation,
     CreditDelegationLine,
     Recovery,
+    RecoveryBasis,
     RecoveryMode,
 )
 from .documents import ContractDocument, ContractDocumentKind
@@ -44,6 +45,7 @@ __all__ = [
     "Milestone",
     "MilestoneStatus",
     "Recovery",
+    "RecoveryBasis",
     "RecoveryMode",
     "SchemeParameterSet",
     "StrategicAxis",

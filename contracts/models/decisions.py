@@ -155,8 +155,20 @@ class RecoveryMode(models.TextChoices):
     OFFSET = "OFFSET", _("Récupération sur la prochaine notification de crédits")
 
 
+class RecoveryBasis(models.TextChoices):
+    """What a recovery's amount comes from: a consumption statement, or a decided repayment."""
+
+    STATEMENT = "STATEMENT", _("État récapitulatif (crédits non consommés ou non conformes)")
+    AWARD_BREACH = "AWARD_BREACH", _("Rupture d'engagement d'une attribution individuelle")
+
+
 class Recovery(FourEyesDecision):
-    """Credits taken back from an allocation: unused or non-compliant (DOMAIN.md §5)."""
+    """Credits taken back from an allocation: unused or non-compliant (DOMAIN.md §5).
+
+    ``basis`` says where the amount comes from: the allocation's consumption statement
+    (computed by ``credits.recoverable``), or a repayment decided elsewhere (a CAE breach:
+    an amount counted as non-compliant spending, bounded by ``credits.decided_recoverable``).
+    """
 
     allocation = models.ForeignKey(
         YearlyAllocation,
@@ -169,6 +181,10 @@ class Recovery(FourEyesDecision):
     amount = MoneyField(_("montant repris"))
     mode = models.CharField(_("modalité"), max_length=10, choices=RecoveryMode.choices)
     offset_year = models.PositiveSmallIntegerField(_("année d'imputation"), null=True, blank=True)
+    basis = models.CharField(
+        _("origine"), max_length=20, choices=RecoveryBasis.choices, default=RecoveryBasis.STATEMENT
+    )
+    basis_reference = models.CharField(_("référence de l'origine"), max_length=120, blank=True)
 
     class Meta(FourEyesDecision.Meta):
         abstract = False

@@ -7,12 +7,13 @@ from django.utils.translation import gettext as _
 
 from audit.journal import AuditAction, record_event
 
-from ..credits import recoverable
+from ..credits import RecoveryFigures, decided_recoverable, recoverable
 from ..exceptions import BusinessRuleError, FourEyesError
 from ..models import (
     ConsumptionStatement,
     DecisionStatus,
     Recovery,
+    RecoveryBasis,
     RecoveryMode,
     YearlyAllocation,
 )
@@ -112,18 +113,42 @@ def prepare_recovery(
     allocation: YearlyAllocation,
     mode: str,
     offset_year: int | None = None,
+    decided_amount: Decimal | None = None,
+    basis: str = RecoveryBasis.STATEMENT,
+    basis_reference: str = "",
 ) -> Recovery:
     """Compute and record the recovery of an allocation, to be approved by someone else.
 
     At most one recovery of an allocation waits for approval (a database constraint): the
-    credits it holds are not recoverable a second time.
+    credits it holds are not recoverable a second time. Without ``decided_amount`` the
+    amount comes from the allocation's statement (``credits.recoverable``); with it (a
+    repayment decided elsewhere, ``basis`` saying which), that amount is taken back as
+    non-compliant spending, refused beyond what the allocation can still give back
+    (``credits.decided_recoverable``).
     """
     allocation = YearlyAllocation.objects.select_for_update().get(pk=allocation.pk)
     if Recovery.objects.filter(allocation=allocation, status=DecisionStatus.PREPARED).exists():
         raise BusinessRuleError(
             _("Une reprise de %(a)s attend déjà son approbation.") % {"a": allocation}
         )
-    figures = recoverable(allocation)
+    if decided_amount is None:
+        figures = recoverable(allocation)
+    else:
+        decided_amount = round_cents(decided_amount)
+        room = decided_recoverable(allocation)
+        if decided_amount > room:
+            raise BusinessRuleError(
+                _(
+                    "La reprise de %(amount)s dépasse ce que %(a)s peut encore rendre "
+                    "(délégué, moins repris ou en cours de reprise : %(room)s)."
+                )
+                % {
+                    "amount": format_euros(decided_amount),
+                    "a": allocation,
+                    "room": format_euros(room),
+                }
+            )
+        figures = RecoveryFigures(ZERO, decided_amount)
     if figures.amount <= 0:
         raise BusinessRuleError(_("Aucun crédit à reprendre sur %(a)s.") % {"a": allocation})
     if mode == RecoveryMode.OFFSET and offset_year is None:
@@ -137,6 +162,8 @@ def prepare_recovery(
                 amount=figures.amount,
                 mode=mode,
                 offset_year=offset_year if mode == RecoveryMode.OFFSET else None,
+                basis=basis,
+                basis_reference=basis_reference,
                 prepared_by=actor,
             )
     except IntegrityError as error:
@@ -149,9 +176,11 @@ def prepare_recovery(
         obj=recovery,
         contract=allocation.funding_line.axis.contract,
         summary=_("Reprise calculée : %(amount)s") % {"amount": format_euros(figures.amount)},
+        reason=basis_reference,
         changes={
             "unused_amount": {"before": None, "after": figures.unused_amount},
             "non_compliant_amount": {"before": None, "after": figures.non_compliant_amount},
+            "basis": {"before": None, "after": basis},
         },
     )
     return recovery
@@ -186,8 +215,11 @@ def approve_recovery(*, actor, recovery: Recovery) -> Recovery:
     recovery = Recovery.objects.select_for_update().get(pk=recovery.pk)
     _require_status(recovery, [DecisionStatus.PREPARED], _("approuver la reprise"))
     _require_other_person(actor=actor, preparer_id=recovery.prepared_by_id, what=_("cette reprise"))
-    still = recoverable(allocation, excluding=recovery)
-    if recovery.amount > still.amount:
+    if recovery.basis == RecoveryBasis.STATEMENT:
+        still_amount = recoverable(allocation, excluding=recovery).amount
+    else:
+        still_amount = decided_recoverable(allocation, excluding=recovery)
+    if recovery.amount > still_amount:
         raise BusinessRuleError(
             _(
                 "La reprise de %(amount)s dépasse ce qui reste à reprendre sur %(a)s "
@@ -196,7 +228,7 @@ def approve_recovery(*, actor, recovery: Recovery) -> Recovery:
             % {
                 "amount": format_euros(recovery.amount),
                 "a": allocation,
-                "left": format_euros(still.amount),
+                "left": format_euros(still_amount),
             }
         )
     before = allocation.recovered_amount

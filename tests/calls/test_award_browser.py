@@ -42,7 +42,7 @@ def award_lines(demo):  # noqa: F811
             distance_km=Decimal("52"),
         )
     ipa_line = lines.get(scheme=SchemeCode.IPA)
-    awards.create_award(
+    ipa = awards.create_award(
         actor=manager,
         kind=SchemeCode.IPA,
         funding_line=ipa_line,
@@ -85,7 +85,40 @@ def award_lines(demo):  # noqa: F811
         served_months=6,
         reason="Démission",
     )
-    return {"pet": pet_line, "ipa": ipa_line, "cae": cae_line, "breach": cae}
+    # A second CAE broken and decided: its repayment's recoveries are prepared on the years
+    # that paid it (delegated here directly: the draft contract has no delegation yet).
+    broken = awards.create_award(
+        actor=manager,
+        kind=SchemeCode.CAE,
+        funding_line=cae_line,
+        identifier="ETU-2025-0045",
+        last_name="Morel",
+        first_name="Lina",
+        start_date=datetime.date(2025, 9, 1),
+        months=12,
+        yearly_amount=Decimal("6000.00"),
+        commitment_start_date=datetime.date(2026, 9, 1),
+    )
+    for allocation in cae_line.allocations.all():
+        allocation.delegated_amount = allocation.allocated_amount
+        allocation.save(update_fields=["delegated_amount"])
+    awards.record_cae_breach(
+        actor=manager,
+        award=broken,
+        breach_date=datetime.date(2027, 3, 1),
+        served_months=6,
+        reason="Démission",
+    )
+    validator = get_user_model().objects.get(username="validator")
+    awards.decide_cae_breach(actor=validator, award=broken, approve=True)
+    return {
+        "pet": pet_line,
+        "ipa": ipa_line,
+        "cae": cae_line,
+        "breach": cae,
+        "ipa_award": ipa,
+        "broken": broken,
+    }
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
@@ -121,9 +154,31 @@ def test_the_award_pages_fit_speak_french_and_pass_axe(
     assert manager.input_value("input[name=last_name]") == "Dupont"
     if found := check_page(manager, f"awards-{viewport}-add-refused", width):
         problems[path] = found
+    # The award page: its state and one button per allowed step; a step refused by its date.
+    ipa = award_lines["ipa_award"]
+    path = reverse("calls:award_detail", args=[ipa.pk])
+    assert manager.goto(live_server.url + path).status == 200
+    if found := check_page(manager, f"awards-{viewport}-detail-ipa", width):
+        problems[path] = found
+    manager.get_by_role("link", name="Valider la 1re année").click()
+    manager.fill("input[name=date]", "2025-08-01")
+    manager.get_by_role("button", name="Confirmer : Valider la 1re année").click()
+    manager.get_by_text("ne peut pas précéder le 01/09/2025", exact=False).wait_for()
+    assert manager.input_value("input[name=date]") == "2025-08-01"
+    if found := check_page(manager, f"awards-{viewport}-step-refused", width):
+        problems[manager.url] = found
+    path = reverse("calls:award_detail", args=[award_lines["broken"].pk])
+    assert manager.goto(live_server.url + path).status == 200
+    manager.get_by_text("La reprise attend la décision", exact=False).wait_for()
+    if found := check_page(manager, f"awards-{viewport}-detail-recoveries", width):
+        problems[path] = found
     validator = new_page(browser, live_server, "validator", viewport)
     path = reverse("calls:award_breach", args=[award_lines["breach"].pk])
     assert validator.goto(live_server.url + path).status == 200
     if found := check_page(validator, f"awards-{viewport}-breach-decision", width):
+        problems[path] = found
+    path = reverse("calls:award_recovery", args=[award_lines["broken"].pk])
+    assert validator.goto(live_server.url + path).status == 200
+    if found := check_page(validator, f"awards-{viewport}-recovery-own", width):
         problems[path] = found
     assert not problems, problems
