@@ -32,8 +32,8 @@ def initial_state_to_active(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("calls", "0006_award_recovery"),
-        ("contracts", "0010_recovery_basis"),
+        ("calls", "0007_award_recovery"),
+        ("contracts", "0011_recovery_basis"),
         ("territories", "0002_load_reference_territory"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('calls', '0005_dossier_decisions'),
-        ('contracts', '0010_recovery_basis'),
+        ('calls', '0006_contracted_by_amendment_or_convention'),
+        ('contracts', '0011_recovery_basis'),
     ]
 
     operations = [

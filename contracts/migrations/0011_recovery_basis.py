@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contracts', '0009_recovery_mode_labels_in_ars_words'),
+        ('contracts', '0010_contract_kind_funding_convention'),
     ]
 
     operations = [
