@@ -129,8 +129,12 @@ def approve_credit_delegation(
     if not decision_reference.strip():
         raise BusinessRuleError(_("La référence de la décision est obligatoire."))
     lines = list(delegation.lines.all())
-    allocations = YearlyAllocation.objects.select_for_update(of=("self",)).select_related(
-        "funding_line"
+    # Locked in the model's order (one contract: axis, line, year), without joining the
+    # contract that order starts with.
+    allocations = (
+        YearlyAllocation.objects.select_for_update(of=("self",))
+        .select_related("funding_line")
+        .order_by("funding_line__axis__number", "funding_line__code", "year")
     )
     locked = allocations.in_bulk([line.allocation_id for line in lines])
     changes = {}
