@@ -41,9 +41,9 @@ class StepGone(Exception):
 def open_step(node, **process_lookup) -> Task | None:
     """Return the open task of ``node`` on the process matching ``process_lookup``."""
     lookup = {f"process__contractprocess__{key}": value for key, value in process_lookup.items()}
+    # Only which task: ``run_task`` reads it again, with what it needs, under the lock.
     return (
         Task.objects.filter(flow_task=node, status__in=OPEN_STATUSES, **lookup)
-        .select_related("process", "owner")
         .order_by("pk")
         .first()
     )
