@@ -254,39 +254,53 @@ def _head_upsert(connection) -> str:
     )
 
 
-def _append(connection, event: AuditEvent, key: str, digest: str) -> None:
+def _append_statements(connection) -> tuple[str, ...]:
+    """Return the statements appending one event on ``connection``'s database: one on
+    PostgreSQL (the head's upsert and the insert), two elsewhere. Built once per vendor."""
     meta = AuditEvent._meta
     quote = connection.ops.quote_name
     columns = [quote(meta.get_field(name).column) for name in _INSERTED_FIELDS]
+    columns += ["stream_id", "sequence", "prev_hash", "hash"]
+    table = quote(meta.db_table)
+    if connection.vendor == "postgresql":
+        # INSERT … SELECT FROM head, not VALUES: the event's id is drawn once the head
+        # row is locked, so ids grow with the numbers of each stream (the verification
+        # reads in id order). The casts type the values a SELECT list leaves untyped.
+        casts = [meta.get_field(name).cast_db_type(connection) for name in _INSERTED_FIELDS]
+        return (
+            f"WITH head AS ({_head_upsert(connection)}) "
+            f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"SELECT {', '.join(f'%s::{cast}' for cast in casts)}, "
+            "head.id, head.last_sequence, head.prev_hash, head.last_hash FROM head "
+            "RETURNING id, stream_id, sequence, prev_hash, hash",
+        )
+    return (
+        _head_upsert(connection),
+        f"INSERT INTO {table} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) RETURNING id",
+    )
+
+
+_STATEMENTS: dict[str, tuple[str, ...]] = {}
+_CHANGES_FIELD = AuditEvent._meta.get_field("changes")
+
+
+def _append(connection, event: AuditEvent, key: str, digest: str) -> None:
+    statements = _STATEMENTS.get(connection.vendor)
+    if statements is None:
+        statements = _STATEMENTS[connection.vendor] = _append_statements(connection)
     values = [getattr(event, name) for name in _INSERTED_FIELDS]
     values[0] = connection.ops.adapt_datetimefield_value(values[0])
-    values[-1] = meta.get_field("changes").get_db_prep_save(values[-1], connection)
+    values[-1] = _CHANGES_FIELD.get_db_prep_save(values[-1], connection)
     head_values = [key, GENESIS_HASH, chain_link(GENESIS_HASH, 1, digest), digest]
-    chain_columns = ["stream_id", "sequence", "prev_hash", "hash"]
-    table = quote(meta.db_table)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # INSERT … SELECT FROM head, not VALUES: the event's id is drawn once the head
-            # row is locked, so ids grow with the numbers of each stream (the verification
-            # reads in id order). The casts type the values a SELECT list leaves untyped.
-            casts = [meta.get_field(name).cast_db_type(connection) for name in _INSERTED_FIELDS]
-            cursor.execute(
-                f"WITH head AS ({_head_upsert(connection)}) "
-                f"INSERT INTO {table} ({', '.join(columns + chain_columns)}) "
-                f"SELECT {', '.join(f'%s::{cast}' for cast in casts)}, "
-                "head.id, head.last_sequence, head.prev_hash, head.last_hash FROM head "
-                "RETURNING id, stream_id, sequence, prev_hash, hash",
-                [*head_values, *values],
-            )
+        if len(statements) == 1:
+            cursor.execute(statements[0], [*head_values, *values])
             row = cursor.fetchone()
         else:
-            cursor.execute(_head_upsert(connection), head_values)
+            cursor.execute(statements[0], head_values)
             head = cursor.fetchone()
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(columns + chain_columns)}) "
-                f"VALUES ({', '.join(['%s'] * (len(values) + 4))}) RETURNING id",
-                [*values, *head],
-            )
+            cursor.execute(statements[1], [*values, *head])
             row = (cursor.fetchone()[0], *head)
     event.pk, event.stream_id, event.sequence, event.prev_hash, event.hash = row
     event._state.adding = False

@@ -31,12 +31,16 @@ from .money import ZERO, round_cents
 def _offsets(contract: Contract, years) -> dict[tuple[int, int], Decimal]:
     """Return, per (line, year), the approved recoveries offset onto that year."""
     offsets: dict[tuple[int, int], Decimal] = {}
-    for line_id, year, amount in Recovery.objects.filter(
-        allocation__funding_line__axis__contract=contract,
-        mode=RecoveryMode.OFFSET,
-        offset_year__in=list(years),
-        status=DecisionStatus.APPROVED,
-    ).values_list("allocation__funding_line_id", "offset_year", "amount"):
+    for line_id, year, amount in (
+        Recovery.objects.filter(
+            allocation__funding_line__axis__contract=contract,
+            mode=RecoveryMode.OFFSET,
+            offset_year__in=list(years),
+            status=DecisionStatus.APPROVED,
+        )
+        .order_by()
+        .values_list("allocation__funding_line_id", "offset_year", "amount")
+    ):
         offsets[line_id, year] = offsets.get((line_id, year), ZERO) + amount
     return offsets
 
@@ -114,9 +118,9 @@ def delegation_refusals(contract: Contract, *, left=None) -> dict[int, str]:
     for year, amount in (left_to_delegate(contract) if left is None else left).values():
         left_by_year[year] += amount
     preparing = set(
-        CreditDelegation.objects.filter(
-            contract=contract, status=DecisionStatus.PREPARED
-        ).values_list("year", flat=True)
+        CreditDelegation.objects.filter(contract=contract, status=DecisionStatus.PREPARED)
+        .order_by()
+        .values_list("year", flat=True)
     )
     refusals = {}
     for year, left in left_by_year.items():

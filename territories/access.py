@@ -20,12 +20,14 @@ from contextvars import ContextVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from guardian.shortcuts import assign_perm, get_objects_for_user
+from guardian.models import GroupObjectPermission, UserObjectPermission
+from guardian.shortcuts import assign_perm
 
 from audit.journal import AuditAction, record_event
 
@@ -86,10 +88,10 @@ def has_national_scope(user) -> bool:
     return user.is_active and (user.is_superuser or user.has_perm(REGION_SCOPE_PERMISSION))
 
 
-# The ids of a user's few regions and GHTs are read once (one small query each, cached on
-# the user object, i.e. per request) and lists filter on ``IN (ids)``: the planner
-# misestimates guardian's permission subquery (about a hundred GHTs expected for one to
-# eight returned) and scanned national tables for a scoped page.
+# The ids of a user's few regions and GHTs are read once (one small query for both,
+# cached on the user object, i.e. per request) and lists filter on ``IN (ids)``: the
+# planner misestimates guardian's permission subquery (about a hundred GHTs expected for
+# one to eight returned) and scanned national tables for a scoped page.
 _REGION_IDS = "_scope_region_ids"
 _HOSPITAL_GROUP_IDS = "_scope_hospital_group_ids"
 
@@ -100,10 +102,81 @@ def forget_scope(user) -> None:
     user.__dict__.pop(_HOSPITAL_GROUP_IDS, None)
 
 
-def _guardian_regions(user) -> QuerySet[Region]:
-    return get_objects_for_user(
-        user, REGION_SCOPE_PERMISSION, klass=Region, accept_global_perms=False
+def _scope_grants_sql(connection) -> str:
+    """Return the statement reading a user's scope: the regions granted to them (by
+    ``access_region``, to them or to one of their groups) and the GHTs they see (granted
+    by ``access_hospitalgroup``, or in a granted region), one row ``(kind, id)`` each.
+
+    What guardian's ``get_objects_for_user(…, accept_global_perms=False)`` asks for each
+    permission, for both at once: building guardian's querysets cost more than running
+    them, on every request (a task page, a step through the API).
+    """
+
+    def table(model):
+        return connection.ops.quote_name(model._meta.db_table)
+
+    user_groups = table(get_user_model().groups.through)
+    permission, content_type = table(Permission), table(ContentType)
+    wanted = (
+        "c.app_label = %s AND ((c.model = %s AND p.codename = %s) "
+        "OR (c.model = %s AND p.codename = %s))"
     )
+    granted = (
+        f"SELECT p.codename AS codename, o.object_pk AS object_pk FROM {{table}} o "
+        f"INNER JOIN {permission} p ON p.id = o.permission_id "
+        f"INNER JOIN {content_type} c ON c.id = p.content_type_id WHERE {{who}} AND {wanted}"
+    )
+    by_groups = granted.format(
+        table=table(GroupObjectPermission),
+        who=f"o.group_id IN (SELECT ug.group_id FROM {user_groups} ug WHERE ug.user_id = %s)",
+    )
+    by_user = granted.format(table=table(UserObjectPermission), who="o.user_id = %s")
+    text = "varchar(255)" if connection.vendor == "postgresql" else "text"
+    return (
+        f"WITH grants AS ({by_groups} UNION ALL {by_user}) "
+        f"SELECT 'R', r.id FROM {table(Region)} r WHERE CAST(r.id AS {text}) IN "
+        "(SELECT object_pk FROM grants WHERE codename = %s) "
+        f"UNION ALL SELECT 'H', h.id FROM {table(HospitalGroup)} h WHERE CAST(h.id AS {text}) IN "
+        "(SELECT object_pk FROM grants WHERE codename = %s) "
+        f"OR CAST(h.region_id AS {text}) IN (SELECT object_pk FROM grants WHERE codename = %s)"
+    )
+
+
+_SCOPE_SQL: dict[str, str] = {}
+
+
+def _load_scope(user) -> None:
+    """Read the ids of the regions and GHTs ``user`` sees by scope grant into its cache."""
+    if user.is_superuser:  # as guardian: every object
+        regions = frozenset(Region.objects.values_list("pk", flat=True))
+        hospital_groups = frozenset(HospitalGroup.objects.values_list("pk", flat=True))
+    elif not user.is_authenticated:
+        regions = hospital_groups = frozenset()
+    else:
+        connection = transaction.get_connection()
+        sql = _SCOPE_SQL.get(connection.vendor)
+        if sql is None:
+            sql = _SCOPE_SQL[connection.vendor] = _scope_grants_sql(connection)
+        region_code = REGION_SCOPE_PERMISSION.split(".")[1]
+        hospital_group_code = HOSPITAL_GROUP_SCOPE_PERMISSION.split(".")[1]
+        wanted = [
+            Region._meta.app_label,
+            Region._meta.model_name,
+            region_code,
+            HospitalGroup._meta.model_name,
+            hospital_group_code,
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql,
+                [user.pk, *wanted, user.pk, *wanted]
+                + [region_code, hospital_group_code, region_code],
+            )
+            rows = cursor.fetchall()
+        regions = frozenset(pk for kind, pk in rows if kind == "R")
+        hospital_groups = frozenset(pk for kind, pk in rows if kind == "H")
+    user.__dict__[_REGION_IDS] = regions
+    user.__dict__[_HOSPITAL_GROUP_IDS] = hospital_groups
 
 
 def visible_region_ids(user) -> frozenset[int]:
@@ -111,31 +184,20 @@ def visible_region_ids(user) -> frozenset[int]:
 
     A national user's scope is not a list of ids: ask ``has_national_scope`` first.
     """
-    cached = user.__dict__.get(_REGION_IDS)
-    if cached is None:
-        cached = frozenset(_guardian_regions(user).values_list("pk", flat=True))
-        user.__dict__[_REGION_IDS] = cached
-    return cached
+    if _REGION_IDS not in user.__dict__:
+        _load_scope(user)
+    return user.__dict__[_REGION_IDS]
 
 
 def visible_hospital_group_ids(user) -> frozenset[int]:
-    """Return the ids of the GHTs ``user`` sees (own GHTs, GHTs of own regions), read once.
+    """Return the ids of the GHTs ``user`` sees (own GHTs, GHTs of own regions), read once
+    with the regions (``_load_scope``).
 
     A national user's scope is not a list of ids: ask ``has_national_scope`` first.
     """
-    cached = user.__dict__.get(_HOSPITAL_GROUP_IDS)
-    if cached is None:
-        hospital_groups = get_objects_for_user(
-            user, HOSPITAL_GROUP_SCOPE_PERMISSION, klass=HospitalGroup, accept_global_perms=False
-        )
-        cached = frozenset(
-            HospitalGroup.objects.filter(
-                Q(pk__in=hospital_groups.values("pk"))
-                | Q(region__in=_guardian_regions(user).values("pk"))
-            ).values_list("pk", flat=True)
-        )
-        user.__dict__[_HOSPITAL_GROUP_IDS] = cached
-    return cached
+    if _HOSPITAL_GROUP_IDS not in user.__dict__:
+        _load_scope(user)
+    return user.__dict__[_HOSPITAL_GROUP_IDS]
 
 
 def visible_regions(user) -> QuerySet[Region]:

@@ -19,7 +19,7 @@ from viewflow.workflow.models import Process
 from viewflow.workflow.status import STATUS
 
 from .models import ContractProcess, DossierProcess
-from .selectors import remember_in_scope, scoped_processes
+from .selectors import can_see_workflows, process_in_scope, remember_in_scope, scope_allows
 
 CONFLICT_STATUS = 409
 LOCK_FAILED_STATUS = CONFLICT_STATUS
@@ -53,26 +53,42 @@ class TaskUrlGuardMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         if "process_pk" not in view_kwargs or not request.user.is_authenticated:
             return None
-        processes = scoped_processes(
-            request.user, Process.objects.filter(pk=view_kwargs["process_pk"])
-        )
+        # One read of the row's scope columns (its process's GHT or dossier region), judged
+        # on the user's scope ids: the answer of ``scoped_processes`` without building its
+        # query on every request.
         if "task_pk" in view_kwargs:
             node = _task_node(request)
             if node is None:
                 return None
-            task_class = node.flow_class.task_class
-            found = task_class._default_manager.filter(
-                pk=view_kwargs["task_pk"],
-                process__in=processes.values("pk"),
-                flow_task=node,
-            ).exists()
-            if not found:
-                raise Http404(_("Aucune tâche ne correspond à cette adresse."))
-        elif not processes.exists():
-            raise Http404(_("Aucun processus ne correspond à cette adresse."))
+            found = node.flow_class.task_class._default_manager.filter(
+                pk=view_kwargs["task_pk"], process_id=view_kwargs["process_pk"], flow_task=node
+            )
+            prefix, missing = "process__", _("Aucune tâche ne correspond à cette adresse.")
+        else:
+            found = Process.objects.filter(pk=view_kwargs["process_pk"])
+            prefix, missing = "", _("Aucun processus ne correspond à cette adresse.")
+        row = (
+            found.order_by()
+            .values_list(
+                f"{prefix}contractprocess__hospital_group_id", f"{prefix}dossierprocess__region_id"
+            )
+            .first()
+        )
+        if row is None or not _in_scope(request.user, view_kwargs["process_pk"], *row):
+            raise Http404(missing)
         # Found in the user's scope: the view's own checks need not read the scope again.
         remember_in_scope(request.user, view_kwargs["process_pk"])
         return None
+
+
+def _in_scope(user, process_pk, hospital_group_id, region_id) -> bool:
+    if not can_see_workflows(user):
+        return False
+    if hospital_group_id is not None:
+        return scope_allows(user, "ght", hospital_group_id)
+    if region_id is not None:
+        return scope_allows(user, "region", region_id)
+    return process_in_scope(user, Process(pk=process_pk))  # neither a contract's nor a dossier's
 
 
 def where_it_stands(process_pk) -> str | None:

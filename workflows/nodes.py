@@ -5,6 +5,9 @@ Viewflow keeps no trace of who took, released, cancelled, undid or revived a tas
 actions in the transaction of the action, so neither exists without the other.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow.workflow import flow
@@ -66,6 +69,26 @@ def load_process(task) -> None:
     process._state.fields_cache[relation] = model.objects.select_related(
         *process_relations(task.flow_task)
     ).get(pk=process.pk)
+
+
+# The journal's answers of one step's checks, while ``one_step_checks`` runs.
+_step_checks: ContextVar[dict | None] = ContextVar("step_checks", default=None)
+
+
+@contextmanager
+def one_step_checks():
+    """Ask the journal once per step whether its user drafted what the step decides.
+
+    A step run from code takes then completes its task under the process lock
+    (``workflows.steps.run_task``): ``can_assign`` and ``can_execute`` ask the same
+    question a few microseconds apart in one transaction, and the answer is kept for
+    the block only. The services ask again under the decision's own lock.
+    """
+    token = _step_checks.set({})
+    try:
+        yield
+    finally:
+        _step_checks.reset(token)
 
 
 class JournaledViewActivation(ViewActivation):
@@ -258,7 +281,9 @@ class ScopedView(flow.View):
         On a list, the open processes of the user's GHTs whose artifact they drafted are
         read once and cached on the user object (as viewflow caches permissions), so the
         page costs the same for 1 row as for 50. One task (its page's guard already found
-        its process in scope) or a closed process is asked about alone: one query.
+        its process in scope) or a closed process is asked about alone: one query, the
+        artifact's ``drafter_ids`` (the services' own four-eyes read), on the artifact
+        read with the process (``process_relations``).
         """
         from .lists import drafted_processes
 
@@ -270,7 +295,15 @@ class ScopedView(flow.View):
             getattr(process, "is_open", False) and process_in_scope(user, task.process)
         )
         if not listed:
-            return drafted_processes(user, self, [task.process_id]).exists()
+            memo = _step_checks.get()
+            key = (self, task.process_id, user.pk)
+            if memo is None or key not in memo:
+                artifact = getattr(process, self.decided_artifact)
+                drafted = artifact is not None and user.pk in artifact.drafter_ids()
+                if memo is None:
+                    return drafted
+                memo[key] = drafted
+            return memo[key]
         cache = user.__dict__.setdefault("_drafted_cache", {})
         if self not in cache:
             cache[self] = set(drafted_processes(user, self).values_list("pk", flat=True))

@@ -114,7 +114,12 @@ def process_in_scope(user, process) -> bool:
             if dossier_process is None:
                 return False
             scope = ("region", dossier_process.region_id)
-    kind, pk = scope
+    return scope_allows(user, *scope)
+
+
+def scope_allows(user, kind: str, pk: int) -> bool:
+    """Return whether ``user`` sees a process of the GHT ``pk`` (``kind`` "ght") or of
+    the region ``pk`` (``kind`` "region", a call dossier's), after ``can_see_workflows``."""
     if kind == "region":
         if not can_see_dossiers(user):
             return False

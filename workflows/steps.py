@@ -21,8 +21,8 @@ from calls import services_funding
 from calls.models import GRANTING_OUTCOMES, CommitteeOutcome
 from contracts import services
 
-from .nodes import process_relations, process_table
-from .selectors import process_in_scope
+from .nodes import one_step_checks, process_relations, process_table
+from .selectors import process_in_scope, remember_in_scope
 
 OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED)
 APPROVED, RETURNED = "APPROVED", "RETURNED"
@@ -41,9 +41,9 @@ class StepGone(Exception):
 def open_step(node, **process_lookup) -> Task | None:
     """Return the open task of ``node`` on the process matching ``process_lookup``."""
     lookup = {f"process__contractprocess__{key}": value for key, value in process_lookup.items()}
+    # Only which task: ``run_task`` reads it again, with what it needs, under the lock.
     return (
         Task.objects.filter(flow_task=node, status__in=OPEN_STATUSES, **lookup)
-        .select_related("process", "owner")
         .order_by("pk")
         .first()
     )
@@ -106,14 +106,18 @@ def run_task(*, user, task: Task, perform: Callable[[object], None]):
             raise StepGone
         if not process_in_scope(user, task.process):
             raise StepRefused(refusal_reason(node, user, task))
+        # In scope: the node's checks below need not read the scope again (as a page's
+        # URL guard), and they ask the journal about the preparer once for both.
+        remember_in_scope(user, task.process_id)
         activation = node.activation_class(task)
         activation.actor = user
-        if task.owner_id is None:
-            if not node.can_assign(user, task):
+        with one_step_checks():
+            if task.owner_id is None:
+                if not node.can_assign(user, task):
+                    raise StepRefused(refusal_reason(node, user, task))
+                activation.assign(user)
+            if not node.can_execute(user, task):
                 raise StepRefused(refusal_reason(node, user, task))
-            activation.assign(user)
-        if not node.can_execute(user, task):
-            raise StepRefused(refusal_reason(node, user, task))
         activation.start(SimpleNamespace(user=user))
         # An error leaves the lock's transaction, which rolls back whole: no savepoint.
         complete_step(activation, perform, savepoint=False)

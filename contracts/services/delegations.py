@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import F
+from django.db.models import F, Prefetch
 from django.utils.translation import gettext as _
 
 from audit.journal import AuditAction, record_event
@@ -113,12 +113,24 @@ def approve_credit_delegation(
     Never by the preparer. The allocations are locked, and the database refuses any
     total that would exceed the allocated amount.
     """
-    # The contract and the lines come with the locked row: the journal and the GHT's
-    # notification (same object, later in the step) read them without a query.
+    # The contract and the lines come with the locked row, and each line with its
+    # allocation, locked in the model's order (one contract: axis, line, year; no join to
+    # the contract that order starts with): one query for the lines and their locks, and
+    # the journal and the GHT's notification (same object, later in the step) read them
+    # without a query.
+    locked_lines = (
+        CreditDelegationLine.objects.select_related("allocation__funding_line")
+        .select_for_update(of=("allocation",))
+        .order_by(
+            "allocation__funding_line__axis__number",
+            "allocation__funding_line__code",
+            "allocation__year",
+        )
+    )
     delegation = (
         CreditDelegation.objects.select_for_update(of=("self",))
         .select_related("contract")
-        .prefetch_related("lines")
+        .prefetch_related(Prefetch("lines", queryset=locked_lines))
         .get(pk=delegation.pk)
     )
     _require_status(delegation, [DecisionStatus.PREPARED], _("approuver la délégation"))
@@ -129,10 +141,7 @@ def approve_credit_delegation(
     if not decision_reference.strip():
         raise BusinessRuleError(_("La référence de la décision est obligatoire."))
     lines = list(delegation.lines.all())
-    allocations = YearlyAllocation.objects.select_for_update(of=("self",)).select_related(
-        "funding_line"
-    )
-    locked = allocations.in_bulk([line.allocation_id for line in lines])
+    locked = {line.allocation_id: line.allocation for line in lines}
     changes = {}
     for line in lines:
         allocation = locked[line.allocation_id]

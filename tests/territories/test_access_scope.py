@@ -2,13 +2,19 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from guardian.shortcuts import assign_perm, get_objects_for_user
 
 from territories.access import (
+    HOSPITAL_GROUP_SCOPE_PERMISSION,
+    REGION_SCOPE_PERMISSION,
     grant_hospital_group_scope,
     grant_national_scope,
     grant_region_scope,
+    visible_hospital_group_ids,
     visible_hospital_groups,
+    visible_region_ids,
 )
+from territories.models import HospitalGroup, Region
 
 from .factories import HospitalGroupFactory, RegionFactory, UserFactory
 
@@ -95,3 +101,52 @@ class TestVisibleHospitalGroups:
         grant_hospital_group_scope(user=manager, hospital_group=territory["elsewhere"])
 
         assert visible(manager) == set(territory.values()) - {territory["grand_est"]}
+
+
+class TestScopeIdsAsGuardianReadsThem:
+    """The scope ids come from one raw query: they must be what guardian answers."""
+
+    def guardian_ids(self, user, permission, model):
+        objects = get_objects_for_user(user, permission, klass=model, accept_global_perms=False)
+        return set(objects.values_list("pk", flat=True))
+
+    def expected_hospital_groups(self, user):
+        regions = self.guardian_ids(user, REGION_SCOPE_PERMISSION, Region)
+        direct = self.guardian_ids(user, HOSPITAL_GROUP_SCOPE_PERMISSION, HospitalGroup)
+        return direct | set(
+            HospitalGroup.objects.filter(region__in=regions).values_list("pk", flat=True)
+        )
+
+    def test_grants_to_groups_and_to_the_user_alone_and_foreign_permissions(self, territory):
+        third = RegionFactory()
+        lone = HospitalGroupFactory(region=third)
+        user = UserFactory()
+        grant_hospital_group_scope(user=user, hospital_group=territory["elsewhere"])
+        grant_region_scope(user=user, region=territory["grand_est"])
+        # Granted to the user alone (guardian's user object permission), not to a group.
+        assign_perm("territories.access_hospitalgroup", user, lone)
+        # Another permission on a region, and a scope granted to someone else: not scope.
+        assign_perm("territories.change_region", user, third)
+        grant_region_scope(user=UserFactory(), region=third)
+        fresh = type(user).objects.get(pk=user.pk)
+
+        with CaptureQueriesContext(connection) as queries:
+            regions = visible_region_ids(fresh)
+            hospital_groups = visible_hospital_group_ids(fresh)
+
+        assert len(queries) == 1  # both sets, one query
+        assert regions == self.guardian_ids(fresh, REGION_SCOPE_PERMISSION, Region)
+        assert regions == {territory["grand_est"].pk}
+        assert hospital_groups == self.expected_hospital_groups(fresh)
+        assert hospital_groups == {
+            territory["aube"].pk,
+            territory["marne"].pk,
+            territory["elsewhere"].pk,
+            lone.pk,
+        }
+
+    def test_a_user_without_grants_sees_no_ids(self, territory):
+        user = UserFactory()
+
+        assert visible_region_ids(user) == frozenset()
+        assert visible_hospital_group_ids(user) == frozenset()
