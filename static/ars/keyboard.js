@@ -20,6 +20,16 @@
       subtree: true, attributes: true, attributeFilter: ["tabindex"], childList: true,
     });
   }
+  // A skip link moves the focus at once (the fragment navigation, left to the browser and
+  // Turbo, may land after the next key press): the next Tab then enters its target.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.skip-link[href^='#']");
+    var target = link && document.getElementById(link.getAttribute("href").slice(1));
+    if (!target) { return; }
+    event.preventDefault();
+    target.focus();
+    target.scrollIntoView({ block: "start" });
+  });
   document.addEventListener("DOMContentLoaded", watch);
   document.addEventListener("turbo:load", watch);
   window.addEventListener("load", watch);

@@ -240,6 +240,10 @@ def test_the_sidebar_is_reached_with_the_keyboard_and_focus_is_visible(
     page.keyboard.press("Tab")
     inside = page.evaluate("!!document.activeElement.closest('.vf-page__menu')")
     assert inside, page.evaluate("document.activeElement.outerHTML.slice(0, 200)")
+    page.wait_for_function(
+        "!['', 'none'].includes(getComputedStyle(document.activeElement).outlineStyle)",
+        timeout=5_000,
+    )
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline not in ("", "none"), outline
     page.screenshot(path=str(SCREENSHOTS / f"pages-keyboard-menu-{viewport}.png"))
