@@ -2,7 +2,6 @@
 
 from django.db.models import Q, QuerySet
 from viewflow.workflow.models import Task
-from viewflow.workflow.status import STATUS
 
 from audit.models import AuditEvent
 from contracts.models import Amendment, ConsumptionStatement, CreditDelegation, Milestone, Recovery
@@ -10,8 +9,7 @@ from contracts.selectors import visible_contracts
 from territories.access import has_national_scope, visible_hospital_groups, visible_regions
 from territories.models import Establishment, HospitalGroup, LegalEntity, Region
 from workflows.flows import FLOWS
-from workflows.lists import TASK_RELATIONS, queue_for
-from workflows.selectors import scoped_tasks
+from workflows.lists import TASK_RELATIONS, held_or_waiting
 
 
 def api_regions(user) -> QuerySet[Region]:
@@ -71,10 +69,8 @@ def api_amendments(user) -> QuerySet[Amendment]:
 
 def my_open_tasks(user) -> QuerySet[Task]:
     """Return the open tasks ``user`` holds or may take (their inbox and queue), in scope."""
-    queue = queue_for(user, FLOWS).values("pk")
-    mine = Task.objects.filter(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED])
-    tasks = Task.objects.filter(Q(pk__in=queue) | Q(pk__in=mine.values("pk")))
-    return scoped_tasks(user, tasks).select_related(*TASK_RELATIONS).order_by("-created", "-pk")
+    tasks = held_or_waiting(user, FLOWS)
+    return tasks.select_related(*TASK_RELATIONS).order_by("-created", "-pk")
 
 
 def api_journal(user) -> QuerySet[AuditEvent]:
