@@ -98,7 +98,8 @@ def prepared_by(user) -> Q:
     )
     condition = Q(flow_task__in=decision_nodes()) & prepared
     for node in _drafted_nodes():
-        if user.has_perm(node._owner_permission):
+        permission = node._owner_permission
+        if permission is None or user.has_perm(permission):
             condition |= Q(flow_task=node, process_id__in=drafted_processes(user, node))
     return condition
 
