@@ -2,7 +2,6 @@
 
 from django.db.models import Q, QuerySet
 from viewflow.workflow.models import Task
-from viewflow.workflow.status import STATUS
 
 from audit.models import AuditEvent
 from calls.models import Campaign, Dossier
@@ -12,8 +11,7 @@ from contracts.selectors import visible_contracts
 from territories.access import has_national_scope, visible_hospital_groups, visible_regions
 from territories.models import Establishment, HospitalGroup, LegalEntity, Region
 from workflows.flows import ALL_FLOWS
-from workflows.lists import TASK_RELATIONS, queue_for
-from workflows.selectors import scoped_tasks
+from workflows.lists import TASK_RELATIONS, held_or_waiting
 
 
 def api_regions(user) -> QuerySet[Region]:
@@ -93,13 +91,9 @@ def my_open_tasks(user) -> QuerySet[Task]:
     dossiers of the user's regions to ARS staff only (never to GHT directors; auditors may
     do no step).
     """
-    queue = queue_for(user, ALL_FLOWS).values("pk")
-    mine = Task.objects.filter(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED])
-    tasks = Task.objects.filter(Q(pk__in=queue) | Q(pk__in=mine.values("pk")))
-    return (
-        scoped_tasks(user, tasks)
-        .select_related(*TASK_RELATIONS, *DOSSIER_TASK_RELATIONS)
-        .order_by("-created", "-pk")
+    tasks = held_or_waiting(user, ALL_FLOWS)
+    return tasks.select_related(*TASK_RELATIONS, *DOSSIER_TASK_RELATIONS).order_by(
+        "-created", "-pk"
     )
 
 

@@ -29,7 +29,7 @@ from . import actions, filters, selectors
 from . import serializers as s
 from .actions import action_url
 from .filters import MAX_ID
-from .pagination import JournalCursorPagination
+from .pagination import JournalCursorPagination, KeysFirstPagePagination
 
 VIEW_CONTRACT = "contracts.view_contract"
 VIEW_JOURNAL = "audit.view_auditevent"
@@ -646,6 +646,7 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.TaskSerializer
     permission_classes = [permissions.IsAuthenticated]
     filter_backends = []
+    pagination_class = KeysFirstPagePagination
 
     def get_queryset(self):
         return selectors.my_open_tasks(self.request.user)

@@ -146,6 +146,8 @@ def create_tasks(
             contract=contract,
             hospital_group_id=contract.hospital_group_id,
             region_id=contract.region_id,
+            # As ``steps.complete_step`` leaves it: who prepared what the task decides on.
+            preparer_id=artifacts.delegation.prepared_by_id,
             **_artifact_fields(node, artifacts, milestone),
         )
         tasks.append(

@@ -402,6 +402,9 @@ def build_processes(country: Country, log) -> None:
                 )
                 preparer = director if kind == "milestone" else managers[slot % 2]
                 decider = managers[1 - slot % 2] if kind == "milestone" else validators[slot % 2]
+                # What ``steps.complete_step`` records: who completed the last step (the
+                # preparer of an open decision, the decider of a closed one).
+                children[-1]["preparer_id"] = (preparer if is_open else decider).pk
                 first, decision = FIRST_NODE[flow_class], DECISION_NODE[flow_class]
                 done_at = created + datetime.timedelta(days=1)
                 tasks.append(

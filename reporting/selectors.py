@@ -48,7 +48,7 @@ from contracts.selectors import (
     visible_contracts,
 )
 from territories.access import has_national_scope, visible_region_ids
-from workflows.selectors import scoped_tasks
+from workflows.selectors import open_processes_in_scope, scoped_tasks
 
 HUNDRED = Decimal(100)
 OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED)
@@ -136,16 +136,22 @@ class PendingDecision:
 
 def process_label(task: Task) -> str:
     """Return the French name of the task's flow, e.g. « Validation d'un contrat »."""
-    return capfirst(str(task.flow_task.flow_class.process_class._meta.verbose_name))
+    return flow_label(task.flow_task.flow_class)
+
+
+def flow_label(flow_class) -> str:
+    """Return the French name of ``flow_class``'s processes, e.g. « Validation d'un contrat »."""
+    return capfirst(str(flow_class.process_class._meta.verbose_name))
 
 
 def open_tasks(user, contract_ids) -> QuerySet[Task]:
-    """Return the open human tasks of the processes of ``contract_ids`` in ``user``'s scope."""
-    tasks = Task.objects.filter(
-        process__contractprocess__contract_id__in=contract_ids,
-        status__in=OPEN_TASK_STATUSES,
-    )
-    return scoped_tasks(user, tasks)
+    """Return the open human tasks of the processes of ``contract_ids`` in ``user``'s scope.
+
+    Read from the open processes of the user's GHTs (a partial index) about those
+    contracts, then their tasks by process: not every open task of the country.
+    """
+    processes = open_processes_in_scope(user).filter(contract_id__in=contract_ids)
+    return Task.objects.filter(process_id__in=processes, status__in=OPEN_TASK_STATUSES)
 
 
 def pending_decisions(user, contract_ids) -> list[PendingDecision]:
@@ -612,24 +618,35 @@ def deadlines(user, *, today: datetime.date, window=None) -> list[Deadline]:
                 is_late=end_date < today,
             )
         )
+    # Plain tuples here too: a region has hundreds of open tasks, each a task, a process,
+    # a contract process and a contract as model instances.
     tasks = (
         open_tasks(user, contracts.values("pk"))
         .filter(**within("created__date"))
-        .select_related("process__contractprocess__contract")
         .order_by("created", "pk")
+        .values_list(
+            "pk",
+            "flow_task",
+            "created",
+            "process__contractprocess__contract_id",
+            "process__contractprocess__contract__reference",
+        )
     )
-    for task in tasks:
-        contract = task.process.contractprocess.contract
-        created_date = timezone.localtime(task.created).date()
+    titles, labels = {}, {}
+    for pk, node, created, contract_id, reference in tasks:
+        if node not in titles:
+            titles[node] = str(node.task_title)
+            labels[node] = flow_label(node.flow_class)
+        created_date = timezone.localtime(created).date()
         entries.append(
             Deadline(
                 day=created_date,
                 kind=DeadlineKind.DECISION,
-                uid=f"task-{task.pk}",
-                contract_id=contract.pk,
-                contract_reference=contract.reference,
-                title=str(task.flow_task.task_title),
-                detail=process_label(task),
+                uid=f"task-{pk}",
+                contract_id=contract_id,
+                contract_reference=reference,
+                title=titles[node],
+                detail=labels[node],
                 is_late=created_date < today,
             )
         )

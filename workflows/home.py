@@ -1,7 +1,8 @@
 """« Mes actions »: the landing page, what awaits the user now, late first, one click away.
 
-Two reads (the tasks assigned to the user, the tasks the user may take), each with the
-relations its rows show selected, so the page costs the same queries for 1 task as for 50.
+The keys of two lists (the tasks assigned to the user, the tasks the user may take), then
+their rows at once with the relations they show, so the page costs the same queries for 1
+task as for 50.
 """
 
 import datetime
@@ -30,7 +31,7 @@ from .flows import (
     DossierDecisionFlow,
     MilestoneReviewFlow,
 )
-from .lists import TASK_RELATIONS, queue_for
+from .lists import TASK_RELATIONS, queue_for, rows_by_keys
 from .selectors import can_see_workflows, scoped_tasks
 
 # The most rows one list of the page shows; the counters count the rows read.
@@ -196,11 +197,14 @@ def my_actions(user, today=None) -> list[Row]:
     today = today or timezone.localdate()
     assigned = scoped_tasks(user, Task.objects.inbox(ALL_FLOWS, user))
     available = queue_for(user, ALL_FLOWS)
-    rows = {}
+    # The keys of each list first, then all their rows at once by key (``rows_by_keys``):
+    # the relations the rows show are joined to those rows only, not to the country's.
+    keys = []
     for queryset in (assigned, available):
-        for task in queryset.select_related(*HOME_RELATIONS).order_by("created")[:MAX_ROWS]:
-            rows.setdefault(task.pk, _row(task, user, today))
-    return sorted(rows.values(), key=_order)
+        keys += queryset.order_by("created").values_list("pk", flat=True)[:MAX_ROWS]
+    tasks = rows_by_keys(Task.objects.select_related(*HOME_RELATIONS), list(dict.fromkeys(keys)))
+    rows = [_row(task, user, today) for task in tasks]
+    return sorted(rows, key=_order)
 
 
 # The most dossiers the calls' sections list; the rest is one link away.

@@ -5,25 +5,37 @@ runs through ``selectors.scoped_tasks`` / ``scoped_processes`` and selects the r
 its rows show, so the page costs the same number of queries for 1 row as for 50.
 """
 
+import copy
+from functools import lru_cache
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import OuterRef, Q
 from django.http import Http404, HttpResponseRedirect
+from django.template import Context, Template
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.encoding import force_str
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_filters import ChoiceFilter, DateRangeFilter, FilterSet, NumberFilter
 from viewflow.utils import viewprop
 from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.flow import views as flow_views
 from viewflow.workflow.flow.views.filters import NullDateRangeFilter
+from viewflow.workflow.flow.views.mixins import StoreRequestPathMixin
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from territories.access import has_national_scope
+
 from .models import ContractProcess, DossierProcess
 from .selectors import (
+    all_open_processes_in_scope,
     can_see_workflows,
+    open_processes_in_scope,
     process_in_scope,
     process_subject,
     scoped_processes,
@@ -51,70 +63,45 @@ def prime_permission_cache(user) -> None:
     user._viewflow_per_object_perm_cache = set()
 
 
-def _preparer_fields():
-    """Return, per decision node, the path from its process to the preparer (four-eyes).
-
-    Read from the nodes' ``Decides(...)`` and the decisions' ``preparer_field``: the
-    queue, the task checks and the services cannot disagree on who prepared what.
-    """
+def decision_nodes():
+    """Return the nodes whose task decides on what someone else prepared (four-eyes)."""
     from .flows import ALL_FLOWS
 
-    fields = {}
-    for flow_class in ALL_FLOWS:
-        for node in flow_class.instance.nodes():
-            path = getattr(node, "preparer_lookup", lambda: None)()
-            if path is not None:
-                fields[node] = f"{node.process_relation}__{path}"
-    return fields
-
-
-def _drafted_artifacts():
-    """Return, per decision node whose artifact records its drafters, the artifact's name."""
-    from .flows import ALL_FLOWS
-
-    return {
-        node: node.decided_artifact
+    return [
+        node
         for flow_class in ALL_FLOWS
         for node in flow_class.instance.nodes()
+        if getattr(node, "decided_artifact", None) is not None
+    ]
+
+
+def _drafted_nodes():
+    """Return the decision nodes whose artifact records its drafters (``drafted_by``)."""
+    return [
+        node
+        for node in decision_nodes()
         if hasattr(getattr(node, "artifact_model", lambda: None)(), "drafted_by")
-    }
+    ]
 
 
-def prepared_by(user):
-    """Return the ids of the open tasks deciding on something ``user`` prepared or drafted.
+def prepared_by(user) -> Q:
+    """Return the condition of the open tasks deciding on what ``user`` prepared or drafted.
 
-    One subquery: the drafters (who wrote a contract's figures) are read from the journal
-    in SQL (``drafted_processes``), so the queue costs the same number of queries whatever
-    its length. Scope and
-    status are inside every part: each decision table is read for the open processes of
-    the user's GHTs whose decision ``user`` prepared (an indexed column per table), not
-    joined to every open task of the country.
+    The preparer is a column of the process row (``ContractProcess.preparer``, written by
+    ``steps.complete_step``): a compare on the rows in scope, no join to the decision
+    tables. The drafters (who wrote a contract's figures or changed a proposal) are read
+    from the journal (``drafted_processes``), only for the nodes ``user`` could take at
+    all: the queue drops the others by their permission anyway.
     """
-
-    def processes(**condition):
-        return (
-            ContractProcess.objects.filter(pk__in=open_processes_in_scope(user))
-            .filter(**condition)
-            .values("pk")
-        )
-
-    contract_prepared = Q(data__prepared_by=user.pk)
-    dossier_prepared = Q(data__prepared_by=user.pk)
-    for node, field in _preparer_fields().items():
-        relation, _sep, path = field.partition("__")
-        if relation == "contractprocess":
-            contract_prepared |= Q(flow_task=node, process_id__in=processes(**{path: user.pk}))
-        else:
-            dossier_prepared |= Q(flow_task=node, **{f"process__{field}": user.pk})
-    # Only contract decisions record their drafters (``drafted_by``); a dossier's review
-    # is prepared by one instructor, read above.
-    for node in _drafted_artifacts():
-        contract_prepared |= Q(flow_task=node, process_id__in=drafted_processes(user, node))
-    open_tasks = Task.objects.filter(finished__isnull=True).exclude(status=STATUS.CANCELED)
-    return open_tasks.filter(
-        Q(process_id__in=open_processes_in_scope(user)) & contract_prepared
-        | Q(process_id__in=open_dossier_processes_in_scope(user)) & dossier_prepared
-    ).values("pk")
+    prepared = Q(process__contractprocess__preparer=user) | Q(
+        process__dossierprocess__preparer=user
+    )
+    condition = Q(flow_task__in=decision_nodes()) & prepared
+    for node in _drafted_nodes():
+        permission = node._owner_permission
+        if permission is None or user.has_perm(permission):
+            condition |= Q(flow_task=node, process_id__in=drafted_processes(user, node))
+    return condition
 
 
 def drafted_processes(user, node, processes=None):
@@ -130,42 +117,79 @@ def drafted_processes(user, node, processes=None):
     return ContractProcess.objects.filter(pk__in=processes).filter(drafted).values("pk")
 
 
-def open_processes_in_scope(user):
-    """Return the ids of the open processes of ``user``'s GHTs, as a subquery.
-
-    Lists of open tasks filter ``process_id IN (…)`` on it: the planner starts from the
-    partial index of open processes per GHT, then reads their tasks by process, instead
-    of scanning every waiting task of the country and joining it to its process.
-    """
-    return scoped_processes(user, ContractProcess.objects.filter(is_open=True)).values("pk")
-
-
-def open_dossier_processes_in_scope(user):
-    """Return the ids of the running processes of call dossiers ``user`` may see (their
-    region, ARS staff only), as a subquery."""
-    running = DossierProcess.objects.filter(finished__isnull=True)
-    return scoped_processes(user, running).values("pk")
-
-
 def queue_for(user, flow_classes):
     """Return the tasks ``user`` may take: permitted, in scope, not prepared by them.
 
-    The preparations are excluded through a subquery of ids: a plain ``exclude`` on the
-    task data would also drop every task whose data has no preparer (SQL ``NULL``). The
-    scope is the one of ``scoped_processes``, applied to the open processes.
+    A task waiting to be taken belongs to an open process: the open processes of the
+    user's scope are where the planner starts (partial index per GHT), then their tasks
+    by process; the four-eyes exclusion compares the process's preparer column.
     """
+    return _in_open_scope(user, _waiting(user, flow_classes))
+
+
+def _in_open_scope(user, tasks):
+    """Return the open ``tasks`` of the open processes of ``user``'s scope.
+
+    A national scope is every process: no list of ids to start from, the tasks' own
+    filters (status, owner) find them.
+    """
+    if has_national_scope(user):
+        return scoped_tasks(user, tasks)
+    return tasks.filter(process_id__in=all_open_processes_in_scope(user))
+
+
+def _waiting(user, flow_classes):
+    """Return the tasks of ``flow_classes`` ``user`` may take, before any scope."""
     prime_permission_cache(user)
-    # A task waiting to be taken belongs to an open process: the open processes of the
-    # user's GHTs (a partial index) are where the planner starts, not every waiting task
-    # of the country.
-    return (
-        Task.objects.queue(flow_classes, user)
-        .filter(
-            Q(process_id__in=open_processes_in_scope(user))
-            | Q(process_id__in=open_dossier_processes_in_scope(user))
-        )
-        .exclude(pk__in=prepared_by(user))
-    )
+    return Task.objects.queue(flow_classes, user).exclude(prepared_by(user))
+
+
+def held_or_waiting(user, flow_classes):
+    """Return the open tasks ``user`` holds or may take (their inbox and queue), in scope.
+
+    One list, one scope: the open processes of the user's scope, then the tasks that are
+    either theirs or waiting for them (``OR`` on the rows found, not two subqueries of
+    task ids, each read over the country).
+    """
+    mine = Task.objects.filter(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED])
+    return _in_open_scope(user, _waiting(user, flow_classes) | mine)
+
+
+def page_rows(queryset, bottom: int, top: int) -> list:
+    """Return the rows ``bottom`` to ``top`` of ``queryset``, read in two short queries.
+
+    First the keys of the page (the filters and the order, none of the relations the rows
+    show), then those rows by primary key with the relations ``queryset`` selects. One
+    query doing both joins a dozen tables for display: past PostgreSQL's
+    ``join_collapse_limit`` the planner keeps the written join order, joins every task of
+    the country to its relations and applies the scope last. Both queries here follow
+    the user's scope; the count of queries does not depend on the rows.
+    """
+    keys = list(queryset.values_list("pk", flat=True)[bottom:top])
+    return rows_by_keys(queryset, keys)
+
+
+def rows_by_keys(queryset, keys) -> list:
+    """Return the rows of ``queryset``'s model whose keys are ``keys``, in that order, with
+    the relations ``queryset`` selects: one query by primary key (none for no key)."""
+    if not keys:
+        return []
+    rows = queryset.model._default_manager.filter(pk__in=keys)
+    rows.query.select_related = copy.deepcopy(queryset.query.select_related)
+    by_key = {row.pk: row for row in rows}
+    return [by_key[key] for key in keys if key in by_key]
+
+
+class KeysFirstPaginator(Paginator):
+    """Django's paginator whose page is read by ``page_rows`` (keys, then rows)."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(page_rows(self.object_list, bottom, top), number, self)
 
 
 def human_node_choices():
@@ -237,16 +261,59 @@ def _when(moment) -> str:
     return date_format(timezone.localtime(moment), "d/m/Y H:i") if moment else ""
 
 
+@lru_cache(maxsize=256)
+def _compiled(source: str) -> Template:
+    return Template(source)
+
+
+def process_brief(process) -> str:
+    """Return viewflow's ``Process.brief`` with its template compiled once per text.
+
+    Viewflow compiles the flow's summary template again for every row it renders.
+    """
+    flow_class = process.flow_class
+    source = (
+        (process.finished and flow_class.process_result_template)
+        or flow_class.process_summary_template
+        or flow_class.process_description
+        or "{{ flow_class.process_title }} - {{ process.get_status_display }}"
+    )
+    context = Context({"process": process.coerced, "flow_class": flow_class})
+    return _compiled(force_str(source)).render(context)
+
+
+def task_brief(task) -> str:
+    """Return viewflow's ``Task.brief`` with its template compiled once per text."""
+    node = task.flow_task
+    source = (
+        (task.finished and node.task_result_template)
+        or node.task_summary_template
+        or node.task_description
+        or node.task_title
+        or "{{ flow_task }}/{{ task.get_status_display }}"
+    )
+    context = Context(
+        {
+            "process": task.process.coerced,
+            "task": task.coerced,
+            "flow_class": node.flow_class,
+            "flow_task": node,
+        }
+    )
+    return _compiled(force_str(source)).render(context)
+
+
 class FrenchTaskColumns:
     """Column headings and values of the task lists in French (viewflow prints some raw)."""
 
     def process_brief(self, task):
-        return super().process_brief(task)
+        url = task.flow_task.flow_class.parent.reverse("process_detail", args=[task.process_id])
+        return format_html('<a href="{}">{}</a>', url, process_brief(task.process))
 
     process_brief.short_description = _("Dossier")
 
     def brief(self, task):
-        return task.brief
+        return task_brief(task)
 
     brief.short_description = _("Objet")
 
@@ -281,6 +348,13 @@ class ScopedMixin:
     def dispatch(self, request, *args, **kwargs):
         if not can_see_workflows(request.user):
             raise PermissionDenied
+        if (
+            isinstance(self, StoreRequestPathMixin)
+            and request.session.get("vf-pin-location") == request.get_full_path()
+        ):
+            # Viewflow writes the list's address to the session on every view: three
+            # queries (a transaction and an UPDATE) to store what is already there.
+            return super(StoreRequestPathMixin, self).dispatch(request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -317,13 +391,15 @@ _UNFILTERED = {"page", "_orderby"}
 
 
 class CountedListMixin:
-    """An unfiltered inbox or queue pages with the menu's counter: one count per request."""
+    """An unfiltered inbox or queue pages with the menu's counter: one count per request;
+    its rows are read keys first (``KeysFirstPaginator``)."""
 
     counter = None  # "user_inbox" or "user_queue"
+    paginator_class = KeysFirstPaginator
 
     def get_paginator(self, *args, **kwargs):
         paginator = super().get_paginator(*args, **kwargs)
-        if not set(self.request.GET) - _UNFILTERED:
+        if self.counter and not set(self.request.GET) - _UNFILTERED:
             counter = task_counters(self.request, self.flow_classes)[self.counter]
             paginator.count = counter.count  # Paginator.count is a cached property
         return paginator
@@ -352,7 +428,9 @@ class ScopedQueueView(
         return queue_for(self.request.user, self.flow_classes).select_related(*TASK_RELATIONS)
 
 
-class ScopedArchiveView(FrenchTaskColumns, ScopedMixin, flow_views.WorkflowArchiveListView):
+class ScopedArchiveView(
+    CountedListMixin, FrenchTaskColumns, ScopedMixin, flow_views.WorkflowArchiveListView
+):
     filterset_class = ArchiveTaskFilter
 
     @viewprop
@@ -363,6 +441,7 @@ class ScopedArchiveView(FrenchTaskColumns, ScopedMixin, flow_views.WorkflowArchi
 
 class ScopedTaskListView(ScopedMixin, flow_views.DashboardTaskListView):
     filterset_class = FlowTaskFilter
+    paginator_class = KeysFirstPaginator
 
     @viewprop
     def queryset(self):

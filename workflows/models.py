@@ -5,6 +5,7 @@ list filters on in SQL), and to the object a flow decides on. Each flow uses a p
 it, so its permissions and admin stay its own while every list joins one table.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
@@ -21,6 +22,25 @@ from contracts.models import (
     YearlyAllocation,
 )
 from territories.models import HospitalGroup, Region
+
+
+def preparer_field():
+    """Return the process's ``preparer``: who completed its last human step.
+
+    Written by ``workflows.steps.complete_step`` with the rest of the process, so that a
+    decision waiting on the process has its preparer on the process row: the queue's
+    four-eyes exclusion is a column compare on the rows in scope, not joins to every
+    decision table (issue 17).
+    """
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("préparé par"),
+    )
 
 
 class ContractProcess(Process):
@@ -91,6 +111,7 @@ class ContractProcess(Process):
     # A copy of "not finished nor cancelled" on this table, written by ``save``: viewflow's
     # status lives on the parent table, which a partial unique index here cannot read.
     is_open = models.BooleanField(_("en cours"), default=True, editable=False)
+    preparer = preparer_field()
 
     class Meta:
         verbose_name = _("processus de contrat")
@@ -228,6 +249,7 @@ class DossierProcess(Process):
     )
     decision = models.CharField(_("décision"), max_length=12, blank=True)
     decision_reason = models.TextField(_("motif de la décision"), blank=True)
+    preparer = preparer_field()
 
     class Meta:
         verbose_name = _("processus de dossier")

@@ -239,13 +239,6 @@ class ScopedView(flow.View):
         self.decided_artifact = artifact
         return self
 
-    def preparer_lookup(self) -> str | None:
-        """Return the ORM path from the process to the preparer, for the queue's SQL."""
-        if self.decided_artifact is None:
-            return None
-        model = self.process_model._meta.get_field(self.decided_artifact).related_model
-        return f"{self.decided_artifact}__{model.preparer_field}"
-
     def artifact_model(self):
         """Return the model of the artifact this node decides on, if any."""
         if self.decided_artifact is None:
@@ -262,7 +255,12 @@ class ScopedView(flow.View):
         if task.data and task.data.get("prepared_by"):
             ids.add(task.data["prepared_by"])
         if self.decided_artifact is not None:
-            artifact = getattr(task.process.coerced, self.decided_artifact)
+            process = task.process.coerced
+            # Who completed the step before this open task (``steps.complete_step``), as
+            # the queue reads it; once the task is done the column names its decider.
+            if process.preparer_id and task.finished is None:
+                ids.add(process.preparer_id)
+            artifact = getattr(process, self.decided_artifact)
             preparer_id = getattr(artifact, f"{artifact.preparer_field}_id")
             if preparer_id:
                 ids.add(preparer_id)

@@ -111,11 +111,18 @@ def pages(contract) -> list[tuple[str, str, str]]:
 def explain(users, group) -> dict[str, str]:
     """Return the plans of the key scoped queries (PostgreSQL ``EXPLAIN ANALYZE``)."""
     validator, director = users["validator"], users["director"]
+    # The lists read the keys of a page first, then its rows by key (``page_rows``): the
+    # keys' query is the one that follows the scope.
     queries = {
-        "queue (validator)": queue_for(validator, FLOWS).order_by("-created")[:50],
+        "queue (validator)": queue_for(validator, FLOWS).order_by("-created").values("pk")[:50],
         "inbox (director)": scoped_tasks(
             director, Task.objects.filter(owner=director, status="ASSIGNED")
-        ).order_by("-created")[:50],
+        )
+        .order_by("-created")
+        .values("pk")[:50],
+        "archive (validator)": scoped_tasks(validator, Task.objects.archive(FLOWS, validator))
+        .order_by("-created")
+        .values("pk")[:50],
         "contracts (director)": Contract.objects.filter(hospital_group=group).order_by("pk")[:50],
     }
     plans = {}
