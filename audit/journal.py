@@ -176,6 +176,40 @@ def journal_channel(name: str):
         _channel.reset(token)
 
 
+# Who drafted a decision, read from the journal once per step while ``one_step_reads`` runs:
+# a step's task checks and its service ask the same question under the same lock, in
+# the same transaction. A drafting event written meanwhile drops every answer kept.
+_DRAFTING_ACTIONS = (AuditAction.CREATE, AuditAction.CHANGE, AuditAction.IMPORT, AuditAction.DELETE)
+_step_reads: ContextVar[dict | None] = ContextVar("journal_step_reads", default=None)
+
+
+@contextmanager
+def one_step_reads():
+    """Keep ``drafting_actors`` answers for the block (one step under its process lock).
+
+    A nested block shares the outer one's answers.
+    """
+    if _step_reads.get() is not None:
+        yield
+        return
+    token = _step_reads.set({})
+    try:
+        yield
+    finally:
+        _step_reads.reset(token)
+
+
+def drafting_actors(key: tuple, read) -> frozenset:
+    """Return ``read()`` (the actor ids of drafting events, ``key`` naming the question)
+    as a frozenset, read once per ``one_step_reads`` block, every time outside one."""
+    memo = _step_reads.get()
+    if memo is None:
+        return frozenset(read())
+    if key not in memo:
+        memo[key] = frozenset(read())
+    return memo[key]
+
+
 def record_event(
     *,
     actor,
@@ -229,6 +263,9 @@ def record_event(
         reason=reason,
         changes=changes,
     )
+    memo = _step_reads.get()
+    if memo and action in _DRAFTING_ACTIONS:
+        memo.clear()
     digest = hash_values([key, *(getattr(event, name) for name in HASHED_FIELDS[1:])])
     _append(connection, event, key, digest)
     return event

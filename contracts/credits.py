@@ -9,7 +9,7 @@ cannot drift between them.
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import OuterRef, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,26 +23,28 @@ from .models import (
     RecoveryMode,
     YearlyAllocation,
 )
-from .money import ZERO, round_cents
+from .money import ZERO, MoneyField, round_cents
 
 # What is left to delegate, and when ------------------------------------------------------
 
 
-def _offsets(contract: Contract, years) -> dict[tuple[int, int], Decimal]:
-    """Return, per (line, year), the approved recoveries offset onto that year."""
-    offsets: dict[tuple[int, int], Decimal] = {}
-    for line_id, year, amount in (
+def _offsets(years):
+    """Return, for an allocation row (``OuterRef``: its line and year), the approved
+    recoveries offset onto its year when that year is in ``years``, as a subquery."""
+    return Subquery(
         Recovery.objects.filter(
-            allocation__funding_line__axis__contract=contract,
+            allocation__funding_line_id=OuterRef("funding_line_id"),
             mode=RecoveryMode.OFFSET,
+            offset_year=OuterRef("year"),
             offset_year__in=list(years),
             status=DecisionStatus.APPROVED,
         )
         .order_by()
-        .values_list("allocation__funding_line_id", "offset_year", "amount")
-    ):
-        offsets[line_id, year] = offsets.get((line_id, year), ZERO) + amount
-    return offsets
+        .values("offset_year")
+        .annotate(total=Sum("amount"))
+        .values("total")[:1],
+        output_field=MoneyField(),
+    )
 
 
 def left_to_delegate(
@@ -61,6 +63,7 @@ def left_to_delegate(
     years = set(contract.years if years is None else years)
     allocations = (
         YearlyAllocation.objects.filter(funding_line__axis__contract=contract)
+        .annotate(offset=_offsets(years))
         .order_by("funding_line_id", "year")
         .values_list(
             "pk",
@@ -70,13 +73,13 @@ def left_to_delegate(
             "delegated_amount",
             "funding_line__scheme",
             "funding_line__details",
+            "offset",
         )
     )
-    offsets = _offsets(contract, years)
     pech_room = _pech_room(allocations, today)
     left_by_allocation = {}
-    for pk, line_id, year, allocated, delegated, _scheme, _details in allocations:
-        left = max(allocated - delegated - offsets.get((line_id, year), ZERO), ZERO)
+    for pk, line_id, year, allocated, delegated, _scheme, _details, offset in allocations:
+        left = max(allocated - delegated - (offset or ZERO), ZERO)
         if line_id in pech_room:
             left = min(left, pech_room[line_id])
             pech_room[line_id] -= left
@@ -88,7 +91,7 @@ def left_to_delegate(
 def _pech_room(allocations, today) -> dict[int, Decimal]:
     """Return, per PECH line, what its instalments due by ``today`` leave to delegate."""
     lines: dict[int, list] = {}
-    for _pk, line_id, _year, allocated, delegated, scheme, details in allocations:
+    for _pk, line_id, _year, allocated, delegated, scheme, details, _offset in allocations:
         if scheme == schemes.SchemeCode.PECH:
             totals = lines.setdefault(line_id, [ZERO, ZERO, details or {}])
             totals[0] += allocated

@@ -5,9 +5,9 @@ Viewflow keeps no trace of who took, released, cancelled, undid or revived a tas
 actions in the transaction of the action, so neither exists without the other.
 """
 
-from contextlib import contextmanager
-from contextvars import ContextVar
+from functools import update_wrapper
 
+from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow.workflow import flow
@@ -15,7 +15,7 @@ from viewflow.workflow.base import Edge
 from viewflow.workflow.flow import views
 from viewflow.workflow.nodes.view import ViewActivation
 
-from audit.journal import AuditAction, record_event
+from audit.journal import AuditAction, one_step_reads, record_event
 
 from .models import ContractProcess, DossierProcess
 from .selectors import can_see_workflows, process_in_scope
@@ -71,24 +71,16 @@ def load_process(task) -> None:
     ).get(pk=process.pk)
 
 
-# The journal's answers of one step's checks, while ``one_step_checks`` runs.
-_step_checks: ContextVar[dict | None] = ContextVar("step_checks", default=None)
-
-
-@contextmanager
 def one_step_checks():
     """Ask the journal once per step whether its user drafted what the step decides.
 
-    A step run from code takes then completes its task under the process lock
-    (``workflows.steps.run_task``): ``can_assign`` and ``can_execute`` ask the same
-    question a few microseconds apart in one transaction, and the answer is kept for
-    the block only. The services ask again under the decision's own lock.
+    A step takes then completes its task under the process lock, in one transaction
+    (``workflows.steps.run_task``, a task page's POST): ``can_assign``, ``can_execute``
+    and the service's own four-eyes check (``contracts.models.four_eyes``) ask the same
+    question; the journal answers once for the block (``audit.journal.one_step_reads``).
+    The service still checks, on the decision read under its own lock.
     """
-    token = _step_checks.set({})
-    try:
-        yield
-    finally:
-        _step_checks.reset(token)
+    return one_step_reads()
 
 
 class JournaledViewActivation(ViewActivation):
@@ -293,15 +285,8 @@ class ScopedView(flow.View):
             getattr(process, "is_open", False) and process_in_scope(user, task.process)
         )
         if not listed:
-            memo = _step_checks.get()
-            key = (self, task.process_id, user.pk)
-            if memo is None or key not in memo:
-                artifact = getattr(process, self.decided_artifact)
-                drafted = artifact is not None and user.pk in artifact.drafter_ids()
-                if memo is None:
-                    return drafted
-                memo[key] = drafted
-            return memo[key]
+            artifact = getattr(process, self.decided_artifact)
+            return artifact is not None and user.pk in artifact.drafter_ids()
         cache = user.__dict__.setdefault("_drafted_cache", {})
         if self not in cache:
             cache[self] = set(drafted_processes(user, self).values_list("pk", flat=True))
@@ -322,6 +307,26 @@ class ScopedView(flow.View):
 
     def can_view(self, user, task):
         return can_see_workflows(user) and process_in_scope(user, task.process)
+
+    @property
+    def view_path(self):
+        """The task page, its checks and its service sharing one step's journal reads."""
+        return _with_step_checks(super().view_path)
+
+
+def _with_step_checks(pattern):
+    """Return ``pattern`` whose view runs inside ``one_step_checks``: its POST takes the
+    process lock and runs the checks and the step in one transaction, inside the block."""
+    if pattern is None:
+        return None
+    view = pattern.callback
+
+    def checked_view(request, *args, **kwargs):
+        with one_step_checks():
+            return view(request, *args, **kwargs)
+
+    update_wrapper(checked_view, view)
+    return path(str(pattern.pattern), checked_view, name=pattern.name)
 
 
 class DossierView(ScopedView):

@@ -103,7 +103,9 @@ def run_task(*, user, task: Task, perform: Callable[[object], None]):
     activation. Raise ``StepRefused`` (403), ``StepGone`` (409) or ``FlowLockFailed``."""
     node = task.flow_task
     # Every viewflow lock runs its block in ``transaction.atomic()``: no second block.
-    with node.flow_class.lock(task.process_id):
+    # One step's journal reads (who drafted the decision) are shared by the task checks
+    # and the service's own check, all under the lock (``nodes.one_step_checks``).
+    with node.flow_class.lock(task.process_id), one_step_checks():
         task = Task.objects.select_related(*task_relations(node)).get(pk=task.pk)
         if task.status not in OPEN_STATUSES:
             raise StepGone
@@ -114,13 +116,12 @@ def run_task(*, user, task: Task, perform: Callable[[object], None]):
         remember_in_scope(user, task.process_id)
         activation = node.activation_class(task)
         activation.actor = user
-        with one_step_checks():
-            if task.owner_id is None:
-                if not node.can_assign(user, task):
-                    raise StepRefused(refusal_reason(node, user, task))
-                activation.assign(user)
-            if not node.can_execute(user, task):
+        if task.owner_id is None:
+            if not node.can_assign(user, task):
                 raise StepRefused(refusal_reason(node, user, task))
+            activation.assign(user)
+        if not node.can_execute(user, task):
+            raise StepRefused(refusal_reason(node, user, task))
         activation.start(SimpleNamespace(user=user))
         # An error leaves the lock's transaction, which rolls back whole: no savepoint.
         complete_step(activation, perform, savepoint=False)

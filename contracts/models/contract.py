@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from audit.journal import drafting_actors
 from audit.models import AuditAction, AuditEvent
 from territories.models import Establishment, HospitalGroup, Region
 
@@ -147,7 +148,14 @@ class Contract(models.Model):
         Whoever drafted the contract, its lines or milestones may not approve it, even
         when a colleague submitted it.
         """
-        return set(figure_events().filter(contract_id=self.pk).values_list("actor_id", flat=True))
+        return set(
+            drafting_actors(
+                ("contract figures", self.pk),
+                lambda: (
+                    figure_events().filter(contract_id=self.pk).values_list("actor_id", flat=True)
+                ),
+            )
+        )
 
     @staticmethod
     def drafted_by(user, contract_id):

@@ -6,6 +6,7 @@ from django.db.models import CharField, Exists, F, Q
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
+from audit.journal import drafting_actors
 from audit.models import AuditAction, AuditEvent
 
 
@@ -81,7 +82,14 @@ class JournaledDrafters:
     def drafter_ids(self) -> set[int]:
         """Return the ids of the people who created or changed this decision."""
         ids = set(
-            self.drafting_events().filter(object_id=str(self.pk)).values_list("actor_id", flat=True)
+            drafting_actors(
+                (self._meta.label, self.pk),
+                lambda: (
+                    self.drafting_events()
+                    .filter(object_id=str(self.pk))
+                    .values_list("actor_id", flat=True)
+                ),
+            )
         )
         if self.preparer_id:
             ids.add(self.preparer_id)
