@@ -4,12 +4,9 @@ from datetime import date
 from decimal import Decimal
 
 from django import forms
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from contracts import services
 from contracts.documents import EVIDENCE_TYPES, SIGNED_DOCUMENT_TYPES, check_document
 from contracts.exceptions import BusinessRuleError
 from contracts.models import ContractStatus, RecoveryMode
@@ -70,29 +67,10 @@ class DecisionForm(forms.Form):
         return self.cleaned_data["decision"] == APPROVE
 
 
-class LockedContractField(forms.ModelChoiceField):
-    """A contract among the queryset's; validated inside the step's transaction (a start
-    page's POST), it is read under its row lock and marked so (``services.mark_locked``):
-    the step's service uses it without reading it again."""
-
-    def to_python(self, value):
-        if value in self.empty_values or not transaction.get_connection().in_atomic_block:
-            return super().to_python(value)
-        try:
-            contract = self.queryset.select_for_update(of=("self",)).get(pk=value)
-        except (ValueError, TypeError, ValidationError, self.queryset.model.DoesNotExist):
-            raise forms.ValidationError(
-                self.error_messages["invalid_choice"],
-                code="invalid_choice",
-                params={"value": value},
-            ) from None
-        return services.mark_locked(contract)
-
-
 class ContractChoiceForm(forms.Form):
     """Pick a contract among those the user may act on, in a given status."""
 
-    contract = LockedContractField(label=_("Contrat"), queryset=None)
+    contract = forms.ModelChoiceField(label=_("Contrat"), queryset=None)
 
     def __init__(self, *args, contracts, **kwargs):
         super().__init__(*args, **kwargs)

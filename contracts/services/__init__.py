@@ -15,7 +15,7 @@ from ..credits import (
     preview_recovery,
     proposed_delegation_amounts,
 )
-from ._common import mark_locked, step_savepoint, use_case
+from ._common import step_savepoint, use_case
 from .amendments import (
     AmendmentProposal,
     NewLine,
@@ -69,7 +69,6 @@ from .structure import (
 
 __all__ = [
     "LineBatch",
-    "mark_locked",
     "add_axis",
     "change_axis",
     "change_milestone",

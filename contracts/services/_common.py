@@ -150,37 +150,5 @@ def _send_back(decision, *, actor, reason: str, action: str, what: str, contract
     return decision
 
 
-class _RowLock:
-    """A commit hook that does nothing: its presence among the connection's hooks says
-    that the row it marks is still locked. Django drops it when the transaction commits or
-    rolls back, and when the savepoint it was registered in rolls back."""
-
-    def __call__(self) -> None:
-        pass
-
-
-def mark_locked(instance):
-    """Mark ``instance`` as just read with ``select_for_update`` in the current transaction:
-    a use case given it (``_lock_contract``) does not read it again. Return it."""
-    hook = _RowLock()
-    transaction.on_commit(hook)
-    instance.__dict__["_row_lock"] = hook
-    return instance
-
-
-def _holds_lock(instance) -> bool:
-    hook = instance.__dict__.get("_row_lock")
-    if hook is None:
-        return False
-    connection = transaction.get_connection()
-    return connection.in_atomic_block and any(
-        entry[1] is hook for entry in connection.run_on_commit
-    )
-
-
 def _lock_contract(contract: Contract) -> Contract:
-    """Return ``contract`` read under its row lock (as given if it already is, in this
-    transaction: ``mark_locked``)."""
-    if _holds_lock(contract):
-        return contract
     return Contract.objects.select_for_update().get(pk=contract.pk)
