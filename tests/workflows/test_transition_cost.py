@@ -135,8 +135,7 @@ def test_the_preparer_is_still_refused_the_approval():
 # One whole process of the benchmark (a one-line contract, fresh users on every step or
 # request, as a server loads them), each way. Through the pages each request reads its
 # session, user and permissions, then the user's scope in one query (regions and GHTs
-# together) and the task URL guard one row, and the start page's form reads the contract
-# under its lock for the service; issue 17 measured 96 on PostgreSQL.
+# together) and the task URL guard one row; issue 17 measured 96 on PostgreSQL.
 BENCHMARK_QUERIES = {
     "services": {"sqlite": 65, "postgresql": 61},
     "pages": {"sqlite": 95, "postgresql": 91},
