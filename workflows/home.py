@@ -31,7 +31,7 @@ from .flows import (
     DossierDecisionFlow,
     MilestoneReviewFlow,
 )
-from .lists import TASK_RELATIONS, queue_for, rows_by_keys
+from .lists import TASK_RELATIONS, inbox_of, queue_for, rows_by_keys
 from .selectors import can_see_workflows, scoped_tasks
 
 # The most rows one list of the page shows; the counters count the rows read.
@@ -195,7 +195,7 @@ def my_actions(user, today=None) -> list[Row]:
     if not can_see_workflows(user):
         return []
     today = today or timezone.localdate()
-    assigned = scoped_tasks(user, Task.objects.inbox(ALL_FLOWS, user))
+    assigned = scoped_tasks(user, inbox_of(user, ALL_FLOWS))
     available = queue_for(user, ALL_FLOWS)
     # The keys of each list first, then all their rows at once by key (``rows_by_keys``):
     # the relations the rows show are joined to those rows only, not to the country's.

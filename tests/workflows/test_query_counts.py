@@ -128,3 +128,55 @@ def test_the_inbox_and_queue_are_counted_once_per_request(page, contract, artifa
     assert len(counts) == 2, counts  # the inbox's and the queue's, once each
     filtered = client.get(reverse(f"workflow:{page}") + f"?status={status}")
     assert rows_shown(filtered) == 3  # a filtered page counts its own rows
+
+
+@pytest.mark.parametrize("page", ["inbox", "archive"])
+def test_the_inbox_and_archive_find_their_tasks_without_the_process_table(
+    page, contract, artifacts
+):
+    """Their count and page keys read the task rows only (the flows by node reference):
+    a join to the process table made PostgreSQL read every process of the country."""
+    status, own = COMMON_PAGES[page]
+    create_tasks(
+        contract=contract,
+        count=3,
+        artifacts=artifacts,
+        nodes=DECISION_NODES,
+        owner=scenarios.user("validator") if own else None,
+        status=status,
+    )
+    client = client_for("validator")
+    client.get(reverse(f"workflow:{page}"))
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse(f"workflow:{page}"))
+    assert rows_shown(response) == 3
+    marker = {
+        "inbox": '"viewflow_task"."status" = \'ASSIGNED\'',
+        "archive": '"viewflow_task"."finished" IS NOT NULL',
+    }[page]
+    listed = [query["sql"] for query in captured if marker in query["sql"]]
+    assert len(listed) >= 2, listed  # at least the page's count and its keys
+    joined = 'FROM "viewflow_task" INNER JOIN "viewflow_process"'
+    assert not [sql for sql in listed if joined in sql], listed
+
+
+def test_the_lists_by_node_reference_are_viewflows_lists():
+    """``inbox_of`` / ``archive_of`` give the tasks viewflow's managers give."""
+    from viewflow.workflow.models import Task
+
+    from workflows.lists import archive_of, inbox_of
+
+    contract = scenarios.demo_contract()
+    artifacts = create_artifacts(contract=contract, preparer=scenarios.user("manager2"))
+    validator = scenarios.user("validator")
+    for status in (STATUS.ASSIGNED, STATUS.DONE, STATUS.NEW):
+        create_tasks(
+            contract=contract,
+            count=2,
+            artifacts=artifacts,
+            nodes=DECISION_NODES,
+            owner=validator if status != STATUS.NEW else None,
+            status=status,
+        )
+    assert set(inbox_of(validator, FLOWS)) == set(Task.objects.inbox(FLOWS, validator)) != set()
+    assert set(archive_of(validator, FLOWS)) == set(Task.objects.archive(FLOWS, validator)) != set()

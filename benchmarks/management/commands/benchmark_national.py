@@ -35,7 +35,7 @@ from benchmarks.transition import measure_transition
 from contracts.models import Contract
 from territories.models import HospitalGroup, Region
 from workflows.flows import FLOWS
-from workflows.lists import queue_for
+from workflows.lists import archive_of, queue_for
 from workflows.selectors import scoped_tasks
 
 PAGE_TARGET_MS = 300
@@ -120,7 +120,7 @@ def explain(users, group) -> dict[str, str]:
         )
         .order_by("-created")
         .values("pk")[:50],
-        "archive (validator)": scoped_tasks(validator, Task.objects.archive(FLOWS, validator))
+        "archive (validator)": scoped_tasks(validator, archive_of(validator, FLOWS))
         .order_by("-created")
         .values("pk")[:50],
         "contracts (director)": Contract.objects.filter(hospital_group=group).order_by("pk")[:50],
