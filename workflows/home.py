@@ -34,8 +34,12 @@ from .flows import (
 from .lists import TASK_RELATIONS, inbox_of, queue_for, rows_by_keys
 from .selectors import can_see_workflows, scoped_tasks
 
-# The most rows one list of the page shows; the counters count the rows read.
+# The most rows read of each list (the user's tasks, the tasks they may take) to count and
+# order them; the counters count the rows read.
 MAX_ROWS = 200
+# The rows each group shows, most urgent first; the rest is one link away (the inbox and
+# the queue): a page of hundreds of actions is read by nobody and costs its rendering.
+SHOWN_PER_GROUP = 20
 
 HOME_RELATIONS = (
     *TASK_RELATIONS,
@@ -89,20 +93,35 @@ NODE_GROUPS = {
 
 @dataclass
 class Row:
+    """One action of the page. Its addresses are reversed when shown, not for every row
+    read: the page reads up to ``MAX_ROWS`` per list to count and order them, and shows
+    ``SHOWN_PER_GROUP`` of each group."""
+
     task: Task
     group: Group
     action: str
     subject: str
     contract: object
-    context_url: str
     context_label: str
     due_date: datetime.date | None
     is_late: bool
     waiting_days: int
     amount: object
     mine: bool
-    open_url: str
-    assign_url: str
+    context: tuple[str, int]  # the URL name and the primary key of the row's context page
+
+    @property
+    def context_url(self) -> str:
+        name, pk = self.context
+        return reverse(name, args=[pk])
+
+    @property
+    def open_url(self) -> str:
+        return self.task.flow_task.reverse("index", args=[self.task.process_id, self.task.pk])
+
+    @property
+    def assign_url(self) -> str:
+        return self.task.flow_task.reverse("assign", args=[self.task.process_id, self.task.pk])
 
 
 def _with_year(label, year) -> str:
@@ -130,7 +149,6 @@ def _dossier_row(task, process, user, today) -> Row:
     """Return the row of a dossier task: late when the complements deadline passed."""
     dossier = process.dossier
     node = task.flow_task
-    args = [task.process_id, task.pk]
     due_date = process.complement.deadline_date if process.complement_id else None
     amount = dossier.granted_amount
     if amount is None and process.review_id:
@@ -142,7 +160,7 @@ def _dossier_row(task, process, user, today) -> Row:
         subject=_("Dossier %(number)s – %(name)s")
         % {"number": dossier.ds_number, "name": dossier.applicant_name},
         contract=None,
-        context_url=reverse("calls:dossier_decision", args=[dossier.pk]),
+        context=("calls:dossier_decision", dossier.pk),
         context_label=process.campaign.title,
         due_date=due_date if node is DossierCompletenessFlow.await_complements else None,
         is_late=bool(
@@ -153,8 +171,6 @@ def _dossier_row(task, process, user, today) -> Row:
         waiting_days=(timezone.localdate() - timezone.localtime(task.created).date()).days,
         amount=amount,
         mine=task.owner_id == user.pk,
-        open_url=node.reverse("index", args=args),
-        assign_url=node.reverse("assign", args=args),
     )
 
 
@@ -166,22 +182,19 @@ def _row(task, user, today) -> Row:
     subject, amount = _subject(process)
     due_date = process.milestone.due_date if process.milestone_id else None
     node = task.flow_task
-    args = [task.process_id, task.pk]
     return Row(
         task=task,
         group=NODE_GROUPS.get(node, DECISIONS),
         action=str(node.task_title or node),
         subject=subject,
         contract=process.contract,
-        context_url=reverse("contracts:contract_detail", args=[process.contract_id]),
+        context=("contracts:contract_detail", process.contract_id),
         context_label=process.contract.reference,
         due_date=due_date,
         is_late=process.milestone.is_late(today) if process.milestone_id else False,
         waiting_days=(timezone.localdate() - timezone.localtime(task.created).date()).days,
         amount=amount,
         mine=task.owner_id == user.pk,
-        open_url=node.reverse("index", args=args),
-        assign_url=node.reverse("assign", args=args),
     )
 
 
@@ -447,11 +460,20 @@ class MyActionsView(LoginRequiredMixin, TemplateView):
         rows = my_actions(self.request.user)
         context["rows"] = rows
         context["late_count"] = sum(1 for row in rows if row.is_late)
-        groups = [
-            {"group": group, "rows": [row for row in rows if row.group is group]}
-            for group in GROUPS
-        ]
-        context["groups"] = [item for item in groups if item["rows"]]
+        groups = []
+        for group in GROUPS:
+            grouped = [row for row in rows if row.group is group]
+            if grouped:
+                shown = grouped[:SHOWN_PER_GROUP]
+                groups.append(
+                    {
+                        "group": group,
+                        "rows": shown,
+                        "count": len(grouped),
+                        "more": len(grouped) - len(shown),
+                    }
+                )
+        context["groups"] = groups
         context["can_see_workflows"] = can_see_workflows(self.request.user)
         context["call_sections"] = call_sections(self.request.user)
         context["section_count"] = len(context["groups"]) + len(context["call_sections"])

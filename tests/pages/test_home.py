@@ -135,3 +135,27 @@ def test_my_actions_costs_the_same_queries_for_1_and_50_tasks(
         response = client.get("/")
     assert len(response.context["rows"]) == 50
     assert Task.objects.filter(pk__in=[task.pk for task in created]).count() == 50
+
+
+def test_a_long_group_shows_its_most_urgent_rows_and_links_to_the_rest(contract, artifacts):
+    from workflows.home import SHOWN_PER_GROUP
+
+    count = SHOWN_PER_GROUP + 7
+    tasks = create_tasks(
+        contract=contract, count=count, artifacts=artifacts, nodes=[CreditDelegationFlow.approve]
+    )
+    response = client_for("validator").get("/")
+    html = response.content.decode()
+    (decisions,) = [item for item in response.context["groups"] if item["group"].key == "decisions"]
+    assert decisions["count"] == count
+    assert len(decisions["rows"]) == SHOWN_PER_GROUP
+    # The heading and the summary count every action; the page shows the first ones only,
+    # oldest waiting first (none is late), and says where the others are.
+    assert f'Décisions à prendre <span class="muted">({count})</span>' in html
+    assert f"{count} actions vous attendent" in html
+    assert html.count('data-task="') == SHOWN_PER_GROUP
+    oldest = sorted(tasks, key=lambda task: (task.created, task.pk))[:SHOWN_PER_GROUP]
+    shown = {row.task.pk for row in decisions["rows"]}
+    assert shown == {task.pk for task in oldest}
+    assert "et 7 autres actions de ce type, moins urgentes" in html
+    assert reverse("workflow:inbox") in html and reverse("workflow:queue") in html
