@@ -11,7 +11,7 @@ from functools import lru_cache
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Q
+from django.db.models import F, OuterRef, Q
 from django.http import Http404, HttpResponseRedirect
 from django.template import Context, Template
 from django.utils import timezone
@@ -33,6 +33,7 @@ from territories.access import has_national_scope
 
 from .models import ContractProcess, DossierProcess
 from .selectors import (
+    AnyOf,
     all_open_processes_in_scope,
     can_see_workflows,
     open_processes_in_scope,
@@ -97,10 +98,14 @@ def prepared_by(user) -> Q:
         process__dossierprocess__preparer=user
     )
     condition = Q(flow_task__in=decision_nodes()) & prepared
+    processes = None  # the user's open processes, one subquery shared by the nodes
     for node in _drafted_nodes():
         permission = node._owner_permission
         if permission is None or user.has_perm(permission):
-            condition |= Q(flow_task=node, process_id__in=drafted_processes(user, node))
+            if processes is None:
+                processes = open_processes_in_scope(user)
+            drafted = drafted_processes(user, node, processes)
+            condition |= Q(flow_task=node, process_id__in=drafted)
     return condition
 
 
@@ -130,12 +135,20 @@ def queue_for(user, flow_classes):
 def _in_open_scope(user, tasks):
     """Return the open ``tasks`` of the open processes of ``user``'s scope.
 
+    The ids of those processes are read first, in one short query (a partial index per
+    GHT), and written into the list's queries: given a subquery, PostgreSQL cannot tell
+    how many processes it yields and reads every waiting task of the country (10 ms at
+    national scale) to keep the user's; given the ids, it reads their tasks by process
+    (2 ms), for the count and the page alike. The ids are those of the moment the
+    queryset is built (once per request: ``task_counters``).
+
     A national scope is every process: no list of ids to start from, the tasks' own
     filters (status, owner) find them.
     """
     if has_national_scope(user):
         return scoped_tasks(user, tasks)
-    return tasks.filter(process_id__in=all_open_processes_in_scope(user))
+    ids = sorted(all_open_processes_in_scope(user).values_list("pk", flat=True))
+    return tasks.filter(AnyOf(F("process_id"), ids))
 
 
 def tasks_of(flow_classes, user):
@@ -390,18 +403,20 @@ class _Counter:
     """What the menu reads as ``{{ user_queue.count }}``: counted once, when first read."""
 
     def __init__(self, queryset):
-        self._queryset = queryset
+        self.queryset = queryset
 
     @cached_property
     def count(self) -> int:
-        return self._queryset.count()
+        return self.queryset.count()
 
 
 def task_counters(request, flow_classes) -> dict:
     """Return the menu's inbox and queue counters of ``request``'s user, once per request.
 
     The menu (viewflow's app context) and the inbox or queue page's pagination read the
-    same figures: both take them from here, so each is counted once per request.
+    same figures: both take them from here, so each is counted once per request; the
+    inbox and queue pages list the counter's own queryset (built once: the queue's
+    four-eyes exclusion is some fifty filters to put together).
     """
     memo = request.__dict__.setdefault("_workflow_counters", {})
     key = tuple(flow_classes)
@@ -441,8 +456,8 @@ class ScopedInboxView(
 
     @viewprop
     def queryset(self):
-        tasks = inbox_of(self.request.user, self.flow_classes)
-        return scoped_tasks(self.request.user, tasks).select_related(*TASK_RELATIONS)
+        tasks = task_counters(self.request, self.flow_classes)["user_inbox"].queryset
+        return tasks.select_related(*TASK_RELATIONS)
 
 
 class ScopedQueueView(
@@ -453,7 +468,8 @@ class ScopedQueueView(
 
     @viewprop
     def queryset(self):
-        return queue_for(self.request.user, self.flow_classes).select_related(*TASK_RELATIONS)
+        tasks = task_counters(self.request, self.flow_classes)["user_queue"].queryset
+        return tasks.select_related(*TASK_RELATIONS)
 
 
 class ScopedArchiveView(

@@ -1,5 +1,7 @@
 """Every workflow list page costs the same number of queries for 1 row as for 50."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -180,3 +182,26 @@ def test_the_lists_by_node_reference_are_viewflows_lists():
         )
     assert set(inbox_of(validator, FLOWS)) == set(Task.objects.inbox(FLOWS, validator)) != set()
     assert set(archive_of(validator, FLOWS)) == set(Task.objects.archive(FLOWS, validator)) != set()
+
+
+def test_the_queue_reads_its_scope_once_and_gives_its_processes_as_one_list(contract, artifacts):
+    """The open processes of the user's scope are read once per request; the queue's count
+    and page keys take their ids as one array on PostgreSQL (``= ANY``), so that the
+    planner reads their tasks by process instead of every waiting task of the country."""
+    create_tasks(contract=contract, count=3, artifacts=artifacts, nodes=DECISION_NODES)
+    client = client_for("validator")
+    client.get(reverse("workflow:queue"))
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("workflow:queue"))
+    assert rows_shown(response) == 3
+    statements = [query["sql"] for query in captured]
+    scope = 'SELECT "workflows_contractprocess"."process_ptr_id" AS "pk"'
+    scope_reads = [sql for sql in statements if sql.lstrip("(").startswith(scope)]
+    assert len(scope_reads) == 1, scope_reads
+    listed = [sql for sql in statements if '"viewflow_task"."status" = \'NEW\'' in sql]
+    assert len(listed) >= 2, listed  # the count and the page's keys
+    # Not a subquery of the scope's processes: their ids, given.
+    given = re.compile(r'"viewflow_task"\."process_id" (IN \(\d|= ANY\()')
+    assert all(given.search(sql) for sql in listed), listed
+    if connection.vendor == "postgresql":
+        assert all('"viewflow_task"."process_id" = ANY(' in sql for sql in listed), listed
