@@ -85,14 +85,15 @@ def _drafted_nodes():
     ]
 
 
-def prepared_by(user) -> Q:
+def prepared_by(user, open_ids=None) -> Q:
     """Return the condition of the open tasks deciding on what ``user`` prepared or drafted.
 
     The preparer is a column of the process row (``ContractProcess.preparer``, written by
     ``steps.complete_step``): a compare on the rows in scope, no join to the decision
     tables. The drafters (who wrote a contract's figures or changed a proposal) are read
     from the journal (``drafted_processes``), only for the nodes ``user`` could take at
-    all: the queue drops the others by their permission anyway.
+    all: the queue drops the others by their permission anyway. ``open_ids``: the ids of
+    the user's open processes when the list has read them (``_in_open_scope``).
     """
     prepared = Q(process__contractprocess__preparer=user) | Q(
         process__dossierprocess__preparer=user
@@ -103,15 +104,16 @@ def prepared_by(user) -> Q:
         permission = node._owner_permission
         if permission is None or user.has_perm(permission):
             if processes is None:
-                processes = open_processes_in_scope(user)
+                processes = open_processes_in_scope(user) if open_ids is None else open_ids
             drafted = drafted_processes(user, node, processes)
             condition |= Q(flow_task=node, process_id__in=drafted)
     return condition
 
 
 def drafted_processes(user, node, processes=None):
-    """Return the ids of ``processes`` (default: the open processes of ``user``'s GHTs)
-    whose artifact decided by ``node`` ``user`` drafted (four-eyes), as a subquery.
+    """Return the ids of ``processes`` (default: the open processes of ``user``'s GHTs; a
+    subquery or a list of ids) whose artifact decided by ``node`` ``user`` drafted
+    (four-eyes), as a subquery.
 
     The one place the queue and the task checks ask the journal who drafted what: the
     artifact's ``drafted_by`` probes the journal once per process listed, so the cost
@@ -119,7 +121,8 @@ def drafted_processes(user, node, processes=None):
     """
     processes = open_processes_in_scope(user) if processes is None else processes
     drafted = node.artifact_model().drafted_by(user, OuterRef(f"{node.decided_artifact}_id"))
-    return ContractProcess.objects.filter(pk__in=processes).filter(drafted).values("pk")
+    among = AnyOf(F("pk"), processes) if isinstance(processes, list) else Q(pk__in=processes)
+    return ContractProcess.objects.filter(among).filter(drafted).values("pk")
 
 
 def queue_for(user, flow_classes):
@@ -129,11 +132,19 @@ def queue_for(user, flow_classes):
     user's scope are where the planner starts (partial index per GHT), then their tasks
     by process; the four-eyes exclusion compares the process's preparer column.
     """
-    return _in_open_scope(user, _waiting(user, flow_classes))
+    open_ids = _open_ids(user)
+    return _in_open_scope(user, _waiting(user, flow_classes, open_ids), open_ids)
 
 
-def _in_open_scope(user, tasks):
-    """Return the open ``tasks`` of the open processes of ``user``'s scope.
+def _open_ids(user) -> list[int] | None:
+    """Return the ids of the open processes of ``user``'s scope (``None``: national)."""
+    if has_national_scope(user):
+        return None
+    return sorted(all_open_processes_in_scope(user).values_list("pk", flat=True))
+
+
+def _in_open_scope(user, tasks, open_ids):
+    """Return the open ``tasks`` of the open processes of ``user``'s scope (``open_ids``).
 
     The ids of those processes are read first, in one short query (a partial index per
     GHT), and written into the list's queries: given a subquery, PostgreSQL cannot tell
@@ -145,10 +156,9 @@ def _in_open_scope(user, tasks):
     A national scope is every process: no list of ids to start from, the tasks' own
     filters (status, owner) find them.
     """
-    if has_national_scope(user):
+    if open_ids is None:
         return scoped_tasks(user, tasks)
-    ids = sorted(all_open_processes_in_scope(user).values_list("pk", flat=True))
-    return tasks.filter(AnyOf(F("process_id"), ids))
+    return tasks.filter(AnyOf(F("process_id"), open_ids))
 
 
 def tasks_of(flow_classes, user):
@@ -178,11 +188,11 @@ def archive_of(user, flow_classes):
     return tasks_of(flow_classes, user).filter(owner=user, finished__isnull=False)
 
 
-def _waiting(user, flow_classes):
+def _waiting(user, flow_classes, open_ids=None):
     """Return the tasks of ``flow_classes`` ``user`` may take, before any scope."""
     prime_permission_cache(user)
     queue = tasks_of(flow_classes, user).user_queue(user).filter(status=STATUS.NEW)
-    return queue.exclude(prepared_by(user))
+    return queue.exclude(prepared_by(user, open_ids))
 
 
 def held_or_waiting(user, flow_classes):
@@ -193,7 +203,8 @@ def held_or_waiting(user, flow_classes):
     task ids, each read over the country).
     """
     mine = Task.objects.filter(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED])
-    return _in_open_scope(user, _waiting(user, flow_classes) | mine)
+    open_ids = _open_ids(user)
+    return _in_open_scope(user, _waiting(user, flow_classes, open_ids) | mine, open_ids)
 
 
 def page_rows(queryset, bottom: int, top: int) -> list:
