@@ -32,6 +32,10 @@ APPROVED = "APPROVED"
 ABANDONED = "ABANDONED"
 
 
+def _status(process) -> str:
+    return str(process.get_status_display())
+
+
 class ContractFlow(flow.Flow):
     """Base of the contract flows: row lock, scoped visibility."""
 
@@ -41,6 +45,12 @@ class ContractFlow(flow.Flow):
         "{{ flow_class.process_title }} – {{ process.contract.reference }}"
         " ({{ process.get_status_display }})"
     )
+
+    @classmethod
+    def list_summary(cls, process) -> str:
+        """``process_summary_template`` as the lists write it for each row, without the
+        template engine (25 rows: some 5 ms); a test keeps the two the same."""
+        return f"{cls.process_title} – {process.contract.reference} ({_status(process)})"
 
     def has_view_permission(self, user, obj=None):
         if not can_see_workflows(user):
@@ -504,6 +514,10 @@ class DossierFlow(ContractFlow):
         "{{ flow_class.process_title }} – dossier {{ process.dossier.ds_number }}"
         " ({{ process.get_status_display }})"
     )
+
+    @classmethod
+    def list_summary(cls, process) -> str:
+        return f"{cls.process_title} – dossier {process.dossier.ds_number} ({_status(process)})"
 
     def fill(self, activation, *, dossier, kind: str):
         process = activation.process

@@ -14,11 +14,12 @@ from django.core.paginator import Paginator
 from django.db.models import F, OuterRef, Q
 from django.http import Http404, HttpResponseRedirect
 from django.template import Context, Template
+from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.encoding import force_str
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext_lazy as _
 from django_filters import ChoiceFilter, DateRangeFilter, FilterSet, NumberFilter
 from viewflow.utils import viewprop
@@ -319,11 +320,16 @@ def _compiled(source: str) -> Template:
 
 
 def process_brief(process) -> str:
-    """Return viewflow's ``Process.brief`` with its template compiled once per text.
+    """Return viewflow's ``Process.brief``: the flow's ``list_summary`` where it has one
+    (the same text, without the template engine), else its template compiled once.
 
     Viewflow compiles the flow's summary template again for every row it renders.
     """
     flow_class = process.flow_class
+    if hasattr(flow_class, "list_summary") and not (
+        process.finished and flow_class.process_result_template
+    ):
+        return conditional_escape(flow_class.list_summary(process.coerced))
     source = (
         (process.finished and flow_class.process_result_template)
         or flow_class.process_summary_template
@@ -355,11 +361,36 @@ def task_brief(task) -> str:
     return _compiled(force_str(source)).render(context)
 
 
+_SENTINELS = (987654301, 987654302)
+
+
+@lru_cache(maxsize=512)
+def _address_pattern(owner, name: str, arity: int, prefix: str) -> str:
+    del prefix  # part of the key: the same address under another script prefix differs
+    return owner.reverse(name, args=list(_SENTINELS[:arity]))
+
+
+def address(owner, name: str, *ids: int) -> str:
+    """Return ``owner.reverse(name, args=ids)`` (a flow node or viewset, integer ids):
+    reversed once per address shape, then filled in. A list reverses two addresses per
+    row, each a walk of the URL resolver."""
+    url = _address_pattern(owner, name, len(ids), get_script_prefix())
+    for sentinel, value in zip(_SENTINELS, ids, strict=False):
+        url = url.replace(str(sentinel), str(int(value)))
+    return url
+
+
 class FrenchTaskColumns:
     """Column headings and values of the task lists in French (viewflow prints some raw)."""
 
+    def task_id(self, task):
+        url = address(task.flow_task, "index", task.process_id, task.pk)
+        return format_html('<a href="{}">#{}/{}</a>', url, task.process_id, task.pk)
+
+    task_id.short_description = "#"
+
     def process_brief(self, task):
-        url = task.flow_task.flow_class.parent.reverse("process_detail", args=[task.process_id])
+        url = address(task.flow_task.flow_class.parent, "process_detail", task.process_id)
         return format_html('<a href="{}">{}</a>', url, process_brief(task.process))
 
     process_brief.short_description = _("Dossier")

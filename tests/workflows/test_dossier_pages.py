@@ -313,3 +313,18 @@ def test_a_complements_deadline_beyond_2099_is_refused_next_to_the_field(world):
     assert "Joindre le devis." in content
     dossier.refresh_from_db()
     assert dossier.state == DossierState.ADMISSIBLE
+
+
+def test_the_lists_write_a_dossier_process_as_its_flows_template_would(world):
+    from django.template import Context, Template
+
+    from workflows.flows import DossierDecisionFlow
+    from workflows.lists import process_brief
+    from workflows.models import DossierDecisionProcess
+
+    dossier = dossier_in(world["campaign"])
+    process = DossierDecisionProcess(flow_class=DossierDecisionFlow, dossier=dossier)
+    template = Template(DossierDecisionFlow.process_summary_template)
+    expected = template.render(Context({"process": process, "flow_class": DossierDecisionFlow}))
+    assert str(dossier.ds_number) in expected
+    assert process_brief(process) == expected

@@ -205,3 +205,38 @@ def test_the_queue_reads_its_scope_once_and_gives_its_processes_as_one_list(cont
     assert all(given.search(sql) for sql in listed), listed
     if connection.vendor == "postgresql":
         assert all('"viewflow_task"."process_id" = ANY(' in sql for sql in listed), listed
+
+
+def test_the_lists_write_each_process_as_its_flows_summary_template_would(contract, artifacts):
+    """``list_summary`` (no template engine per row) says what the flow's template says."""
+    from django.template import Context, Template
+
+    from workflows.lists import address, process_brief
+
+    tasks = create_tasks(
+        contract=contract, count=len(DECISION_NODES), artifacts=artifacts, nodes=DECISION_NODES
+    )
+    checked = set()
+    for task in tasks:
+        process = task.process
+        flow_class = process.flow_class
+        context = Context({"process": process.coerced, "flow_class": flow_class})
+        expected = Template(flow_class.process_summary_template).render(context)
+        assert process_brief(process) == expected
+        assert address(task.flow_task, "index", task.process_id, task.pk) == (
+            task.flow_task.reverse("index", args=[task.process_id, task.pk])
+        )
+        checked.add(flow_class)
+    assert len(checked) >= 3
+
+
+def test_the_queue_page_links_each_task_and_its_process(contract, artifacts):
+    (task,) = create_tasks(
+        contract=contract, count=1, artifacts=artifacts, nodes=DECISION_NODES[:1]
+    )
+    html = client_for("validator").get(reverse("workflow:queue")).content.decode()
+    task_url = task.flow_task.reverse("index", args=[task.process_id, task.pk])
+    process_url = task.flow_task.flow_class.parent.reverse("process_detail", args=[task.process_id])
+    assert f'<a href="{task_url}">#{task.process_id}/{task.pk}</a>' in html
+    assert f'<a href="{process_url}">' in html
+    assert contract.reference in html
