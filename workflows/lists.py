@@ -60,6 +60,16 @@ TASK_RELATIONS = (
 )
 
 
+# What a row of the inbox, queue and archive shows: the process's summary (its contract's
+# reference or its dossier's number). Their rows are read, not acted on: the steps read
+# what their checks need when taken.
+LIST_RELATIONS = (
+    "process",
+    "process__contractprocess__contract",
+    "process__dossierprocess__dossier",
+)
+
+
 def prime_permission_cache(user) -> None:
     """Tell viewflow's queue that no task uses per-object permissions (trap 7: no N+1)."""
     user._viewflow_per_object_perm_cache = set()
@@ -499,7 +509,7 @@ class ScopedInboxView(
     @viewprop
     def queryset(self):
         tasks = task_counters(self.request, self.flow_classes)["user_inbox"].queryset
-        return tasks.select_related(*TASK_RELATIONS)
+        return tasks.select_related(*LIST_RELATIONS)
 
 
 class ScopedQueueView(
@@ -511,7 +521,7 @@ class ScopedQueueView(
     @viewprop
     def queryset(self):
         tasks = task_counters(self.request, self.flow_classes)["user_queue"].queryset
-        return tasks.select_related(*TASK_RELATIONS)
+        return tasks.select_related(*LIST_RELATIONS)
 
 
 class ScopedArchiveView(
@@ -522,7 +532,7 @@ class ScopedArchiveView(
     @viewprop
     def queryset(self):
         tasks = archive_of(self.request.user, self.flow_classes)
-        return scoped_tasks(self.request.user, tasks).select_related(*TASK_RELATIONS)
+        return scoped_tasks(self.request.user, tasks).select_related(*LIST_RELATIONS)
 
 
 class ScopedTaskListView(ScopedMixin, flow_views.DashboardTaskListView):
