@@ -22,6 +22,17 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database is built from the models (``--no-migrations``): on PostgreSQL, add
+    the journal's stored search document, which no model declares, with the migration's
+    own code (``audit.search``)."""
+    from audit.search import install_search_document
+
+    with django_db_blocker.unblock():
+        install_search_document(connection)
+
+
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"

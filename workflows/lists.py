@@ -31,10 +31,10 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from territories.access import has_national_scope
+from territories.sql import AnyOf
 
 from .models import ContractProcess, DossierProcess
 from .selectors import (
-    AnyOf,
     all_open_processes_in_scope,
     can_see_workflows,
     open_processes_in_scope,

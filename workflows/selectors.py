@@ -5,7 +5,7 @@ region, and only by people who may read dossiers (ARS staff, auditors): a GHT di
 never sees another establishment's application.
 """
 
-from django.db.models import Lookup, Q, QuerySet
+from django.db.models import Q, QuerySet
 from viewflow.workflow.models import Task
 
 from territories.access import (
@@ -18,26 +18,6 @@ from .models import ContractProcess, DossierProcess
 
 VIEW_PROCESS_PERMISSION = "workflows.view_contractprocess"
 VIEW_DOSSIER_PERMISSION = "calls.view_dossier"
-
-
-class AnyOf(Lookup):
-    """``lhs`` is one of ``rhs``, a list of ids read beforehand: one array parameter on
-    PostgreSQL (``= ANY(%s)``), where an ``IN`` of hundreds of placeholders costs more to
-    build and send than the query takes to run; ``IN`` elsewhere."""
-
-    lookup_name = "any_of"
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection):
-        lhs, params = self.process_lhs(compiler, connection)
-        ids = list(self.rhs)
-        if not ids:
-            return "1 = 0", []
-        return f"{lhs} IN ({', '.join(['%s'] * len(ids))})", [*params, *ids]
-
-    def as_postgresql(self, compiler, connection):
-        lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", [*params, [int(pk) for pk in self.rhs]]
 
 
 def can_see_workflows(user) -> bool:

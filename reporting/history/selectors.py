@@ -14,6 +14,8 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import (
     CharField,
+    DateTimeField,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -35,6 +37,7 @@ from audit.journal import AuditAction, AuditEvent
 from contracts.models import Contract
 from contracts.selectors import visible_contracts
 from territories.access import has_national_scope
+from territories.sql import AnyOf
 from workflows.models import ContractProcess
 
 TASK_ACTION = "TASK"
@@ -252,11 +255,40 @@ def contract_timeline(contract, filters: TimelineFilters) -> QuerySet:
 
 
 def searchable_events(user, filters: TimelineFilters) -> QuerySet:
-    """Return the journal events ``user`` may read that match ``filters``, newest first."""
+    """Return the journal events ``user`` may read that match ``filters``, newest first.
+
+    The ids of the user's contracts are read first and given as one list: the planner can
+    then weigh starting from them (their events' index) against starting from the words
+    (the full-text index), where a subquery left it one plan, the country's matches first.
+    """
     events = AuditEvent.objects.all()
     if not has_national_scope(user):
-        events = events.filter(contract_id__in=visible_contracts(user).values("pk"))
+        ids = sorted(visible_contracts(user).values_list("pk", flat=True))
+        events = events.filter(AnyOf(F("contract_id"), ids))
     return _event_columns(_filtered_events(events, filters)).order_by("-e_at", "-e_id")
+
+
+def sorted_once_found(events: QuerySet) -> QuerySet:
+    """Return ``events`` (``searchable_events``) in the same order, through an expression
+    no index answers: for a search known to match few events (``search_count`` under its
+    cap), found first, then sorted. Ordered by the date as is, PostgreSQL may walk the
+    whole journal's date index for the newest of them: a walk as long as the journal when
+    they are few or none."""
+    moment = ExpressionWrapper(
+        F("occurred_at") + Value(datetime.timedelta(0)), output_field=DateTimeField()
+    )
+    return events.order_by(moment.desc(), "-e_id")
+
+
+# The most events a search counts; past it the page says « plus de 1 000 ».
+SEARCH_CAP = 1000
+
+
+def search_count(events: QuerySet) -> int:
+    """Return how many of ``events`` there are, counted up to ``SEARCH_CAP`` + 1: counting
+    every match of a common word in the country's journal is the slowest part of a search
+    and tells the user nothing more than « plus de 1 000 »."""
+    return events.order_by()[: SEARCH_CAP + 1].count()
 
 
 @lru_cache(maxsize=256)

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
@@ -18,7 +19,14 @@ from territories.access import Role, user_has_role
 
 from . import exports
 from .forms import SearchForm, TimelineFilterForm
-from .selectors import as_entries, contract_timeline, searchable_events
+from .selectors import (
+    SEARCH_CAP,
+    as_entries,
+    contract_timeline,
+    search_count,
+    searchable_events,
+    sorted_once_found,
+)
 
 READ_PERMISSION = "audit.view_auditevent"
 PAGE_SIZE = 50
@@ -105,13 +113,24 @@ class SearchView(ReadOnlyAuditMixin, LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form = SearchForm(self.request.GET or None)
-        page = Paginator(searchable_events(self.request.user, form.filters()), PAGE_SIZE).get_page(
-            self.request.GET.get("page")
-        )
+        filters = form.filters()
+        events = searchable_events(self.request.user, filters)
+        found = search_count(events)
+        if found <= SEARCH_CAP:
+            events = sorted_once_found(events)
+        paginator = Paginator(events, PAGE_SIZE)
+        # Counted above (a cached property); past the cap, the newest SEARCH_CAP are listed.
+        paginator.count = min(found, SEARCH_CAP)
+        page = paginator.get_page(self.request.GET.get("page"))
         journal_reading(
             user=self.request.user,
             summary=_("Recherche dans le journal (page %(page)s)") % {"page": page.number},
             query=form.as_query(),
         )
-        context.update(form=form, page_obj=page, entries=as_entries(page.object_list))
+        context.update(
+            form=form,
+            page_obj=page,
+            entries=as_entries(page.object_list),
+            more_than=number_format(SEARCH_CAP, force_grouping=True) if found > SEARCH_CAP else "",
+        )
         return context

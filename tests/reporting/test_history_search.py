@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from audit import search
 from audit.journal import AuditAction, AuditEvent, record_event
-from reporting.history.selectors import TimelineFilters, searchable_events
+from reporting.history.selectors import TimelineFilters, searchable_events, sorted_once_found
 from territories.access import Role
 from tests.contracts.factories import ContractFactory, user_with_role
 
@@ -82,11 +82,6 @@ class TestTheSearch:
 @pytest.mark.postgres
 class TestTheSearchIndex:
     def test_is_used_by_the_search(self, auditor):
-        install = __import__("audit.migrations.0005_french_search_index", fromlist=["install"])
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending check: CREATE INDEX
-        with connection.schema_editor(atomic=False) as editor:
-            install.install(None, editor)
         queryset = searchable_events(auditor, TimelineFilters(text="délégations"))
         sql, params = queryset.query.sql_with_params()
         with connection.cursor() as cursor:
@@ -94,3 +89,43 @@ class TestTheSearchIndex:
             cursor.execute(f"EXPLAIN {sql}", params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
         assert search.INDEX in plan, plan
+
+
+class TestTheSearchCount:
+    def test_past_the_cap_the_page_says_more_than_and_lists_the_newest(self, auditor, monkeypatch):
+        from reporting.history import selectors, views
+
+        monkeypatch.setattr(selectors, "SEARCH_CAP", 3)
+        monkeypatch.setattr(views, "SEARCH_CAP", 3)
+        contract = ContractFactory()
+        for index in range(5):
+            journal(contract, f"Délégation de crédits n° {index}")
+        client = Client()
+        client.force_login(auditor)
+        response = client.get(reverse("audit:search") + "?q=délégation")
+        html = response.content.decode()
+        assert "Plus de 3 événements" in html
+        assert "les 3 plus récents sont listés" in html
+        assert response.context["page_obj"].paginator.count == 3
+        assert [entry.summary for entry in response.context["entries"]] == [
+            f"Délégation de crédits n° {index}" for index in (4, 3, 2)
+        ]
+
+    def test_under_the_cap_the_page_gives_the_exact_count(self, auditor):
+        contract = ContractFactory()
+        for index in range(2):
+            journal(contract, f"Délégation de crédits n° {index}")
+        client = Client()
+        client.force_login(auditor)
+        html = client.get(reverse("audit:search") + "?q=délégation").content.decode()
+        assert "2 événements" in html and "Plus de" not in html
+
+    def test_a_few_matches_come_in_the_same_order_sorted_once_found(self, auditor):
+        contract = ContractFactory()
+        for index in range(4):
+            journal(contract, f"Délégation de crédits n° {index}")
+        filters = TimelineFilters(text="délégation")
+        newest_first = [row["e_id"] for row in searchable_events(auditor, filters)]
+        events = searchable_events(auditor, filters)
+        assert [row["e_id"] for row in sorted_once_found(events)] == newest_first
+        assert len(newest_first) == 4

@@ -1,0 +1,24 @@
+"""The journal's French document as a stored generated column with its GIN index
+(PostgreSQL only; ``audit.search``): a search may start from the user's contracts."""
+
+from django.db import migrations
+
+from audit.search import install_search_document, uninstall_search_document
+
+
+def install(apps, schema_editor):
+    install_search_document(schema_editor.connection)
+
+
+def uninstall(apps, schema_editor):
+    uninstall_search_document(schema_editor.connection)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("audit", "0007_contract_actor_index"),
+    ]
+
+    operations = [
+        migrations.RunPython(install, uninstall, elidable=False),
+    ]
