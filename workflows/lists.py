@@ -11,7 +11,7 @@ from functools import lru_cache
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F, OuterRef, Q
+from django.db.models import Count, F, OuterRef, Q, Window
 from django.http import Http404, HttpResponseRedirect
 from django.template import Context, Template
 from django.urls import get_script_prefix
@@ -244,15 +244,50 @@ def rows_by_keys(queryset, keys) -> list:
 
 
 class KeysFirstPaginator(Paginator):
-    """Django's paginator whose page is read by ``page_rows`` (keys, then rows)."""
+    """Django's paginator whose page is read by ``page_rows`` (keys, then rows).
+
+    With ``count_with_keys``, not counted yet, it reads the page's keys and the list's
+    count in one query (a window ``COUNT(*) OVER ()``): one statement to build, send and
+    plan instead of two over the same rows. Only for lists whose rows are found from a
+    few keys (the open tasks of the user's processes): given ``ORDER BY … LIMIT``, the
+    planner may walk a date index from the newest row, which a window makes walk to the
+    oldest (the archive: 3 + 5 ms became 176 ms). ``counted`` (optional) is told the count.
+    """
+
+    count_with_keys = False
+    counted = None
 
     def page(self, number):
+        if self.count_with_keys and "count" not in self.__dict__ and not self.orphans:
+            first = self._keys_and_count(number)
+            if first is not None:
+                return first
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
         return self._get_page(page_rows(self.object_list, bottom, top), number, self)
+
+    def _keys_and_count(self, number):
+        """Return the page ``number`` read with the count, or ``None`` (not a page number,
+        or past the last page: Django's path then counts and answers)."""
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            return None
+        if number < 1:
+            return None
+        bottom = (number - 1) * self.per_page
+        counted = self.object_list.annotate(_list_total=Window(Count("pk")))
+        rows = list(counted.values_list("pk", "_list_total")[bottom : bottom + self.per_page])
+        if not rows and number > 1:
+            return None
+        self.count = rows[0][1] if rows else 0  # Paginator.count is a cached property
+        if self.counted is not None:
+            self.counted(self.count)
+        keys = [key for key, _total in rows]
+        return self._get_page(rows_by_keys(self.object_list, keys), number, self)
 
 
 def human_node_choices():
@@ -461,6 +496,10 @@ class _Counter:
     def count(self) -> int:
         return self.queryset.count()
 
+    def learn(self, total: int) -> None:
+        """Take the count a page of the same list read with its keys."""
+        self.__dict__["count"] = total
+
 
 def task_counters(request, flow_classes) -> dict:
     """Return the menu's inbox and queue counters of ``request``'s user, once per request.
@@ -496,7 +535,12 @@ class CountedListMixin:
         paginator = super().get_paginator(*args, **kwargs)
         if self.counter and not set(self.request.GET) - _UNFILTERED:
             counter = task_counters(self.request, self.flow_classes)[self.counter]
-            paginator.count = counter.count  # Paginator.count is a cached property
+            if "count" in counter.__dict__:
+                paginator.count = counter.count  # Paginator.count is a cached property
+            else:
+                # The page's keys come with the count: the menu's counter takes it.
+                paginator.count_with_keys = True
+                paginator.counted = counter.learn
         return paginator
 
 

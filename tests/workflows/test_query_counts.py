@@ -126,8 +126,14 @@ def test_the_inbox_and_queue_are_counted_once_per_request(page, contract, artifa
     with CaptureQueriesContext(connection) as captured:
         response = client.get(reverse(f"workflow:{page}"))
     assert rows_shown(response) == 3
-    counts = [query["sql"] for query in captured if query["sql"].startswith("SELECT COUNT(*)")]
-    assert len(counts) == 2, counts  # the inbox's and the queue's, once each
+    statements = [query["sql"] for query in captured]
+    counts = [sql for sql in statements if sql.startswith("SELECT COUNT(*)")]
+    # The page's own list: its keys and its count in one statement (COUNT(*) OVER ()),
+    # which the menu's counter takes; the other list of the menu: one COUNT.
+    windowed = [sql for sql in statements if "COUNT(" in sql and ") OVER ()" in sql]
+    assert len(counts) == 1, counts
+    assert len(windowed) == 1, windowed
+    assert response.context["user_" + page].count == 3  # the menu shows the page's count
     filtered = client.get(reverse(f"workflow:{page}") + f"?status={status}")
     assert rows_shown(filtered) == 3  # a filtered page counts its own rows
 
@@ -157,7 +163,7 @@ def test_the_inbox_and_archive_find_their_tasks_without_the_process_table(
         "archive": '"viewflow_task"."finished" IS NOT NULL',
     }[page]
     listed = [query["sql"] for query in captured if marker in query["sql"]]
-    assert len(listed) >= 2, listed  # at least the page's count and its keys
+    assert len(listed) >= 1, listed  # at least the page's keys with its count
     joined = 'FROM "viewflow_task" INNER JOIN "viewflow_process"'
     assert not [sql for sql in listed if joined in sql], listed
 
@@ -199,7 +205,7 @@ def test_the_queue_reads_its_scope_once_and_gives_its_processes_as_one_list(cont
     scope_reads = [sql for sql in statements if sql.lstrip("(").startswith(scope)]
     assert len(scope_reads) == 1, scope_reads
     listed = [sql for sql in statements if '"viewflow_task"."status" = \'NEW\'' in sql]
-    assert len(listed) >= 2, listed  # the count and the page's keys
+    assert len(listed) >= 1, listed  # the page's keys with its count
     # Not a subquery of the scope's processes: their ids, given.
     given = re.compile(r'"viewflow_task"\."process_id" (IN \(\d|= ANY\()')
     assert all(given.search(sql) for sql in listed), listed
@@ -240,3 +246,37 @@ def test_the_queue_page_links_each_task_and_its_process(contract, artifacts):
     assert f'<a href="{task_url}">#{task.process_id}/{task.pk}</a>' in html
     assert f'<a href="{process_url}">' in html
     assert contract.reference in html
+
+
+def test_the_keys_first_paginator_reads_a_page_and_the_count_in_one_query(
+    contract, artifacts, django_assert_num_queries
+):
+    from django.core.paginator import EmptyPage, PageNotAnInteger
+    from viewflow.workflow.models import Task
+
+    from workflows.lists import KeysFirstPaginator
+
+    create_tasks(contract=contract, count=7, artifacts=artifacts, nodes=DECISION_NODES)
+    tasks = Task.objects.filter(status=STATUS.NEW).order_by("-created", "-pk")
+    expected = list(tasks.values_list("pk", flat=True))
+    told = []
+    paginator = KeysFirstPaginator(tasks, 3)
+    paginator.count_with_keys = True
+    paginator.counted = told.append
+    with django_assert_num_queries(2):  # the keys with the count, then the rows
+        page = paginator.page(2)
+    assert [task.pk for task in page] == expected[3:6]
+    assert paginator.count == 7 and paginator.num_pages == 3 and told == [7]
+
+    def windowed(queryset):
+        paginator = KeysFirstPaginator(queryset, 3)
+        paginator.count_with_keys = True
+        return paginator
+
+    assert [task.pk for task in windowed(tasks).page(3)] == expected[6:]
+    with pytest.raises(EmptyPage):
+        windowed(tasks).page(4)
+    with pytest.raises(PageNotAnInteger):
+        windowed(tasks).page("deux")
+    empty = windowed(tasks.none())
+    assert list(empty.page(1)) == [] and empty.count == 0
