@@ -17,7 +17,8 @@ from django.views.generic import TemplateView
 from viewflow.workflow.models import Task
 
 from calls import selectors as calls_selectors
-from calls.models import CampaignState, DossierState
+from calls.models import CampaignState, ComplementRequest, DossierState
+from contracts.models import Milestone
 from contracts.money import format_euros
 from territories.access import Role, user_has_role
 
@@ -124,6 +125,39 @@ class Row:
         return self.task.flow_task.reverse("assign", args=[self.task.process_id, self.task.pk])
 
 
+@dataclass(frozen=True)
+class Urgency:
+    """What groups and orders one action, read for every action the page counts; its
+    ``Row`` is read only when shown."""
+
+    task_pk: int
+    group: Group
+    due_date: datetime.date | None
+    is_late: bool
+    created: datetime.datetime
+
+
+def _urgency(task_pk, node, created, *, dossier, milestone, complement, today) -> Urgency:
+    """Return the group, due date and lateness of an action: the milestone's (a contract
+    task) or the complements' deadline (a dossier waiting for them), by the models' rules."""
+    if dossier:
+        waiting = node is DossierCompletenessFlow.await_complements and complement is not None
+        return Urgency(
+            task_pk,
+            NODE_GROUPS.get(node, DOSSIERS),
+            complement.deadline_date if waiting else None,
+            bool(waiting and complement.is_overdue(today)),
+            created,
+        )
+    return Urgency(
+        task_pk,
+        NODE_GROUPS.get(node, DECISIONS),
+        milestone.due_date if milestone is not None else None,
+        milestone.is_late(today) if milestone is not None else False,
+        created,
+    )
+
+
 def _with_year(label, year) -> str:
     return f"{label} {year}" if year else str(label)
 
@@ -149,25 +183,29 @@ def _dossier_row(task, process, user, today) -> Row:
     """Return the row of a dossier task: late when the complements deadline passed."""
     dossier = process.dossier
     node = task.flow_task
-    due_date = process.complement.deadline_date if process.complement_id else None
+    urgency = _urgency(
+        task.pk,
+        node,
+        task.created,
+        dossier=True,
+        milestone=None,
+        complement=process.complement if process.complement_id else None,
+        today=today,
+    )
     amount = dossier.granted_amount
     if amount is None and process.review_id:
         amount = process.review.proposed_amount
     return Row(
         task=task,
-        group=NODE_GROUPS.get(node, DOSSIERS),
+        group=urgency.group,
         action=str(node.task_title or node),
         subject=_("Dossier %(number)s – %(name)s")
         % {"number": dossier.ds_number, "name": dossier.applicant_name},
         contract=None,
         context=("calls:dossier_decision", dossier.pk),
         context_label=process.campaign.title,
-        due_date=due_date if node is DossierCompletenessFlow.await_complements else None,
-        is_late=bool(
-            node is DossierCompletenessFlow.await_complements
-            and process.complement_id
-            and process.complement.is_overdue(today)
-        ),
+        due_date=urgency.due_date,
+        is_late=urgency.is_late,
         waiting_days=(timezone.localdate() - timezone.localtime(task.created).date()).days,
         amount=amount,
         mine=task.owner_id == user.pk,
@@ -180,44 +218,107 @@ def _row(task, user, today) -> Row:
         return _dossier_row(task, dossier_process, user, today)
     process = task.process.contractprocess
     subject, amount = _subject(process)
-    due_date = process.milestone.due_date if process.milestone_id else None
     node = task.flow_task
+    urgency = _urgency(
+        task.pk,
+        node,
+        task.created,
+        dossier=False,
+        milestone=process.milestone if process.milestone_id else None,
+        complement=None,
+        today=today,
+    )
     return Row(
         task=task,
-        group=NODE_GROUPS.get(node, DECISIONS),
+        group=urgency.group,
         action=str(node.task_title or node),
         subject=subject,
         contract=process.contract,
         context=("contracts:contract_detail", process.contract_id),
         context_label=process.contract.reference,
-        due_date=due_date,
-        is_late=process.milestone.is_late(today) if process.milestone_id else False,
+        due_date=urgency.due_date,
+        is_late=urgency.is_late,
         waiting_days=(timezone.localdate() - timezone.localtime(task.created).date()).days,
         amount=amount,
         mine=task.owner_id == user.pk,
     )
 
 
-def _order(row: Row):
+def _order(item):
     # Late first, then the nearest due date, then the oldest waiting.
-    return (not row.is_late, row.due_date or datetime.date.max, row.task.created)
+    return (not item.is_late, item.due_date or datetime.date.max, item.created)
 
 
-def my_actions(user, today=None) -> list[Row]:
-    """Return what awaits ``user``: their tasks and the ones they may take, late first."""
+# What ``_urgency`` reads of every action (one row each, no model built).
+URGENCY_FIELDS = (
+    "pk",
+    "flow_task",
+    "created",
+    "process__dossierprocess__pk",
+    "process__contractprocess__milestone__due_date",
+    "process__contractprocess__milestone__status",
+    "process__dossierprocess__complement__deadline_date",
+    "process__dossierprocess__complement__answered_at",
+)
+
+
+def my_actions(user, today=None) -> list[Urgency]:
+    """Return what awaits ``user`` (their tasks and the ones they may take), late first.
+
+    The keys of each list first (``MAX_ROWS`` each), then what orders them, for all of
+    them in one narrow query; the page reads the rows it shows (``shown_rows``).
+    """
     if not can_see_workflows(user):
         return []
     today = today or timezone.localdate()
     assigned = scoped_tasks(user, inbox_of(user, ALL_FLOWS))
     available = queue_for(user, ALL_FLOWS)
-    # The keys of each list first, then all their rows at once by key (``rows_by_keys``):
-    # the relations the rows show are joined to those rows only, not to the country's.
     keys = []
     for queryset in (assigned, available):
         keys += queryset.order_by("created").values_list("pk", flat=True)[:MAX_ROWS]
-    tasks = rows_by_keys(Task.objects.select_related(*HOME_RELATIONS), list(dict.fromkeys(keys)))
-    rows = [_row(task, user, today) for task in tasks]
-    return sorted(rows, key=_order)
+    if not keys:
+        return []
+    actions = []
+    for values in Task.objects.filter(pk__in=set(keys)).values(*URGENCY_FIELDS):
+        milestone = None
+        if values["process__contractprocess__milestone__due_date"] is not None:
+            milestone = Milestone(
+                due_date=values["process__contractprocess__milestone__due_date"],
+                status=values["process__contractprocess__milestone__status"],
+            )
+        complement = None
+        if values["process__dossierprocess__complement__deadline_date"] is not None:
+            complement = ComplementRequest(
+                deadline_date=values["process__dossierprocess__complement__deadline_date"],
+                answered_at=values["process__dossierprocess__complement__answered_at"],
+            )
+        actions.append(
+            _urgency(
+                values["pk"],
+                values["flow_task"],
+                values["created"],
+                dossier=values["process__dossierprocess__pk"] is not None,
+                milestone=milestone,
+                complement=complement,
+                today=today,
+            )
+        )
+    return sorted(actions, key=_order)
+
+
+def shown_rows(user, actions: list[Urgency], today=None) -> dict:
+    """Return the rows of the first ``SHOWN_PER_GROUP`` actions of each group, by group
+    key, read at once with the relations they show (the same queries for 1 row or 100)."""
+    today = today or timezone.localdate()
+    shown = {}
+    for action in actions:
+        keys = shown.setdefault(action.group.key, [])
+        if len(keys) < SHOWN_PER_GROUP:
+            keys.append(action.task_pk)
+    wanted = [key for keys in shown.values() for key in keys]
+    tasks = rows_by_keys(Task.objects.select_related(*HOME_RELATIONS), wanted)
+    by_key = {task.pk: _row(task, user, today) for task in tasks}
+    return {group: [by_key[key] for key in keys if key in by_key] for group, keys in shown.items()}
 
 
 # The most dossiers the calls' sections list; the rest is one link away.
@@ -457,21 +558,17 @@ class MyActionsView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        rows = my_actions(self.request.user)
-        context["rows"] = rows
-        context["late_count"] = sum(1 for row in rows if row.is_late)
+        actions = my_actions(self.request.user)
+        rows = shown_rows(self.request.user, actions)
+        context["rows"] = actions
+        context["late_count"] = sum(1 for action in actions if action.is_late)
         groups = []
         for group in GROUPS:
-            grouped = [row for row in rows if row.group is group]
-            if grouped:
-                shown = grouped[:SHOWN_PER_GROUP]
+            count = sum(1 for action in actions if action.group is group)
+            if count:
+                shown = rows.get(group.key, [])
                 groups.append(
-                    {
-                        "group": group,
-                        "rows": shown,
-                        "count": len(grouped),
-                        "more": len(grouped) - len(shown),
-                    }
+                    {"group": group, "rows": shown, "count": count, "more": count - len(shown)}
                 )
         context["groups"] = groups
         context["can_see_workflows"] = can_see_workflows(self.request.user)

@@ -122,7 +122,7 @@ def test_another_regions_dossier_tasks_never_appear_and_their_urls_answer_404(wo
     dossier = dossier_in(campaign)
     process = DossierCompletenessFlow.start.run(dossier=dossier)
     task = open_task(process, DossierCompletenessFlow.check)
-    assert [row.task.pk for row in my_actions(user("manager"))] == [task.pk]
+    assert [action.task_pk for action in my_actions(user("manager"))] == [task.pk]
     assert my_actions(user("ailleurs")) == []
     assert my_actions(user("director")) == []
     url = DossierCompletenessFlow.check.reverse("index", args=[process.pk, task.pk])
@@ -163,8 +163,8 @@ def test_the_instructor_never_decides_and_the_decider_does(world):
     )
     task = open_task(process, DossierDecisionFlow.decide)
     # Not offered to the instructor, not takeable, not executable.
-    assert task.pk not in [row.task.pk for row in my_actions(user("manager"))]
-    assert task.pk in [row.task.pk for row in my_actions(user("validator"))]
+    assert task.pk not in [action.task_pk for action in my_actions(user("manager"))]
+    assert task.pk in [action.task_pk for action in my_actions(user("validator"))]
     manager = client_for("manager")
     manager.post(DossierDecisionFlow.decide.reverse("assign", args=[process.pk, task.pk]))
     task.refresh_from_db()
@@ -328,3 +328,42 @@ def test_the_lists_write_a_dossier_process_as_its_flows_template_would(world):
     expected = template.render(Context({"process": process, "flow_class": DossierDecisionFlow}))
     assert str(dossier.ds_number) in expected
     assert process_brief(process) == expected
+
+
+def test_a_dossier_whose_complements_are_overdue_comes_first_and_late(world):
+    """The page orders every action by what ``_urgency`` reads in one narrow query: a
+    dossier waiting for complements past their deadline is late and listed first."""
+    import datetime
+
+    from django.utils import timezone
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    from calls.models import ComplementRequest
+
+    campaign = world["campaign"]
+    manager = user("manager")
+    DossierCompletenessFlow.start.run(dossier=dossier_in(campaign, name="Clinique du lac"))
+    waiting = dossier_in(campaign, name="Centre des collines")
+    process = DossierCompletenessFlow.start.run(dossier=waiting)
+    process.complement = ComplementRequest.objects.create(
+        dossier=waiting,
+        message="Pièces manquantes.",
+        deadline_date=timezone.localdate() - datetime.timedelta(days=3),
+        requested_by=manager,
+        requested_at=timezone.now() - datetime.timedelta(days=20),
+    )
+    process.save()
+    waiting_task = Task.objects.get(process=process, finished__isnull=True)
+    Task.objects.filter(pk=waiting_task.pk).update(
+        flow_task=DossierCompletenessFlow.await_complements, status=STATUS.ASSIGNED, owner=manager
+    )
+    actions = my_actions(manager)
+    assert len(actions) == 2
+    first = actions[0]
+    assert first.task_pk == waiting_task.pk
+    assert first.is_late and first.due_date == process.complement.deadline_date
+    assert not actions[1].is_late
+    html = client_for("manager").get("/").content.decode()
+    assert "dont 1 en retard" in html
+    assert html.index("Centre des collines") < html.index("Clinique du lac")
