@@ -386,15 +386,18 @@ def process_brief(process) -> str:
 
 
 def task_brief(task) -> str:
-    """Return viewflow's ``Task.brief`` with its template compiled once per text."""
+    """Return viewflow's ``Task.brief`` with its template compiled once per text; a text
+    without template syntax (the nodes' descriptions) is the brief as it stands."""
     node = task.flow_task
-    source = (
+    source = force_str(
         (task.finished and node.task_result_template)
         or node.task_summary_template
         or node.task_description
         or node.task_title
         or "{{ flow_task }}/{{ task.get_status_display }}"
     )
+    if "{" not in source:
+        return conditional_escape(source)
     context = Context(
         {
             "process": task.process.coerced,
@@ -403,7 +406,7 @@ def task_brief(task) -> str:
             "flow_task": node,
         }
     )
-    return _compiled(force_str(source)).render(context)
+    return _compiled(source).render(context)
 
 
 _SENTINELS = (987654301, 987654302)

@@ -280,3 +280,19 @@ def test_the_keys_first_paginator_reads_a_page_and_the_count_in_one_query(
         windowed(tasks).page("deux")
     empty = windowed(tasks.none())
     assert list(empty.page(1)) == [] and empty.count == 0
+
+
+def test_a_task_brief_without_template_syntax_is_the_nodes_text_escaped_as_a_template_would(
+    contract, artifacts
+):
+    from django.template import Context, Template
+
+    from workflows.lists import task_brief
+
+    (task,) = create_tasks(
+        contract=contract, count=1, artifacts=artifacts, nodes=DECISION_NODES[:1]
+    )
+    source = str(task.flow_task.task_description)
+    assert source and "{" not in source
+    rendered = Template(source).render(Context({}))
+    assert task_brief(task) == rendered
