@@ -92,10 +92,15 @@ def complete_step(activation, perform: Callable[[object], None], *, savepoint=Tr
 
 def task_relations(node) -> list[str]:
     """Return what a step of ``node`` reads of its task, for one ``select_related``: its
-    owner and its process as its flow's subclass (scope check, ``activation.process``)
-    with ``nodes.process_relations``."""
+    process as its flow's subclass (scope check, ``activation.process``) with
+    ``nodes.process_relations``.
+
+    Not its owner: a free task gets the user as owner (``assign``), a task the user holds
+    already is given the user object (``run_task``), and any other owner means a refusal.
+    Each joined table costs the planner and the ORM more than it saves (issue 17).
+    """
     table = process_table(node)._meta.model_name
-    return ["owner"] + [f"process__{table}__{relation}" for relation in process_relations(node)]
+    return [f"process__{table}__{relation}" for relation in process_relations(node)]
 
 
 def run_task(*, user, task: Task, perform: Callable[[object], None]):
@@ -114,6 +119,8 @@ def run_task(*, user, task: Task, perform: Callable[[object], None]):
         # In scope: the node's checks below need not read the scope again (as a page's
         # URL guard), and they ask the journal about the preparer once for both.
         remember_in_scope(user, task.process_id)
+        if task.owner_id == user.pk:
+            task.owner = user  # the same row: viewflow's owner checks read no user again
         activation = node.activation_class(task)
         activation.actor = user
         if task.owner_id is None:
