@@ -21,7 +21,7 @@ from calls import services_funding
 from calls.models import GRANTING_OUTCOMES, CommitteeOutcome
 from contracts import services
 
-from .nodes import one_step_checks, process_relations, process_table
+from .nodes import give_owner, one_step_checks, process_relations, process_table
 from .selectors import process_in_scope, remember_in_scope
 
 OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED)
@@ -96,7 +96,7 @@ def task_relations(node) -> list[str]:
     ``nodes.process_relations``.
 
     Not its owner: a free task gets the user as owner (``assign``), a task the user holds
-    already is given the user object (``run_task``), and any other owner means a refusal.
+    already is given the user object (``nodes.give_owner``), any other owner means a refusal.
     Each joined table costs the planner and the ORM more than it saves (issue 17).
     """
     table = process_table(node)._meta.model_name
@@ -119,8 +119,7 @@ def run_task(*, user, task: Task, perform: Callable[[object], None]):
         # In scope: the node's checks below need not read the scope again (as a page's
         # URL guard), and they ask the journal about the preparer once for both.
         remember_in_scope(user, task.process_id)
-        if task.owner_id == user.pk:
-            task.owner = user  # the same row: viewflow's owner checks read no user again
+        give_owner(task, user)
         activation = node.activation_class(task)
         activation.actor = user
         if task.owner_id is None:
