@@ -9,6 +9,7 @@ cannot drift between them.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import OuterRef, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -120,11 +121,7 @@ def delegation_refusals(contract: Contract, *, left=None) -> dict[int, str]:
     left_by_year = dict.fromkeys(contract.years, ZERO)
     for year, amount in (left_to_delegate(contract) if left is None else left).values():
         left_by_year[year] += amount
-    preparing = set(
-        CreditDelegation.objects.filter(contract=contract, status=DecisionStatus.PREPARED)
-        .order_by()
-        .values_list("year", flat=True)
-    )
+    preparing = _years_in_preparation(contract.pk)
     refusals = {}
     for year, left in left_by_year.items():
         if year in preparing:
@@ -134,6 +131,32 @@ def delegation_refusals(contract: Contract, *, left=None) -> dict[int, str]:
         elif left <= 0:
             refusals[year] = _("Rien à déléguer pour %(year)s.") % {"year": year}
     return refusals
+
+
+_PREPARING_SQL: dict[str, str] = {}
+
+
+def _years_in_preparation(contract_id: int) -> set[int]:
+    """Return the years of the contract's delegations in preparation.
+
+    In raw SQL, built once per vendor: every preparation asks it under the contract's
+    lock, and the ORM's query building cost more than the statement (issue 17).
+    """
+    connection = transaction.get_connection()
+    sql = _PREPARING_SQL.get(connection.vendor)
+    if sql is None:
+        meta = CreditDelegation._meta
+        quote = connection.ops.quote_name
+        column = {
+            name: quote(meta.get_field(name).column) for name in ("year", "contract", "status")
+        }
+        sql = _PREPARING_SQL[connection.vendor] = (
+            f"SELECT {column['year']} FROM {quote(meta.db_table)} "
+            f"WHERE {column['contract']} = %s AND {column['status']} = %s"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [contract_id, str(DecisionStatus.PREPARED)])
+        return {year for (year,) in cursor.fetchall()}
 
 
 def delegation_refusal(contract: Contract, year: int, *, left=None) -> str | None:
