@@ -187,10 +187,15 @@ def prepare_delegation(process, *, actor, contract, year: int) -> None:
 def decide_delegation(
     process, *, actor, approved: bool, reason: str, decision_reference="", decision_date=None
 ) -> None:
+    delegation = process.delegation
+    contract = process._meta.get_field("contract")
+    if contract.is_cached(process) and delegation.contract_id == process.contract_id:
+        # Read with the process (``nodes.process_relations``): the service reads it no more.
+        delegation.contract = process.contract
     if approved:
         process.delegation = services.approve_credit_delegation(
             actor=actor,
-            delegation=process.delegation,
+            delegation=delegation,
             decision_reference=decision_reference,
             decision_date=decision_date,
         )

@@ -171,12 +171,16 @@ def _lock_with_lines(delegation: CreditDelegation):
     year; no join to the contract that order starts with), which is the order their
     locks are taken in; the delegation's lock comes with its first line. The journal and
     the GHT's notification (same object, later in the step) read the lines through
-    ``delegation.lines.all()`` without a query. A delegation without lines (none is
-    prepared so) is locked alone.
+    ``delegation.lines.all()`` without a query. A contract the caller read already (a
+    step reads it with its process) is not read again: one join fewer, on every line. A
+    delegation without lines (none is prepared so) is locked alone.
     """
+    contract_field = CreditDelegation._meta.get_field("contract")
+    contract = contract_field.get_cached_value(delegation, None)
+    relation = "delegation" if contract is not None else "delegation__contract"
     lines = list(
         CreditDelegationLine.objects.filter(delegation_id=delegation.pk)
-        .select_related("delegation__contract", "allocation__funding_line")
+        .select_related(relation, "allocation__funding_line")
         .select_for_update(of=("delegation", "allocation"))
         .order_by(
             "allocation__funding_line__axis__number",
@@ -194,6 +198,8 @@ def _lock_with_lines(delegation: CreditDelegation):
             .select_related("contract")
             .get(pk=delegation.pk)
         )
+    if contract is not None and contract.pk == locked.contract_id:
+        contract_field.set_cached_value(locked, contract)
     queryset = locked.lines.all()
     queryset._result_cache = lines
     queryset._prefetch_done = True
