@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils.translation import gettext as _
 
 from audit.journal import AuditAction, record_event
@@ -19,7 +19,7 @@ from ..models import (
     DecisionStatus,
     YearlyAllocation,
 )
-from ..money import ZERO, format_euros, round_cents
+from ..money import ZERO, MoneyField, format_euros, round_cents
 from ._common import (
     _lock_contract,
     _require_not_decision_drafter,
@@ -143,8 +143,15 @@ def approve_credit_delegation(
             "before": allocation.delegated_amount,
             "after": allocation.delegated_amount + line.amount,
         }
-        YearlyAllocation.objects.filter(pk=allocation.pk).update(
-            delegated_amount=F("delegated_amount") + line.amount
+    if lines:
+        # One statement for every line (one allocation each), its rows locked above; the
+        # database still refuses any total above the allocated amount.
+        YearlyAllocation.objects.filter(pk__in=[line.allocation_id for line in lines]).update(
+            delegated_amount=F("delegated_amount")
+            + Case(
+                *(When(pk=line.allocation_id, then=Value(line.amount)) for line in lines),
+                output_field=MoneyField(),
+            )
         )
     delegation.status = DecisionStatus.APPROVED
     delegation.approved_by = actor
