@@ -9,6 +9,7 @@
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -60,25 +61,65 @@ class TaskUrlGuardMiddleware:
             node = _task_node(request)
             if node is None:
                 return None
-            found = node.flow_class.task_class._default_manager.filter(
-                pk=view_kwargs["task_pk"], process_id=view_kwargs["process_pk"], flow_task=node
+            row = _scope_columns(
+                node.flow_class.task_class,
+                view_kwargs["process_pk"],
+                task_pk=view_kwargs["task_pk"],
+                node=node,
             )
-            prefix, missing = "process__", _("Aucune tâche ne correspond à cette adresse.")
+            missing = _("Aucune tâche ne correspond à cette adresse.")
         else:
-            found = Process.objects.filter(pk=view_kwargs["process_pk"])
-            prefix, missing = "", _("Aucun processus ne correspond à cette adresse.")
-        row = (
-            found.order_by()
-            .values_list(
-                f"{prefix}contractprocess__hospital_group_id", f"{prefix}dossierprocess__region_id"
-            )
-            .first()
-        )
+            row = _scope_columns(None, view_kwargs["process_pk"])
+            missing = _("Aucun processus ne correspond à cette adresse.")
         if row is None or not _in_scope(request.user, view_kwargs["process_pk"], *row):
             raise Http404(missing)
         # Found in the user's scope: the view's own checks need not read the scope again.
         remember_in_scope(request.user, view_kwargs["process_pk"])
         return None
+
+
+_SCOPE_COLUMNS_SQL: dict[tuple, str] = {}
+
+
+def _scope_columns(task_class, process_pk, *, task_pk=None, node=None):
+    """Return (GHT id, region id) of the process ``process_pk`` (contract or dossier
+    process; both ``None`` for another) or, with ``task_pk``, of the process of that task
+    of ``node``; ``None`` if no such row.
+
+    In raw SQL, built once per vendor and table: every task URL asks it, and the ORM's
+    query building (two outer joins through viewflow's process) cost more than the
+    statement (issue 17).
+    """
+    connection = transaction.get_connection()
+    key = (connection.vendor, task_class._meta.db_table if task_class else None)
+    sql = _SCOPE_COLUMNS_SQL.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        contract, dossier = ContractProcess._meta, DossierProcess._meta
+        ptr = "process_ptr_id"
+        joins = (
+            f"LEFT JOIN {quote(contract.db_table)} cp ON cp.{ptr} = {{process}} "
+            f"LEFT JOIN {quote(dossier.db_table)} dp ON dp.{ptr} = {{process}}"
+        )
+        columns = "SELECT cp.hospital_group_id, dp.region_id FROM "
+        if task_class is None:
+            process = quote(Process._meta.db_table)
+            sql = f"{columns}{process} p {joins.format(process='p.id')} WHERE p.id = %s"
+        else:
+            task = quote(task_class._meta.db_table)
+            sql = (
+                f"{columns}{task} t {joins.format(process='t.process_id')} "
+                "WHERE t.id = %s AND t.process_id = %s AND t.flow_task = %s"
+            )
+        _SCOPE_COLUMNS_SQL[key] = sql
+    if task_class is None:
+        params = [process_pk]
+    else:
+        flow_task = task_class._meta.get_field("flow_task").get_prep_value(node)
+        params = [task_pk, process_pk, flow_task]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
 
 
 def _in_scope(user, process_pk, hospital_group_id, region_id) -> bool:

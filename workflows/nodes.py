@@ -71,6 +71,16 @@ def load_process(task) -> None:
     ).get(pk=process.pk)
 
 
+def give_owner(task, user) -> None:
+    """Hand ``user`` to ``task`` as its owner object when they hold it: the same row, so
+    viewflow's owner checks (``is_owner(task.owner, user)``) read no user again."""
+    field = task._meta.get_field("owner")
+    if task.owner_id is None or task.owner_id != user.pk or field.is_cached(task):
+        return
+    # A request's user is a lazy object, evaluated by ``user.pk`` above: hand over the user.
+    field.set_cached_value(task, getattr(user, "_wrapped", user))
+
+
 def one_step_checks():
     """Ask the journal once per step whether its user drafted what the step decides.
 
@@ -303,6 +313,8 @@ class ScopedView(flow.View):
         return super().can_assign(user, task) and self._allowed(user, task)
 
     def can_execute(self, user, task):
+        if user is not None and user.is_authenticated:
+            give_owner(task, user)
         return super().can_execute(user, task) and self._allowed(user, task)
 
     def can_view(self, user, task):

@@ -21,7 +21,8 @@ from calls import services_funding
 from calls.models import GRANTING_OUTCOMES, CommitteeOutcome
 from contracts import services
 
-from .nodes import one_step_checks, process_relations, process_table
+from .models import ContractProcess
+from .nodes import give_owner, one_step_checks, process_relations, process_table
 from .selectors import process_in_scope, remember_in_scope
 
 OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED)
@@ -39,13 +40,37 @@ class StepGone(Exception):
 
 
 def open_step(node, **process_lookup) -> Task | None:
-    """Return the open task of ``node`` on the process matching ``process_lookup``."""
-    lookup = {f"process__contractprocess__{key}": value for key, value in process_lookup.items()}
-    # Only which task: ``run_task`` reads it again, with what it needs, under the lock.
+    """Return the open task of ``node`` on the process matching ``process_lookup`` (fields
+    of the contract process: ``contract=…``, ``delegation=…``), the first if several."""
+    # Only which task: ``run_task`` reads it again, with what it needs, under the lock. In
+    # raw SQL built once per vendor and lookup: every API step starts here, and the ORM's
+    # query building (through viewflow's process) cost more than the statement (issue 17).
+    connection = transaction.get_connection()
+    names = tuple(sorted(process_lookup))
+    key = (connection.vendor, names)
+    sql = _OPEN_STEP_SQL.get(key)
+    if sql is None:
+        sql = _OPEN_STEP_SQL[key] = _open_step_sql(connection, names)
+    flow_task = Task._meta.get_field("flow_task").get_prep_value(node)
+    values = [getattr(process_lookup[name], "pk", process_lookup[name]) for name in names]
+    return next(iter(Task.objects.raw(sql, [flow_task, *OPEN_STATUSES, *values])), None)
+
+
+_OPEN_STEP_SQL: dict[tuple, str] = {}
+
+
+def _open_step_sql(connection, names) -> str:
+    quote = connection.ops.quote_name
+    task, process = Task._meta, ContractProcess._meta
+    column = {name: quote(task.get_field(name).column) for name in ("id", "process", "flow_task")}
+    column["status"] = quote(task.get_field("status").column)
+    lookups = "".join(f" AND cp.{quote(process.get_field(name).column)} = %s" for name in names)
     return (
-        Task.objects.filter(flow_task=node, status__in=OPEN_STATUSES, **lookup)
-        .order_by("pk")
-        .first()
+        f"SELECT t.* FROM {quote(task.db_table)} t "
+        f"JOIN {quote(process.db_table)} cp ON cp.{quote(process.pk.column)} = t.{column['process']} "
+        f"WHERE t.{column['flow_task']} = %s AND t.{column['status']} IN "
+        f"({', '.join(['%s'] * len(OPEN_STATUSES))}){lookups} "
+        f"ORDER BY t.{column['id']} LIMIT 1"
     )
 
 
@@ -92,10 +117,15 @@ def complete_step(activation, perform: Callable[[object], None], *, savepoint=Tr
 
 def task_relations(node) -> list[str]:
     """Return what a step of ``node`` reads of its task, for one ``select_related``: its
-    owner and its process as its flow's subclass (scope check, ``activation.process``)
-    with ``nodes.process_relations``."""
+    process as its flow's subclass (scope check, ``activation.process``) with
+    ``nodes.process_relations``.
+
+    Not its owner: a free task gets the user as owner (``assign``), a task the user holds
+    already is given the user object (``nodes.give_owner``), any other owner means a refusal.
+    Each joined table costs the planner and the ORM more than it saves (issue 17).
+    """
     table = process_table(node)._meta.model_name
-    return ["owner"] + [f"process__{table}__{relation}" for relation in process_relations(node)]
+    return [f"process__{table}__{relation}" for relation in process_relations(node)]
 
 
 def run_task(*, user, task: Task, perform: Callable[[object], None]):
@@ -114,6 +144,7 @@ def run_task(*, user, task: Task, perform: Callable[[object], None]):
         # In scope: the node's checks below need not read the scope again (as a page's
         # URL guard), and they ask the journal about the preparer once for both.
         remember_in_scope(user, task.process_id)
+        give_owner(task, user)
         activation = node.activation_class(task)
         activation.actor = user
         if task.owner_id is None:
@@ -181,10 +212,15 @@ def prepare_delegation(process, *, actor, contract, year: int) -> None:
 def decide_delegation(
     process, *, actor, approved: bool, reason: str, decision_reference="", decision_date=None
 ) -> None:
+    delegation = process.delegation
+    contract = process._meta.get_field("contract")
+    if contract.is_cached(process) and delegation.contract_id == process.contract_id:
+        # Read with the process (``nodes.process_relations``): the service reads it no more.
+        delegation.contract = process.contract
     if approved:
         process.delegation = services.approve_credit_delegation(
             actor=actor,
-            delegation=process.delegation,
+            delegation=delegation,
             decision_reference=decision_reference,
             decision_date=decision_date,
         )

@@ -6,7 +6,7 @@ from django.db.models import CharField, Exists, F, Q
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
-from audit.journal import drafting_actors
+from audit.journal import drafting_actors, object_actors
 from audit.models import AuditAction, AuditEvent
 
 
@@ -62,6 +62,9 @@ class FourEyesDecision(models.Model):
         return getattr(self, f"{self.preparer_field}_id")
 
 
+DRAFTING_ACTIONS = (AuditAction.CREATE, AuditAction.CHANGE)
+
+
 class JournaledDrafters:
     """A decision whose drafters are read from the journal: whoever created or changed it.
 
@@ -75,20 +78,17 @@ class JournaledDrafters:
     def drafting_events(cls):
         return AuditEvent.objects.filter(
             object_type=cls._meta.label,
-            action__in=(AuditAction.CREATE, AuditAction.CHANGE),
+            action__in=DRAFTING_ACTIONS,
             actor__isnull=False,
         )
 
     def drafter_ids(self) -> set[int]:
         """Return the ids of the people who created or changed this decision."""
+        # ``drafting_events`` of this object, read as the journal reads its own index.
         ids = set(
             drafting_actors(
                 (self._meta.label, self.pk),
-                lambda: (
-                    self.drafting_events()
-                    .filter(object_id=str(self.pk))
-                    .values_list("actor_id", flat=True)
-                ),
+                lambda: object_actors(self._meta.label, str(self.pk), DRAFTING_ACTIONS),
             )
         )
         if self.preparer_id:

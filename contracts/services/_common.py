@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db import transaction
+from django.db.transaction import TransactionManagementError
 from django.utils.translation import gettext as _
 
 from audit.journal import AuditAction, record_event
@@ -150,5 +151,28 @@ def _send_back(decision, *, actor, reason: str, action: str, what: str, contract
     return decision
 
 
+_LOCK_CONTRACT_SQL: dict[str, str] = {}
+
+
 def _lock_contract(contract: Contract) -> Contract:
-    return Contract.objects.select_for_update().get(pk=contract.pk)
+    """Return ``contract`` read again under its row lock (``select_for_update``).
+
+    In raw SQL built once per vendor: every use case on a contract starts here, and the
+    ORM's query building cost more than the statement (issue 17).
+    """
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        raise TransactionManagementError(
+            "select_for_update cannot be used outside of a transaction."
+        )
+    sql = _LOCK_CONTRACT_SQL.get(connection.vendor)
+    if sql is None:
+        meta = Contract._meta
+        quote = connection.ops.quote_name
+        sql = f"SELECT * FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"
+        if connection.features.has_select_for_update:
+            sql += " FOR UPDATE"
+        _LOCK_CONTRACT_SQL[connection.vendor] = sql
+    for locked in Contract.objects.raw(sql, [contract.pk]):
+        return locked
+    raise Contract.DoesNotExist("Contract matching query does not exist.")

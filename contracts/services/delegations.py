@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import F, Prefetch
+from django.db.models import Case, F, Value, When
 from django.utils.translation import gettext as _
 
 from audit.journal import AuditAction, record_event
@@ -19,7 +19,7 @@ from ..models import (
     DecisionStatus,
     YearlyAllocation,
 )
-from ..money import ZERO, format_euros, round_cents
+from ..money import ZERO, MoneyField, format_euros, round_cents
 from ._common import (
     _lock_contract,
     _require_not_decision_drafter,
@@ -113,26 +113,7 @@ def approve_credit_delegation(
     Never by the preparer. The allocations are locked, and the database refuses any
     total that would exceed the allocated amount.
     """
-    # The contract and the lines come with the locked row, and each line with its
-    # allocation, locked in the model's order (one contract: axis, line, year; no join to
-    # the contract that order starts with): one query for the lines and their locks, and
-    # the journal and the GHT's notification (same object, later in the step) read them
-    # without a query.
-    locked_lines = (
-        CreditDelegationLine.objects.select_related("allocation__funding_line")
-        .select_for_update(of=("allocation",))
-        .order_by(
-            "allocation__funding_line__axis__number",
-            "allocation__funding_line__code",
-            "allocation__year",
-        )
-    )
-    delegation = (
-        CreditDelegation.objects.select_for_update(of=("self",))
-        .select_related("contract")
-        .prefetch_related(Prefetch("lines", queryset=locked_lines))
-        .get(pk=delegation.pk)
-    )
+    delegation, lines = _lock_with_lines(delegation)
     _require_status(delegation, [DecisionStatus.PREPARED], _("approuver la délégation"))
     _require_other_person(
         actor=actor, preparer_id=delegation.prepared_by_id, what=_("cette délégation")
@@ -140,7 +121,6 @@ def approve_credit_delegation(
     _require_not_decision_drafter(actor=actor, decision=delegation, what=_("cette délégation"))
     if not decision_reference.strip():
         raise BusinessRuleError(_("La référence de la décision est obligatoire."))
-    lines = list(delegation.lines.all())
     locked = {line.allocation_id: line.allocation for line in lines}
     changes = {}
     for line in lines:
@@ -163,8 +143,15 @@ def approve_credit_delegation(
             "before": allocation.delegated_amount,
             "after": allocation.delegated_amount + line.amount,
         }
-        YearlyAllocation.objects.filter(pk=allocation.pk).update(
-            delegated_amount=F("delegated_amount") + line.amount
+    if lines:
+        # One statement for every line (one allocation each), its rows locked above; the
+        # database still refuses any total above the allocated amount.
+        YearlyAllocation.objects.filter(pk__in=[line.allocation_id for line in lines]).update(
+            delegated_amount=F("delegated_amount")
+            + Case(
+                *(When(pk=line.allocation_id, then=Value(line.amount)) for line in lines),
+                output_field=MoneyField(),
+            )
         )
     delegation.status = DecisionStatus.APPROVED
     delegation.approved_by = actor
@@ -181,6 +168,50 @@ def approve_credit_delegation(
         changes=changes,
     )
     return delegation
+
+
+def _lock_with_lines(delegation: CreditDelegation):
+    """Return the delegation locked with its contract, and its lines, each with its
+    allocation locked, in one query.
+
+    The lines come in the model's order of their allocations (one contract: axis, line,
+    year; no join to the contract that order starts with), which is the order their
+    locks are taken in; the delegation's lock comes with its first line. The journal and
+    the GHT's notification (same object, later in the step) read the lines through
+    ``delegation.lines.all()`` without a query. A contract the caller read already (a
+    step reads it with its process) is not read again: one join fewer, on every line. A
+    delegation without lines (none is prepared so) is locked alone.
+    """
+    contract_field = CreditDelegation._meta.get_field("contract")
+    contract = contract_field.get_cached_value(delegation, None)
+    relation = "delegation" if contract is not None else "delegation__contract"
+    lines = list(
+        CreditDelegationLine.objects.filter(delegation_id=delegation.pk)
+        .select_related(relation, "allocation__funding_line")
+        .select_for_update(of=("delegation", "allocation"))
+        .order_by(
+            "allocation__funding_line__axis__number",
+            "allocation__funding_line__code",
+            "allocation__year",
+        )
+    )
+    if lines:
+        locked = lines[0].delegation
+        for line in lines:
+            line.delegation = locked
+    else:
+        locked = (
+            CreditDelegation.objects.select_for_update(of=("self",))
+            .select_related("contract")
+            .get(pk=delegation.pk)
+        )
+    if contract is not None and contract.pk == locked.contract_id:
+        contract_field.set_cached_value(locked, contract)
+    queryset = locked.lines.all()
+    queryset._result_cache = lines
+    queryset._prefetch_done = True
+    locked._prefetched_objects_cache = {"lines": queryset}
+    return locked, lines
 
 
 @use_case
