@@ -6,10 +6,27 @@ One user per role, in the scope of the ``contract`` fixture that each folder def
 import os
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
 from django.db import connection
+from django.test.testcases import LiveServerThread
 
 from territories.access import Role
 from tests.contracts.factories import user_with_role
+
+
+class OneRequestAtATime(WSGIServer):
+    """The browser tests' live server answers one request at a time (and closes each
+    connection). On the embedded SQLite, Django gives every request thread the test's one
+    in-memory connection: a form's POST writing in its transaction and a page Chromium
+    fetched meanwhile then waited on each other's table locks for ever (seen once in CI:
+    the funding-line POST of ``test_browser_drafting`` hung with a GET beside it)."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        # The server's thread takes the overridden connections itself (``run``).
+        super().__init__(*args, **kwargs)
+
+
+LiveServerThread.server_class = OneRequestAtATime
 
 
 def pytest_collection_modifyitems(config, items):
