@@ -7,9 +7,11 @@ Node names are a public API: permissions, URLs and the BPMN exports derive from 
 """
 
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
@@ -33,7 +35,14 @@ ABANDONED = "ABANDONED"
 
 
 def _status(process) -> str:
-    return str(process.get_status_display())
+    """``process.get_status_display()``, its labels translated once per language."""
+    return _status_labels(type(process), get_language()).get(process.status, process.status)
+
+
+@lru_cache(maxsize=64)
+def _status_labels(model, language) -> dict[str, str]:
+    del language  # part of the key: the labels are translated into it
+    return {value: str(label) for value, label in model._meta.get_field("status").flatchoices}
 
 
 class ContractFlow(flow.Flow):

@@ -14,12 +14,13 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, OuterRef, Q, Window
 from django.http import Http404, HttpResponseRedirect
 from django.template import Context, Template
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.encoding import force_str
 from django.utils.functional import cached_property
 from django.utils.html import conditional_escape, format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters import ChoiceFilter, DateRangeFilter, FilterSet, NumberFilter
 from viewflow.utils import viewprop
@@ -357,7 +358,9 @@ class FlowTaskFilter(FilterSet):
 
 
 def _when(moment) -> str:
-    return date_format(timezone.localtime(moment), "d/m/Y H:i") if moment else ""
+    """``moment`` as the lists write it, ``d/m/Y H:i`` in local time (``strftime``: the
+    template engine's date format costs some 0.1 ms a cell)."""
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else ""
 
 
 @lru_cache(maxsize=256)
@@ -460,6 +463,53 @@ class FrenchTaskColumns:
     finished.short_description = _("Terminée le")
 
 
+class TaskRowsMixin:
+    """The inbox, queue and archive write their rows in the view, once per page.
+
+    Viewflow's list asks each cell's column definition for its value, its format and,
+    in the template, its type (two attribute walks a cell): a quarter of the page's
+    time for 25 rows. Here each column is resolved once per page, each value is what
+    the column gives (text, escaped by the template, or the HTML the column built).
+    """
+
+    template_name = "workflows/task_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        columns = [(column, column.column_type()) for column in self.list_columns.values()]
+        tasks = context["page_obj"] if context.get("page_obj") is not None else self.object_list
+        context["task_rows"] = [
+            {"pk": task.pk, "cells": [(kind, _cell(column, task)) for column, kind in columns]}
+            for task in tasks
+        ]
+        context["select_row_label"] = _("Sélectionner cette ligne")
+        if not self.request.GET:
+            context["unfiltered_drawer"] = _unfiltered_drawer(self)
+        return context
+
+
+_DRAWERS: dict[tuple, str] = {}
+
+
+def _unfiltered_drawer(view) -> str:
+    """Return the filter drawer of ``view``'s list as it stands unfiltered.
+
+    It lists every step of every flow and is the same for everyone (in one language):
+    rendered once per view class and language, not the form layout walked on each page.
+    """
+    key = (type(view), get_language())
+    if key not in _DRAWERS:
+        _DRAWERS[key] = render_to_string(
+            "viewflow/includes/list_filter.html", {"view": view}, request=view.request
+        )
+    return _DRAWERS[key]
+
+
+def _cell(column, task):
+    value = column.get_value(task)
+    return value if isinstance(value, str) else column.format_value(task, value)
+
+
 class NothingSelectedMixin:
     """A bulk action opened without a selection says so in French (viewflow: English)."""
 
@@ -549,7 +599,11 @@ class CountedListMixin:
 
 
 class ScopedInboxView(
-    CountedListMixin, FrenchTaskColumns, ScopedMixin, flow_views.WorkflowInboxListView
+    TaskRowsMixin,
+    CountedListMixin,
+    FrenchTaskColumns,
+    ScopedMixin,
+    flow_views.WorkflowInboxListView,
 ):
     filterset_class = UserTaskFilter
     counter = "user_inbox"
@@ -561,7 +615,11 @@ class ScopedInboxView(
 
 
 class ScopedQueueView(
-    CountedListMixin, FrenchTaskColumns, ScopedMixin, flow_views.WorkflowQueueListView
+    TaskRowsMixin,
+    CountedListMixin,
+    FrenchTaskColumns,
+    ScopedMixin,
+    flow_views.WorkflowQueueListView,
 ):
     filterset_class = UserTaskFilter
     counter = "user_queue"
@@ -580,7 +638,11 @@ class ArchivePaginator(KeysFirstPaginator):
 
 
 class ScopedArchiveView(
-    CountedListMixin, FrenchTaskColumns, ScopedMixin, flow_views.WorkflowArchiveListView
+    TaskRowsMixin,
+    CountedListMixin,
+    FrenchTaskColumns,
+    ScopedMixin,
+    flow_views.WorkflowArchiveListView,
 ):
     filterset_class = ArchiveTaskFilter
     paginator_class = ArchivePaginator
