@@ -439,7 +439,7 @@ class FrenchTaskColumns:
         url = address(task.flow_task, "index", task.process_id, task.pk)
         return format_html('<a href="{}">#{}/{}</a>', url, task.process_id, task.pk)
 
-    task_id.short_description = "#"
+    task_id.short_description = _("N°")
 
     def process_brief(self, task):
         url = address(task.flow_task.flow_class.parent, "process_detail", task.process_id)
@@ -476,10 +476,15 @@ class TaskRowsMixin:
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        columns = [(column, column.column_type()) for column in self.list_columns.values()]
+        columns = [
+            (column, column.column_type(), column.header()) for column in self.list_columns.values()
+        ]
         tasks = context["page_obj"] if context.get("page_obj") is not None else self.object_list
         context["task_rows"] = [
-            {"pk": task.pk, "cells": [(kind, _cell(column, task)) for column, kind in columns]}
+            {
+                "pk": task.pk,
+                "cells": [(kind, label, _cell(column, task)) for column, kind, label in columns],
+            }
             for task in tasks
         ]
         context["select_row_label"] = _("Sélectionner cette ligne")

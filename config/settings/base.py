@@ -159,6 +159,9 @@ LANGUAGE_CODE = "fr"
 # French only: the users are French public servants, the texts quote French law, and no
 # translation is maintained (strings still go through gettext, ready for one).
 LANGUAGES = [("fr", _("Français"))]
+# The product's wording for some of viewflow's strings, and the French of its scripts
+# (``djangojs``, served by ``jsi18n/``): this catalogue wins over the packages' own.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True

@@ -270,3 +270,33 @@ def test_decision_pages_with_their_facts_fit_and_pass_axe(
         if found := check_page(page, name, width):
             problems[node.name] = found
     assert not problems, problems
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_the_queue_reads_whole_on_a_phone_and_counts_a_selection_in_french(
+    viewport,
+    pending_work,
+    browser,  # noqa: F811
+    live_server,
+):
+    width = VIEWPORTS[viewport][0]
+    page = new_page(browser, live_server, "validator", viewport)
+    page.goto(live_server.url + "/workflow/queue/")
+    rows = page.locator("tbody tr")
+    assert rows.count() >= 2
+    # Each task's process (its contract's reference) is written whole, inside the screen.
+    cell = rows.nth(0).locator("td[data-label='Dossier']")
+    assert pending_work.reference in cell.inner_text()
+    clipped = cell.evaluate("el => el.scrollWidth > el.clientWidth")
+    box = cell.bounding_box()
+    assert not clipped
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width
+    rows.nth(0).locator("input[type=checkbox]").click()
+    rows.nth(1).locator("input[type=checkbox]").click()
+    # viewflow's script writes the count with gettext: the French catalogue (jsi18n/). On a
+    # phone viewflow shows the actions without the count.
+    selection = page.get_by_text(re.compile(r"^2 sur \d+ sélectionnée\(s\)$")).first
+    selection.wait_for(state="visible" if viewport == "desktop" else "attached")
+    assert page.get_by_role("button", name="Appliquer").is_visible()
+    problems = check_page(page, f"validator-{viewport}-queue-selection", width)
+    assert not problems, problems

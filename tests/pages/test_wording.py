@@ -71,3 +71,31 @@ def test_the_journal_shows_status_codes_in_words():
         '{"status": {"before": "PREPARED", "after": "APPROVED"}}', "contracts.CreditDelegation"
     )
     assert decision.after == "Validée"
+
+
+def test_the_product_catalogue_rewords_viewflow():
+    """``locale/`` (LOCALE_PATHS) wins over viewflow's own French."""
+    from django.utils import translation
+
+    with translation.override("fr"):
+        assert translation.gettext("Execute") == "Enregistrer"
+        assert translation.gettext("Task {task} has been assigned.") == (
+            "La tâche {task} vous est attribuée."
+        )
+
+
+def test_the_scripts_speak_french(client):
+    """viewflow's scripts ask ``gettext`` (selection counts, month names): the page loads
+    the French catalogue, and a browser keeps it a day."""
+    import json
+
+    response = client.get("/jsi18n/")
+    assert response.status_code == 200
+    assert "max-age=86400" in response["Cache-Control"]
+    body = response.content.decode()
+    start = body.index("const newcatalog = ") + len("const newcatalog = ")
+    catalogue = json.loads(body[start : body.index("};", start) + 1])
+    assert catalogue["%(sel)s of %(cnt)s selected"][0] == "%(sel)s sur %(cnt)s sélectionnée(s)"
+    assert catalogue["%(sel)s selected"] == "%(sel)s sélectionnée(s)"
+    assert catalogue["three letter May\u0004May"] == "mai"
+    assert catalogue["September"] == "septembre"
