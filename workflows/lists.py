@@ -11,6 +11,7 @@ from functools import lru_cache
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import connections
 from django.db.models import Count, F, OuterRef, Q, Window
 from django.http import Http404, HttpResponseRedirect
 from django.template import Context, Template
@@ -546,18 +547,40 @@ class ScopedMixin:
 
 
 class _Counter:
-    """What the menu reads as ``{{ user_queue.count }}``: counted once, when first read."""
+    """What the menu reads as ``{{ user_queue.count }}``: counted once, when first read;
+    with the other counters of the menu not counted yet, in the same statement."""
 
-    def __init__(self, queryset):
+    def __init__(self, queryset, siblings=()):
         self.queryset = queryset
+        self.siblings = siblings
 
     @cached_property
     def count(self) -> int:
-        return self.queryset.count()
+        pending = [c for c in self.siblings if c is not self and "count" not in c.__dict__]
+        if not pending:
+            return self.queryset.count()
+        mine, *theirs = count_together([self.queryset, *(c.queryset for c in pending)])
+        for counter, total in zip(pending, theirs, strict=True):
+            counter.learn(total)
+        return mine
 
     def learn(self, total: int) -> None:
         """Take the count a page of the same list read with its keys."""
         self.__dict__["count"] = total
+
+
+def count_together(querysets) -> list[int]:
+    """Return the number of rows of each of ``querysets``, read in one statement (scalar
+    subqueries): the menu's inbox and queue on a page that lists neither, one round trip
+    and one plan instead of two."""
+    parts, params = [], []
+    for number, queryset in enumerate(querysets):
+        sql, part_params = queryset.order_by().values("pk").query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{number})")
+        params.extend(part_params)
+    with connections[querysets[0].db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        return [int(total) for total in cursor.fetchone()]
 
 
 def task_counters(request, flow_classes) -> dict:
@@ -572,10 +595,12 @@ def task_counters(request, flow_classes) -> dict:
     key = tuple(flow_classes)
     if key not in memo:
         user = request.user
+        menu = []
         memo[key] = {
-            "user_inbox": _Counter(scoped_tasks(user, inbox_of(user, flow_classes))),
-            "user_queue": _Counter(queue_for(user, flow_classes)),
+            "user_inbox": _Counter(scoped_tasks(user, inbox_of(user, flow_classes)), menu),
+            "user_queue": _Counter(queue_for(user, flow_classes), menu),
         }
+        menu.extend(memo[key].values())
     return memo[key]
 
 

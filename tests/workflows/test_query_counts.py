@@ -145,6 +145,31 @@ def test_the_inbox_and_queue_are_counted_once_per_request(page, contract, artifa
     assert rows_shown(filtered) == 3  # a filtered page counts its own rows
 
 
+def test_a_page_listing_neither_counts_the_menus_inbox_and_queue_in_one_statement(
+    contract, artifacts
+):
+    validator = scenarios.user("validator")
+    create_tasks(contract=contract, count=2, artifacts=artifacts, nodes=DECISION_NODES)
+    create_tasks(
+        contract=contract,
+        count=3,
+        artifacts=artifacts,
+        nodes=DECISION_NODES,
+        owner=validator,
+        status=STATUS.ASSIGNED,
+    )
+    _client, response, statements = three_rows_of("archive", contract, artifacts)
+    together = [sql for sql in statements if sql.startswith("SELECT (SELECT COUNT(*)")]
+    assert len(together) == 1, together
+    assert not [sql for sql in statements if sql.startswith("SELECT COUNT(*)")]
+    # The figures the menu shows: the validator's three tasks, the two waiting for anyone.
+    assert response.context["user_inbox"].count == 3
+    assert response.context["user_queue"].count == 2
+    html = response.content.decode()
+    assert '<span class="mdc-list-item__meta">3</span>' in html
+    assert '<span class="mdc-list-item__meta">2</span>' in html
+
+
 @pytest.mark.parametrize("page", ["inbox", "archive"])
 def test_the_inbox_and_archive_find_their_tasks_without_the_process_table(
     page, contract, artifacts
