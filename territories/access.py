@@ -102,7 +102,7 @@ def forget_scope(user) -> None:
     user.__dict__.pop(_HOSPITAL_GROUP_IDS, None)
 
 
-def _scope_grants_sql(connection) -> str:
+def _scope_grants_sql(connection, *, with_permissions: bool = False) -> str:
     """Return the statement reading a user's scope: the regions granted to them (by
     ``access_region``, to them or to one of their groups) and the GHTs they see (granted
     by ``access_hospitalgroup``, or in a granted region), one row ``(kind, id)`` each.
@@ -110,6 +110,9 @@ def _scope_grants_sql(connection) -> str:
     What guardian's ``get_objects_for_user(…, accept_global_perms=False)`` asks for each
     permission, for both at once: building guardian's querysets cost more than running
     them, on every request (a task page, a step through the API).
+
+    ``with_permissions``: rows of four columns, and the user's model permissions too, as
+    Django's ``ModelBackend`` reads them (``_permission_rows_sql``).
     """
 
     def table(model):
@@ -132,21 +135,85 @@ def _scope_grants_sql(connection) -> str:
     )
     by_user = granted.format(table=table(UserObjectPermission), who="o.user_id = %s")
     text = "varchar(255)" if connection.vendor == "postgresql" else "text"
-    return (
+    labels = ", NULL, NULL" if with_permissions else ""
+    scope = (
         f"WITH grants AS ({by_groups} UNION ALL {by_user}) "
-        f"SELECT 'R', r.id FROM {table(Region)} r WHERE CAST(r.id AS {text}) IN "
+        f"SELECT 'R', r.id{labels} FROM {table(Region)} r WHERE CAST(r.id AS {text}) IN "
         "(SELECT object_pk FROM grants WHERE codename = %s) "
-        f"UNION ALL SELECT 'H', h.id FROM {table(HospitalGroup)} h WHERE CAST(h.id AS {text}) IN "
-        "(SELECT object_pk FROM grants WHERE codename = %s) "
+        f"UNION ALL SELECT 'H', h.id{labels} FROM {table(HospitalGroup)} h "
+        f"WHERE CAST(h.id AS {text}) IN (SELECT object_pk FROM grants WHERE codename = %s) "
         f"OR CAST(h.region_id AS {text}) IN (SELECT object_pk FROM grants WHERE codename = %s)"
+    )
+    if not with_permissions:
+        return scope
+    return f"{scope} UNION ALL {_permission_rows_sql(connection)}"
+
+
+def _permission_rows_sql(connection) -> str:
+    """Return the rows ``('U' or 'G', NULL, app label, codename)`` of a user's own model
+    permissions and of their groups', the two querysets ``ModelBackend`` runs
+    (``user.user_permissions.all()``, ``Permission.objects.filter(group__in=user.groups…)``)."""
+
+    def table(model):
+        return connection.ops.quote_name(model._meta.db_table)
+
+    user_model = get_user_model()
+    user_permissions = table(user_model.user_permissions.through)
+    user_groups = table(user_model.groups.through)
+    group_permissions = table(Group.permissions.through)
+    rows = (
+        "SELECT '{kind}', CAST(NULL AS integer), c.app_label, p.codename "
+        f"FROM {table(Permission)} p INNER JOIN {table(ContentType)} c "
+        "ON c.id = p.content_type_id WHERE p.id IN ({ids})"
+    )
+    by_user = rows.format(
+        kind="U", ids=f"SELECT up.permission_id FROM {user_permissions} up WHERE up.user_id = %s"
+    )
+    by_groups = rows.format(
+        kind="G",
+        ids=(
+            f"SELECT gp.permission_id FROM {group_permissions} gp WHERE gp.group_id IN "
+            f"(SELECT ug.group_id FROM {user_groups} ug WHERE ug.user_id = %s)"
+        ),
+    )
+    return f"{by_user} UNION ALL {by_groups}"
+
+
+_SCOPE_SQL: dict[tuple[str, bool], str] = {}
+# Django's ``ModelBackend`` keeps a user's model permissions on the user object under these
+# names (its ``_get_permissions`` and ``get_all_permissions``), and reads them no more.
+_PERMISSION_CACHES = ("_user_perm_cache", "_group_perm_cache", "_perm_cache")
+
+
+def _permissions_unread(user) -> bool:
+    """Return whether ``ModelBackend`` would read ``user``'s model permissions from the
+    database: an active, authenticated user, not a superuser (all permissions), not yet read."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and not user.is_superuser
+        and not any(hasattr(user, name) for name in _PERMISSION_CACHES)
     )
 
 
-_SCOPE_SQL: dict[str, str] = {}
+def load_rights(user) -> None:
+    """Read ``user``'s model permissions and scope ids together, in one statement, unless
+    read already.
+
+    Every workflow page and step asks both (``has_perm``, then the scope): read apart,
+    they cost three statements per request, and Django's queryset building on top
+    (issue 17). The permissions land in ``ModelBackend``'s own caches, with the very sets
+    it would have read; the scope in ``visible_region_ids``'s.
+    """
+    if _permissions_unread(user) or (
+        user.is_authenticated and _HOSPITAL_GROUP_IDS not in user.__dict__
+    ):
+        _load_scope(user)
 
 
 def _load_scope(user) -> None:
-    """Read the ids of the regions and GHTs ``user`` sees by scope grant into its cache."""
+    """Read the ids of the regions and GHTs ``user`` sees by scope grant into its cache,
+    and their model permissions with them when ``ModelBackend`` has not read them yet."""
     if user.is_superuser:  # as guardian: every object
         regions = frozenset(Region.objects.values_list("pk", flat=True))
         hospital_groups = frozenset(HospitalGroup.objects.values_list("pk", flat=True))
@@ -154,9 +221,13 @@ def _load_scope(user) -> None:
         regions = hospital_groups = frozenset()
     else:
         connection = transaction.get_connection()
-        sql = _SCOPE_SQL.get(connection.vendor)
+        with_permissions = _permissions_unread(user)
+        key = (connection.vendor, with_permissions)
+        sql = _SCOPE_SQL.get(key)
         if sql is None:
-            sql = _SCOPE_SQL[connection.vendor] = _scope_grants_sql(connection)
+            sql = _SCOPE_SQL[key] = _scope_grants_sql(
+                connection, with_permissions=with_permissions
+            )
         region_code = REGION_SCOPE_PERMISSION.split(".")[1]
         hospital_group_code = HOSPITAL_GROUP_SCOPE_PERMISSION.split(".")[1]
         wanted = [
@@ -166,15 +237,21 @@ def _load_scope(user) -> None:
             HospitalGroup._meta.model_name,
             hospital_group_code,
         ]
+        params = [user.pk, *wanted, user.pk, *wanted]
+        params += [region_code, hospital_group_code, region_code]
+        if with_permissions:
+            params += [user.pk, user.pk]
         with connection.cursor() as cursor:
-            cursor.execute(
-                sql,
-                [user.pk, *wanted, user.pk, *wanted]
-                + [region_code, hospital_group_code, region_code],
-            )
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
-        regions = frozenset(pk for kind, pk in rows if kind == "R")
-        hospital_groups = frozenset(pk for kind, pk in rows if kind == "H")
+        regions = frozenset(row[1] for row in rows if row[0] == "R")
+        hospital_groups = frozenset(row[1] for row in rows if row[0] == "H")
+        if with_permissions:
+            own = {f"{row[2]}.{row[3]}" for row in rows if row[0] == "U"}
+            of_groups = {f"{row[2]}.{row[3]}" for row in rows if row[0] == "G"}
+            user._user_perm_cache = own
+            user._group_perm_cache = of_groups
+            user._perm_cache = own | of_groups
     user.__dict__[_REGION_IDS] = regions
     user.__dict__[_HOSPITAL_GROUP_IDS] = hospital_groups
 

@@ -31,8 +31,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # 78 before the lines of a delegation came with their allocations' locks in one query; 77
 # before the task checks and the service shared one read of the drafters and the offsets
 # came with the allocations; 75 before the delegation's lock came with its lines' (one
-# query, no prefetch); 74 before the ten allocations' delegated totals moved in one update.
-QUERIES = {"sqlite": 65, "postgresql": 61}
+# query, no prefetch); 74 before the ten allocations' delegated totals moved in one update;
+# 65 before each step read its user's permissions with the scope (one query, not three).
+QUERIES = {"sqlite": 62, "postgresql": 58}
 
 
 def fresh(username):
@@ -135,12 +136,13 @@ def test_the_preparer_is_still_refused_the_approval():
 
 # One whole process of the benchmark (a one-line contract, fresh users on every step or
 # request, as a server loads them), each way. Through the pages each request reads its
-# session, user and permissions, then the user's scope in one query (regions and GHTs
-# together) and the task URL guard one row; issue 17 measured 96 on PostgreSQL. The task's
-# owner is not read again when the user executing it holds it (``nodes.give_owner``).
+# session and user, then the user's permissions and scope in one query (model permissions,
+# regions and GHTs together) and the task URL guard one row; issue 17 measured 96 on
+# PostgreSQL, 89 before the permissions came with the scope. The task's owner is not read
+# again when the user executing it holds it (``nodes.give_owner``).
 BENCHMARK_QUERIES = {
-    "services": {"sqlite": 64, "postgresql": 60},
-    "pages": {"sqlite": 93, "postgresql": 89},
+    "services": {"sqlite": 61, "postgresql": 57},
+    "pages": {"sqlite": 87, "postgresql": 83},
 }
 # The yardstick's own count: the bare flow must not change with the product (the ratio
 # would move without the product getting any faster or slower).
@@ -160,6 +162,6 @@ def test_the_benchmark_measures_both_paths_beside_the_bare_flow():
         assert figures["queries"] == BENCHMARK_QUERIES[path][connection.vendor], "\n".join(
             f"{number:3d} {sql[:160]}" for number, sql in enumerate(figures["sql"], 1)
         )
-    # Scope: one read per request (or per step), never one per check.
+    # Scope and permissions: one read per request (or per step), never one per check.
     scope_reads = [sql for sql in results["pages"]["sql"] if "WITH grants AS" in sql]
     assert len(scope_reads) == 3
