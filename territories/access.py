@@ -225,9 +225,7 @@ def _load_scope(user) -> None:
         key = (connection.vendor, with_permissions)
         sql = _SCOPE_SQL.get(key)
         if sql is None:
-            sql = _SCOPE_SQL[key] = _scope_grants_sql(
-                connection, with_permissions=with_permissions
-            )
+            sql = _SCOPE_SQL[key] = _scope_grants_sql(connection, with_permissions=with_permissions)
         region_code = REGION_SCOPE_PERMISSION.split(".")[1]
         hospital_group_code = HOSPITAL_GROUP_SCOPE_PERMISSION.split(".")[1]
         wanted = [
