@@ -163,5 +163,9 @@ def test_the_benchmark_measures_both_paths_beside_the_bare_flow():
             f"{number:3d} {sql[:160]}" for number, sql in enumerate(figures["sql"], 1)
         )
     # Scope and permissions: one read per request (or per step), never one per check.
-    scope_reads = [sql for sql in results["pages"]["sql"] if "WITH grants AS" in sql]
+    scope_reads = [
+        sql for sql in results["pages"]["sql"] if "guardian_groupobjectpermission" in sql
+    ]
+    permission_reads = [sql for sql in results["pages"]["sql"] if "auth_group_permissions" in sql]
     assert len(scope_reads) == 3
+    assert permission_reads == scope_reads
