@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from audit.journal import AuditAction, record_event
 
+from ..compiled import CompiledRead
 from ..credits import delegation_refusal, left_to_delegate
 from ..exceptions import BusinessRuleError
 from ..models import (
@@ -170,6 +171,26 @@ def approve_credit_delegation(
     return delegation
 
 
+def _lines_locked(relation: str) -> CompiledRead:
+    return CompiledRead(
+        lambda delegation_id: (
+            CreditDelegationLine.objects.filter(delegation_id=delegation_id)
+            .select_related(relation, "allocation__funding_line")
+            .select_for_update(of=("delegation", "allocation"))
+            .order_by(
+                "allocation__funding_line__axis__number",
+                "allocation__funding_line__code",
+                "allocation__year",
+            )
+        )
+    )
+
+
+# The lines of a delegation with their allocations, locked; with its contract or not.
+# Compiled once (``contracts.compiled``): every approval runs it.
+_LINES_LOCKED = {False: _lines_locked("delegation"), True: _lines_locked("delegation__contract")}
+
+
 def _lock_with_lines(delegation: CreditDelegation):
     """Return the delegation locked with its contract, and its lines, each with its
     allocation locked, in one query.
@@ -184,17 +205,7 @@ def _lock_with_lines(delegation: CreditDelegation):
     """
     contract_field = CreditDelegation._meta.get_field("contract")
     contract = contract_field.get_cached_value(delegation, None)
-    relation = "delegation" if contract is not None else "delegation__contract"
-    lines = list(
-        CreditDelegationLine.objects.filter(delegation_id=delegation.pk)
-        .select_related(relation, "allocation__funding_line")
-        .select_for_update(of=("delegation", "allocation"))
-        .order_by(
-            "allocation__funding_line__axis__number",
-            "allocation__funding_line__code",
-            "allocation__year",
-        )
-    )
+    lines = _LINES_LOCKED[contract is None](delegation.pk)
     if lines:
         locked = lines[0].delegation
         for line in lines:
