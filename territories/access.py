@@ -224,9 +224,21 @@ def load_rights(user) -> None:
         _load_scope(user)
 
 
-def _load_scope(user) -> None:
+def load_rights_with(user, sql: str, params) -> list[tuple] | None:
+    """Read ``user``'s rights as ``load_rights`` does and, in the same statement, the rows
+    of ``sql``: four columns, the first the literal ``'X'`` (a page's own question, asked
+    before its rights are used). Return those rows; ``None`` when the rights were read
+    already or are not read so (nothing is run: the caller asks its question alone)."""
+    if not _permissions_unread(user) or _HOSPITAL_GROUP_IDS in user.__dict__:
+        return None
+    return _load_scope(user, also=(sql, params))
+
+
+def _load_scope(user, *, also=None) -> list[tuple] | None:
     """Read the ids of the regions and GHTs ``user`` sees by scope grant into its cache,
-    and their model permissions with them when ``ModelBackend`` has not read them yet."""
+    and their model permissions with them when ``ModelBackend`` has not read them yet
+    (then also the rows of ``also``, ``(sql, params)``, returned)."""
+    extra = None
     if user.is_superuser:  # as guardian: every object
         regions = frozenset(Region.objects.values_list("pk", flat=True))
         hospital_groups = frozenset(HospitalGroup.objects.values_list("pk", flat=True))
@@ -239,9 +251,15 @@ def _load_scope(user) -> None:
         sql = _SCOPE_SQL.get(key)
         if sql is None:
             sql = _SCOPE_SQL[key] = _scope_grants_sql(connection, with_permissions=with_permissions)
+        params = _scope_params(user, with_permissions=with_permissions)
+        if also is not None and with_permissions:
+            sql = f"{sql} UNION ALL {also[0]}"
+            params = [*params, *also[1]]
         with connection.cursor() as cursor:
-            cursor.execute(sql, _scope_params(user, with_permissions=with_permissions))
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
+        if also is not None and with_permissions:
+            extra = [row for row in rows if row[0] == "X"]
         regions = frozenset(row[1] for row in rows if row[0] == "R")
         hospital_groups = frozenset(row[1] for row in rows if row[0] == "H")
         if with_permissions:
@@ -252,6 +270,7 @@ def _load_scope(user) -> None:
             user._perm_cache = own | of_groups
     user.__dict__[_REGION_IDS] = regions
     user.__dict__[_HOSPITAL_GROUP_IDS] = hospital_groups
+    return extra
 
 
 def visible_region_ids(user) -> frozenset[int]:

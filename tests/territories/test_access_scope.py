@@ -12,6 +12,7 @@ from territories.access import (
     grant_national_scope,
     grant_region_scope,
     load_rights,
+    load_rights_with,
     visible_hospital_group_ids,
     visible_hospital_groups,
     visible_region_ids,
@@ -242,3 +243,22 @@ class TestRightsInOneStatement:
         assert not hasattr(fresh, "_perm_cache")
         # Django answers as ever: a superuser has every permission, an inactive user none.
         assert fresh.has_perm("territories.delete_region") is (flag == "is_superuser")
+
+    def test_a_question_of_the_page_rides_with_the_rights(self, territory):
+        user = UserFactory()
+        grant_region_scope(user=user, region=territory["grand_est"])
+        fresh = type(user).objects.get(pk=user.pk)
+        question = "SELECT 'X', r.id, r.name, NULL FROM territories_region r WHERE r.id = %s"
+        expected = self.backend_sets(user)[2]
+
+        with CaptureQueriesContext(connection) as queries:
+            rows = load_rights_with(fresh, question, [territory["grand_est"].pk])
+            assert fresh.get_all_permissions() == expected
+            assert visible_region_ids(fresh) == {territory["grand_est"].pk}
+
+        assert len(queries) == 1
+        assert rows == [("X", territory["grand_est"].pk, territory["grand_est"].name, None)]
+        # Read already: nothing is run, the caller asks alone.
+        with CaptureQueriesContext(connection) as queries:
+            assert load_rights_with(fresh, question, [territory["grand_est"].pk]) is None
+        assert len(queries) == 0
