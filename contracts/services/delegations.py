@@ -4,12 +4,13 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Case, F, Value, When
+from django.db import transaction
+from django.db.models import Case, F, Value, When, sql
 from django.utils.translation import gettext as _
 
 from audit.journal import AuditAction, record_event
 
-from ..compiled import CompiledRead
+from ..compiled import MARKER, CompiledRead
 from ..credits import delegation_refusal, left_to_delegate
 from ..exceptions import BusinessRuleError
 from ..models import (
@@ -147,13 +148,7 @@ def approve_credit_delegation(
     if lines:
         # One statement for every line (one allocation each), its rows locked above; the
         # database still refuses any total above the allocated amount.
-        YearlyAllocation.objects.filter(pk__in=[line.allocation_id for line in lines]).update(
-            delegated_amount=F("delegated_amount")
-            + Case(
-                *(When(pk=line.allocation_id, then=Value(line.amount)) for line in lines),
-                output_field=MoneyField(),
-            )
-        )
+        _add_to_delegated(lines)
     delegation.status = DecisionStatus.APPROVED
     delegation.approved_by = actor
     delegation.decision_reference = decision_reference
@@ -169,6 +164,46 @@ def approve_credit_delegation(
         changes=changes,
     )
     return delegation
+
+
+def _delegated_update(pairs) -> sql.UpdateQuery:
+    """Return the update adding each ``(allocation id, amount)`` of ``pairs`` to that
+    allocation's delegated total."""
+    query = sql.UpdateQuery(YearlyAllocation)
+    query.add_update_values(
+        {
+            "delegated_amount": F("delegated_amount")
+            + Case(
+                *(When(pk=pk, then=Value(amount)) for pk, amount in pairs),
+                output_field=MoneyField(),
+            )
+        }
+    )
+    query.add_filter("pk__in", [pk for pk, _amount in pairs])
+    return query
+
+
+_DELEGATED_UPDATES: dict[tuple, tuple] = {}
+
+
+def _add_to_delegated(lines) -> None:
+    """Add each line's amount to its allocation's delegated total, in one statement:
+    ``_delegated_update``'s, compiled once per number of lines with markers in place of
+    the ids and amounts (every approval runs it; compiling cost more than running)."""
+    connection = transaction.get_connection()
+    key = (connection.alias, connection.vendor, len(lines))
+    compiled = _DELEGATED_UPDATES.get(key)
+    if compiled is None:
+        markers = [(MARKER - index, Decimal(MARKER - index) / 100) for index in range(len(lines))]
+        statement, params = _delegated_update(markers).get_compiler(connection=connection).as_sql()
+        compiled = _DELEGATED_UPDATES[key] = (statement, tuple(params), markers)
+    statement, params, markers = compiled
+    values = {}
+    for (pk_marker, amount_marker), line in zip(markers, lines, strict=True):
+        values[pk_marker] = line.allocation_id
+        values[amount_marker] = line.amount
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [values[param] for param in params])
 
 
 def _lines_locked(relation: str) -> CompiledRead:

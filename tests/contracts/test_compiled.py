@@ -1,14 +1,18 @@
 """``CompiledRead`` runs a queryset's SQL compiled once: same statement, same objects."""
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection, transaction
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
+from contracts import services
 from contracts.compiled import CompiledRead
 from contracts.models import YearlyAllocation
+from territories.access import Role
 
-from .factories import ContractFactory
+from .factories import ContractFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +79,29 @@ def test_a_lock_outside_a_transaction_is_refused_as_django_does(contract):
 
     with pytest.raises(TransactionManagementError):
         read(allocation.pk)
+
+
+def test_an_approval_adds_each_line_to_its_own_allocation_whatever_the_number_of_lines():
+    for amounts_of in ((Decimal("1234.56"), Decimal("7.89")), (Decimal("100.00"),)):
+        contract = ContractFactory(with_lines=True, signed=True)
+        allocations = list(
+            YearlyAllocation.objects.filter(
+                funding_line__axis__contract=contract, year=2025
+            ).order_by("funding_line__axis__number")
+        )
+        amounts = dict(zip([a.pk for a in allocations], amounts_of, strict=False))
+        manager = user_with_role(Role.ARS_MANAGER, region=contract.region)
+        validator = user_with_role(Role.ARS_VALIDATOR, region=contract.region)
+        delegation = services.prepare_credit_delegation(
+            actor=manager, contract=contract, year=2025, amounts=amounts
+        )
+        services.approve_credit_delegation(
+            actor=validator,
+            delegation=delegation,
+            decision_reference="DEL-1",
+            decision_date=delegation.created_at.date(),
+        )
+
+        for allocation in allocations:
+            allocation.refresh_from_db()
+            assert allocation.delegated_amount == amounts.get(allocation.pk, Decimal("0.00"))
