@@ -53,8 +53,9 @@ def prepare_credit_delegation(
     contract = _lock_contract(contract)
     _require_status(contract, [ContractStatus.ACTIVE], _("préparer une délégation"))
     # One read of what is left, for the refusal and the proposal alike.
-    left_by_allocation = left_to_delegate(contract)
-    refusal = delegation_refusal(contract, year, left=left_by_allocation)
+    preparing = set()  # the years in preparation, read with what is left (one statement)
+    left_by_allocation = left_to_delegate(contract, preparing=preparing)
+    refusal = delegation_refusal(contract, year, left=left_by_allocation, preparing=preparing)
     if refusal is not None:
         raise BusinessRuleError(refusal)
     proposal = {
