@@ -49,7 +49,7 @@ _ALLOCATION_FIELDS = (
 _ALLOCATIONS_SQL: dict[tuple[str, int], tuple[str, list]] = {}
 
 
-def _allocations_sql(connection, year_count: int) -> tuple[str, list]:
+def _allocations_sql(connection, year_count: int, with_preparing: bool = False) -> tuple[str, list]:
     quote = connection.ops.quote_name
 
     def column(model, name):
@@ -80,9 +80,20 @@ def _allocations_sql(connection, year_count: int) -> tuple[str, list]:
         f"JOIN {table(FundingLine)} l ON l.{column(FundingLine, 'id')} = a.{allocation_line} "
         f"JOIN {table(StrategicAxis)} x ON x.{column(StrategicAxis, 'id')} "
         f"= l.{column(FundingLine, 'axis')} "
-        f"WHERE x.{column(StrategicAxis, 'contract')} = %s "
-        f"ORDER BY a.{allocation_line}, a.{column(YearlyAllocation, 'year')}"
+        f"WHERE x.{column(StrategicAxis, 'contract')} = %s"
     )
+    if not with_preparing:
+        sql += f" ORDER BY a.{allocation_line}, a.{column(YearlyAllocation, 'year')}"
+    else:
+        # The years of the contract's delegations in preparation, as rows without an
+        # allocation (``_years_in_preparation``), in the same statement; the union sorted
+        # as the allocations, by position (line, year).
+        sql += (
+            f" UNION ALL SELECT NULL, NULL, d.{column(CreditDelegation, 'year')}, "
+            f"NULL, NULL, NULL, NULL, NULL FROM {table(CreditDelegation)} d "
+            f"WHERE d.{column(CreditDelegation, 'contract')} = %s "
+            f"AND d.{column(CreditDelegation, 'status')} = %s ORDER BY 2, 3"
+        )
     converters = []
     for model, name in _ALLOCATION_FIELDS:
         col = model._meta.get_field(name).get_col(model._meta.db_table)
@@ -92,14 +103,18 @@ def _allocations_sql(connection, year_count: int) -> tuple[str, list]:
     return sql, converters
 
 
-def _allocation_rows(contract: Contract, years) -> list[tuple]:
+def _allocation_rows(contract: Contract, years, *, preparing: set | None = None) -> list[tuple]:
     """Return (id, line id, year, allocated, delegated, scheme, details, offset) for each
-    allocation of ``contract``, by line and year; ``offset`` only for ``years``."""
+    allocation of ``contract``, by line and year; ``offset`` only for ``years``.
+
+    With ``preparing`` (an empty set), add to it the years of the contract's delegations
+    in preparation, read in the same statement."""
     connection = transaction.get_connection()
-    key = (connection.vendor, len(years))
+    with_preparing = preparing is not None
+    key = (connection.vendor, len(years), with_preparing)
     compiled = _ALLOCATIONS_SQL.get(key)
     if compiled is None:
-        compiled = _ALLOCATIONS_SQL[key] = _allocations_sql(connection, len(years))
+        compiled = _ALLOCATIONS_SQL[key] = _allocations_sql(connection, len(years), with_preparing)
     sql, converters = compiled
     params = [
         str(RecoveryMode.OFFSET),
@@ -107,9 +122,14 @@ def _allocation_rows(contract: Contract, years) -> list[tuple]:
         str(DecisionStatus.APPROVED),
         contract.pk,
     ]
+    if with_preparing:
+        params += [contract.pk, str(DecisionStatus.PREPARED)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    if with_preparing:
+        preparing.update(row[2] for row in rows if row[0] is None)
+        rows = [row for row in rows if row[0] is not None]
     converted = []
     for row in rows:
         values = []
@@ -122,7 +142,7 @@ def _allocation_rows(contract: Contract, years) -> list[tuple]:
 
 
 def left_to_delegate(
-    contract: Contract, years=None, *, today=None
+    contract: Contract, years=None, *, today=None, preparing: set | None = None
 ) -> dict[int, tuple[int, Decimal]]:
     """Return, per allocation id, its year and what is left to delegate on it.
 
@@ -132,12 +152,17 @@ def left_to_delegate(
     left to delegate. A PECH line follows its two instalments (``schemes.pech_due_amount``):
     what is left on the line is at most what is payable by ``today`` less what it already
     got, taken from its earliest years first.
+
+    ``preparing`` (an empty set) receives the years of the contract's delegations in
+    preparation, read in the same statement (``delegation_refusals``'s other question).
     """
     today = today or timezone.localdate()
     years = set(contract.years if years is None else years)
     if not years:
+        if preparing is not None:
+            preparing.update(_years_in_preparation(contract.pk))
         return {}
-    allocations = _allocation_rows(contract, years)
+    allocations = _allocation_rows(contract, years, preparing=preparing)
     pech_room = _pech_room(allocations, today)
     left_by_allocation = {}
     for pk, line_id, year, allocated, delegated, _scheme, _details, offset in allocations:
@@ -171,18 +196,20 @@ def proposed_delegation_amounts(contract: Contract, year: int, *, today=None) ->
     }
 
 
-def delegation_refusals(contract: Contract, *, left=None) -> dict[int, str]:
+def delegation_refusals(contract: Contract, *, left=None, preparing=None) -> dict[int, str]:
     """Return, per year of the contract, why it cannot get a delegation now (none: it can).
 
     A year may get a delegation when credits are left to delegate on it and no delegation
     of it is in preparation (the database holds one prepared delegation per contract and
     year, and delegated ≤ allocated on each allocation). ``left`` is
-    ``left_to_delegate(contract)`` when the caller has it already.
+    ``left_to_delegate(contract)`` when the caller has it already, ``preparing`` the years
+    in preparation it read with it.
     """
     left_by_year = dict.fromkeys(contract.years, ZERO)
     for year, amount in (left_to_delegate(contract) if left is None else left).values():
         left_by_year[year] += amount
-    preparing = _years_in_preparation(contract.pk)
+    if preparing is None:
+        preparing = _years_in_preparation(contract.pk)
     refusals = {}
     for year, left in left_by_year.items():
         if year in preparing:
@@ -220,11 +247,11 @@ def _years_in_preparation(contract_id: int) -> set[int]:
         return {year for (year,) in cursor.fetchall()}
 
 
-def delegation_refusal(contract: Contract, year: int, *, left=None) -> str | None:
+def delegation_refusal(contract: Contract, year: int, *, left=None, preparing=None) -> str | None:
     """Return why ``year`` cannot get a delegation now, or ``None`` if it can."""
     if year not in contract.years:
         return _("L'année %(year)s est hors de la période du contrat.") % {"year": year}
-    return delegation_refusals(contract, left=left).get(year)
+    return delegation_refusals(contract, left=left, preparing=preparing).get(year)
 
 
 def delegable_years(contract: Contract) -> list[int]:

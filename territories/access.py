@@ -102,7 +102,7 @@ def forget_scope(user) -> None:
     user.__dict__.pop(_HOSPITAL_GROUP_IDS, None)
 
 
-def _scope_grants_sql(connection) -> str:
+def _scope_grants_sql(connection, *, with_permissions: bool = False) -> str:
     """Return the statement reading a user's scope: the regions granted to them (by
     ``access_region``, to them or to one of their groups) and the GHTs they see (granted
     by ``access_hospitalgroup``, or in a granted region), one row ``(kind, id)`` each.
@@ -110,43 +110,135 @@ def _scope_grants_sql(connection) -> str:
     What guardian's ``get_objects_for_user(…, accept_global_perms=False)`` asks for each
     permission, for both at once: building guardian's querysets cost more than running
     them, on every request (a task page, a step through the API).
+
+    ``with_permissions``: the rows ``('U' or 'G', NULL, app label, codename)`` of the
+    user's model permissions too, their own and their groups', as Django's ``ModelBackend``
+    reads them (``user.user_permissions.all()``, ``Permission.objects.filter(group__in=
+    user.groups.all())``); every row then has these four columns. The permissions and the
+    object grants are named by one join for all (the planner's time counts: issue 17).
+    Parameters: ``_scope_params``.
     """
 
     def table(model):
         return connection.ops.quote_name(model._meta.db_table)
 
-    user_groups = table(get_user_model().groups.through)
+    user_model = get_user_model()
+    user_groups = table(user_model.groups.through)
     permission, content_type = table(Permission), table(ContentType)
     wanted = (
         "c.app_label = %s AND ((c.model = %s AND p.codename = %s) "
         "OR (c.model = %s AND p.codename = %s))"
     )
-    granted = (
-        f"SELECT p.codename AS codename, o.object_pk AS object_pk FROM {{table}} o "
-        f"INNER JOIN {permission} p ON p.id = o.permission_id "
-        f"INNER JOIN {content_type} c ON c.id = p.content_type_id WHERE {{who}} AND {wanted}"
-    )
-    by_groups = granted.format(
-        table=table(GroupObjectPermission),
-        who=f"o.group_id IN (SELECT ug.group_id FROM {user_groups} ug WHERE ug.user_id = %s)",
-    )
-    by_user = granted.format(table=table(UserObjectPermission), who="o.user_id = %s")
     text = "varchar(255)" if connection.vendor == "postgresql" else "text"
-    return (
-        f"WITH grants AS ({by_groups} UNION ALL {by_user}) "
-        f"SELECT 'R', r.id FROM {table(Region)} r WHERE CAST(r.id AS {text}) IN "
+    labels = ", NULL, NULL" if with_permissions else ""
+    scope = (
+        f"SELECT 'R', r.id{labels} FROM {table(Region)} r WHERE CAST(r.id AS {text}) IN "
         "(SELECT object_pk FROM grants WHERE codename = %s) "
-        f"UNION ALL SELECT 'H', h.id FROM {table(HospitalGroup)} h WHERE CAST(h.id AS {text}) IN "
-        "(SELECT object_pk FROM grants WHERE codename = %s) "
+        f"UNION ALL SELECT 'H', h.id{labels} FROM {table(HospitalGroup)} h "
+        f"WHERE CAST(h.id AS {text}) IN (SELECT object_pk FROM grants WHERE codename = %s) "
         f"OR CAST(h.region_id AS {text}) IN (SELECT object_pk FROM grants WHERE codename = %s)"
     )
+    if not with_permissions:
+        granted = (
+            f"SELECT p.codename AS codename, o.object_pk AS object_pk FROM {{table}} o "
+            f"INNER JOIN {permission} p ON p.id = o.permission_id "
+            f"INNER JOIN {content_type} c ON c.id = p.content_type_id WHERE {{who}} AND {wanted}"
+        )
+        by_groups = granted.format(
+            table=table(GroupObjectPermission),
+            who=f"o.group_id IN (SELECT ug.group_id FROM {user_groups} ug WHERE ug.user_id = %s)",
+        )
+        by_user = granted.format(table=table(UserObjectPermission), who="o.user_id = %s")
+        return f"WITH grants AS ({by_groups} UNION ALL {by_user}) {scope}"
+    in_groups = "IN (SELECT group_id FROM user_groups)"
+    held = (
+        f"SELECT 'U' AS kind, up.permission_id AS permission_id, NULL AS object_pk "
+        f"FROM {table(user_model.user_permissions.through)} up WHERE up.user_id = %s "
+        f"UNION ALL SELECT 'G', gp.permission_id, NULL FROM {table(Group.permissions.through)} gp "
+        f"WHERE gp.group_id {in_groups} "
+        f"UNION ALL SELECT 'O', o.permission_id, o.object_pk "
+        f"FROM {table(GroupObjectPermission)} o WHERE o.group_id {in_groups} "
+        f"UNION ALL SELECT 'O', o.permission_id, o.object_pk "
+        f"FROM {table(UserObjectPermission)} o WHERE o.user_id = %s"
+    )
+    return (
+        f"WITH user_groups AS (SELECT ug.group_id FROM {user_groups} ug WHERE ug.user_id = %s), "
+        f"held AS ({held}), "
+        "named AS (SELECT h.kind AS kind, h.object_pk AS object_pk, c.app_label AS app_label, "
+        "c.model AS model, p.codename AS codename "
+        f"FROM held h INNER JOIN {permission} p ON p.id = h.permission_id "
+        f"INNER JOIN {content_type} c ON c.id = p.content_type_id), "
+        "grants AS (SELECT object_pk, codename FROM named c "
+        f"WHERE c.kind = 'O' AND {wanted.replace('p.codename', 'c.codename')}) "
+        "SELECT kind, CAST(NULL AS integer), app_label, codename FROM named WHERE kind <> 'O' "
+        f"UNION ALL {scope}"
+    )
 
 
-_SCOPE_SQL: dict[str, str] = {}
+def _scope_params(user, *, with_permissions: bool) -> list:
+    """Return the parameters of ``_scope_grants_sql`` for ``user``."""
+    region_code = REGION_SCOPE_PERMISSION.split(".")[1]
+    hospital_group_code = HOSPITAL_GROUP_SCOPE_PERMISSION.split(".")[1]
+    wanted = [
+        Region._meta.app_label,
+        Region._meta.model_name,
+        region_code,
+        HospitalGroup._meta.model_name,
+        hospital_group_code,
+    ]
+    scope = [region_code, hospital_group_code, region_code]
+    if with_permissions:  # the user's groups, own permissions, own grants
+        return [user.pk, user.pk, user.pk, *wanted, *scope]
+    return [user.pk, *wanted, user.pk, *wanted, *scope]
 
 
-def _load_scope(user) -> None:
-    """Read the ids of the regions and GHTs ``user`` sees by scope grant into its cache."""
+_SCOPE_SQL: dict[tuple[str, bool], str] = {}
+# Django's ``ModelBackend`` keeps a user's model permissions on the user object under these
+# names (its ``_get_permissions`` and ``get_all_permissions``), and reads them no more.
+_PERMISSION_CACHES = ("_user_perm_cache", "_group_perm_cache", "_perm_cache")
+
+
+def _permissions_unread(user) -> bool:
+    """Return whether ``ModelBackend`` would read ``user``'s model permissions from the
+    database: an active, authenticated user, not a superuser (all permissions), not yet read."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and not user.is_superuser
+        and not any(hasattr(user, name) for name in _PERMISSION_CACHES)
+    )
+
+
+def load_rights(user) -> None:
+    """Read ``user``'s model permissions and scope ids together, in one statement, unless
+    read already.
+
+    Every workflow page and step asks both (``has_perm``, then the scope): read apart,
+    they cost three statements per request, and Django's queryset building on top
+    (issue 17). The permissions land in ``ModelBackend``'s own caches, with the very sets
+    it would have read; the scope in ``visible_region_ids``'s.
+    """
+    if _permissions_unread(user) or (
+        user.is_authenticated and _HOSPITAL_GROUP_IDS not in user.__dict__
+    ):
+        _load_scope(user)
+
+
+def load_rights_with(user, sql: str, params) -> list[tuple] | None:
+    """Read ``user``'s rights as ``load_rights`` does and, in the same statement, the rows
+    of ``sql``: four columns, the first the literal ``'X'`` (a page's own question, asked
+    before its rights are used). Return those rows; ``None`` when the rights were read
+    already or are not read so (nothing is run: the caller asks its question alone)."""
+    if not _permissions_unread(user) or _HOSPITAL_GROUP_IDS in user.__dict__:
+        return None
+    return _load_scope(user, also=(sql, params))
+
+
+def _load_scope(user, *, also=None) -> list[tuple] | None:
+    """Read the ids of the regions and GHTs ``user`` sees by scope grant into its cache,
+    and their model permissions with them when ``ModelBackend`` has not read them yet
+    (then also the rows of ``also``, ``(sql, params)``, returned)."""
+    extra = None
     if user.is_superuser:  # as guardian: every object
         regions = frozenset(Region.objects.values_list("pk", flat=True))
         hospital_groups = frozenset(HospitalGroup.objects.values_list("pk", flat=True))
@@ -154,29 +246,31 @@ def _load_scope(user) -> None:
         regions = hospital_groups = frozenset()
     else:
         connection = transaction.get_connection()
-        sql = _SCOPE_SQL.get(connection.vendor)
+        with_permissions = _permissions_unread(user)
+        key = (connection.vendor, with_permissions)
+        sql = _SCOPE_SQL.get(key)
         if sql is None:
-            sql = _SCOPE_SQL[connection.vendor] = _scope_grants_sql(connection)
-        region_code = REGION_SCOPE_PERMISSION.split(".")[1]
-        hospital_group_code = HOSPITAL_GROUP_SCOPE_PERMISSION.split(".")[1]
-        wanted = [
-            Region._meta.app_label,
-            Region._meta.model_name,
-            region_code,
-            HospitalGroup._meta.model_name,
-            hospital_group_code,
-        ]
+            sql = _SCOPE_SQL[key] = _scope_grants_sql(connection, with_permissions=with_permissions)
+        params = _scope_params(user, with_permissions=with_permissions)
+        if also is not None and with_permissions:
+            sql = f"{sql} UNION ALL {also[0]}"
+            params = [*params, *also[1]]
         with connection.cursor() as cursor:
-            cursor.execute(
-                sql,
-                [user.pk, *wanted, user.pk, *wanted]
-                + [region_code, hospital_group_code, region_code],
-            )
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
-        regions = frozenset(pk for kind, pk in rows if kind == "R")
-        hospital_groups = frozenset(pk for kind, pk in rows if kind == "H")
+        if also is not None and with_permissions:
+            extra = [row for row in rows if row[0] == "X"]
+        regions = frozenset(row[1] for row in rows if row[0] == "R")
+        hospital_groups = frozenset(row[1] for row in rows if row[0] == "H")
+        if with_permissions:
+            own = {f"{row[2]}.{row[3]}" for row in rows if row[0] == "U"}
+            of_groups = {f"{row[2]}.{row[3]}" for row in rows if row[0] == "G"}
+            user._user_perm_cache = own
+            user._group_perm_cache = of_groups
+            user._perm_cache = own | of_groups
     user.__dict__[_REGION_IDS] = regions
     user.__dict__[_HOSPITAL_GROUP_IDS] = hospital_groups
+    return extra
 
 
 def visible_region_ids(user) -> frozenset[int]:

@@ -19,6 +19,8 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Process
 from viewflow.workflow.status import STATUS
 
+from territories.access import load_rights_with
+
 from .models import ContractProcess, DossierProcess
 from .selectors import can_see_workflows, process_in_scope, remember_in_scope, scope_allows
 
@@ -61,16 +63,14 @@ class TaskUrlGuardMiddleware:
             node = _task_node(request)
             if node is None:
                 return None
-            row = _scope_columns(
-                node.flow_class.task_class,
-                view_kwargs["process_pk"],
-                task_pk=view_kwargs["task_pk"],
-                node=node,
-            )
             missing = _("Aucune tâche ne correspond à cette adresse.")
         else:
-            row = _scope_columns(None, view_kwargs["process_pk"])
+            node = None
             missing = _("Aucun processus ne correspond à cette adresse.")
+        # Read with the user's rights when ``TaskScopeReadMiddleware`` could, else now.
+        row = request.__dict__.pop(_SCOPE_ROW, _UNREAD)
+        if row is _UNREAD:
+            row = _scope_columns(*_scope_arguments(node, view_kwargs))
         if row is None or not _in_scope(request.user, view_kwargs["process_pk"], *row):
             raise Http404(missing)
         # Found in the user's scope: the view's own checks need not read the scope again.
@@ -78,10 +78,56 @@ class TaskUrlGuardMiddleware:
         return None
 
 
+class TaskScopeReadMiddleware:
+    """Read the row ``TaskUrlGuardMiddleware`` judges with the user's rights, in one
+    statement, before viewflow's own permission check reads the rights.
+
+    Only a read: the checks and their order stay (viewflow's permission, then the guard's
+    scope). A task page asked both apart, two statements (issue 17).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if "process_pk" not in view_kwargs or not request.user.is_authenticated:
+            return None
+        node = _task_node(request) if "task_pk" in view_kwargs else None
+        if "task_pk" in view_kwargs and node is None:
+            return None
+        arguments = _scope_arguments(node, view_kwargs)
+        sql, params = _scope_columns_statement(*arguments, as_row=True)
+        rows = load_rights_with(request.user, sql, params)
+        if rows is not None:
+            request.__dict__[_SCOPE_ROW] = (
+                (rows[0][1], None if rows[0][2] is None else int(rows[0][2])) if rows else None
+            )
+        return None
+
+
+_SCOPE_ROW = "_workflow_scope_row"
+_UNREAD = object()
+
+
+def _scope_arguments(node, view_kwargs) -> tuple:
+    """Return the arguments of ``_scope_columns`` for a task URL (``node``) or a process URL."""
+    if node is None:
+        return (None, view_kwargs["process_pk"])
+    return (
+        node.flow_class.task_class,
+        view_kwargs["process_pk"],
+        view_kwargs["task_pk"],
+        node,
+    )
+
+
 _SCOPE_COLUMNS_SQL: dict[tuple, str] = {}
 
 
-def _scope_columns(task_class, process_pk, *, task_pk=None, node=None):
+def _scope_columns(task_class, process_pk, task_pk=None, node=None):
     """Return (GHT id, region id) of the process ``process_pk`` (contract or dossier
     process; both ``None`` for another) or, with ``task_pk``, of the process of that task
     of ``node``; ``None`` if no such row.
@@ -90,8 +136,17 @@ def _scope_columns(task_class, process_pk, *, task_pk=None, node=None):
     query building (two outer joins through viewflow's process) cost more than the
     statement (issue 17).
     """
+    sql, params = _scope_columns_statement(task_class, process_pk, task_pk, node)
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def _scope_columns_statement(task_class, process_pk, task_pk=None, node=None, *, as_row=False):
+    """Return the statement of ``_scope_columns`` and its parameters; ``as_row``: as a
+    row ``('X', GHT id, region id as text, NULL)`` for ``load_rights_with``."""
     connection = transaction.get_connection()
-    key = (connection.vendor, task_class._meta.db_table if task_class else None)
+    key = (connection.vendor, task_class._meta.db_table if task_class else None, as_row)
     sql = _SCOPE_COLUMNS_SQL.get(key)
     if sql is None:
         quote = connection.ops.quote_name
@@ -102,6 +157,9 @@ def _scope_columns(task_class, process_pk, *, task_pk=None, node=None):
             f"LEFT JOIN {quote(dossier.db_table)} dp ON dp.{ptr} = {{process}}"
         )
         columns = "SELECT cp.hospital_group_id, dp.region_id FROM "
+        if as_row:
+            text = "varchar(255)" if connection.vendor == "postgresql" else "text"
+            columns = f"SELECT 'X', cp.hospital_group_id, CAST(dp.region_id AS {text}), NULL FROM "
         if task_class is None:
             process = quote(Process._meta.db_table)
             sql = f"{columns}{process} p {joins.format(process='p.id')} WHERE p.id = %s"
@@ -113,13 +171,9 @@ def _scope_columns(task_class, process_pk, *, task_pk=None, node=None):
             )
         _SCOPE_COLUMNS_SQL[key] = sql
     if task_class is None:
-        params = [process_pk]
-    else:
-        flow_task = task_class._meta.get_field("flow_task").get_prep_value(node)
-        params = [task_pk, process_pk, flow_task]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
+        return sql, [process_pk]
+    flow_task = task_class._meta.get_field("flow_task").get_prep_value(node)
+    return sql, [task_pk, process_pk, flow_task]
 
 
 def _in_scope(user, process_pk, hospital_group_id, region_id) -> bool:

@@ -16,6 +16,7 @@ from viewflow.workflow.flow import views
 from viewflow.workflow.nodes.view import ViewActivation
 
 from audit.journal import AuditAction, one_step_reads, record_event
+from contracts.compiled import CompiledRead
 
 from .models import ContractProcess, DossierProcess
 from .selectors import can_see_workflows, process_in_scope
@@ -66,9 +67,23 @@ def load_process(task) -> None:
     process = task.process
     if relation in process._state.fields_cache or isinstance(process, model):
         return
-    process._state.fields_cache[relation] = model.objects.select_related(
-        *process_relations(task.flow_task)
-    ).get(pk=process.pk)
+    process._state.fields_cache[relation] = _process_read(task.flow_task).get(process.pk)
+
+
+_PROCESS_READS: dict[tuple, CompiledRead] = {}
+
+
+def _process_read(node) -> CompiledRead:
+    """Return the read of a process of ``node`` by id with ``process_relations``, compiled
+    once per model and relations (``contracts.compiled``): every task page runs it."""
+    model = process_table(node)
+    relations = tuple(process_relations(node))
+    read = _PROCESS_READS.get((model, relations))
+    if read is None:
+        read = _PROCESS_READS[(model, relations)] = CompiledRead(
+            lambda pk: model.objects.select_related(*relations).filter(pk=pk)
+        )
+    return read
 
 
 def give_owner(task, user) -> None:

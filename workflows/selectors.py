@@ -10,6 +10,7 @@ from viewflow.workflow.models import Task
 
 from territories.access import (
     has_national_scope,
+    load_rights,
     visible_hospital_group_ids,
     visible_region_ids,
 )
@@ -25,10 +26,14 @@ def can_see_workflows(user) -> bool:
 
     Asked by every list, counter, scope and menu entry of a page (some forty times): the
     answer is kept on the user object, which lives one request, as Django keeps the
-    permissions it reads.
+    permissions it reads. The first asking reads the user's permissions and scope in
+    one statement (``load_rights``).
     """
     known = user.__dict__.get("_can_see_workflows")
     if known is None:
+        # The workflows ask the user's scope next: one statement reads both (issue 17).
+        if user.is_authenticated and user.is_active:
+            load_rights(user)
         known = bool(
             user.is_authenticated and user.is_active and user.has_perm(VIEW_PROCESS_PERMISSION)
         )

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "territories.middleware.RightsActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Before viewflow's: reads a task URL's scope row with the user's rights (one query).
+    "workflows.middleware.TaskScopeReadMiddleware",
     "viewflow.middleware.SiteMiddleware",
     "viewflow.middleware.HotwireTurboMiddleware",
     "workflows.middleware.TaskUrlGuardMiddleware",

@@ -4,11 +4,13 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Case, F, Value, When
+from django.db import transaction
+from django.db.models import Case, F, Value, When, sql
 from django.utils.translation import gettext as _
 
 from audit.journal import AuditAction, record_event
 
+from ..compiled import MARKER, CompiledRead
 from ..credits import delegation_refusal, left_to_delegate
 from ..exceptions import BusinessRuleError
 from ..models import (
@@ -51,8 +53,9 @@ def prepare_credit_delegation(
     contract = _lock_contract(contract)
     _require_status(contract, [ContractStatus.ACTIVE], _("préparer une délégation"))
     # One read of what is left, for the refusal and the proposal alike.
-    left_by_allocation = left_to_delegate(contract)
-    refusal = delegation_refusal(contract, year, left=left_by_allocation)
+    preparing = set()  # the years in preparation, read with what is left (one statement)
+    left_by_allocation = left_to_delegate(contract, preparing=preparing)
+    refusal = delegation_refusal(contract, year, left=left_by_allocation, preparing=preparing)
     if refusal is not None:
         raise BusinessRuleError(refusal)
     proposal = {
@@ -146,13 +149,7 @@ def approve_credit_delegation(
     if lines:
         # One statement for every line (one allocation each), its rows locked above; the
         # database still refuses any total above the allocated amount.
-        YearlyAllocation.objects.filter(pk__in=[line.allocation_id for line in lines]).update(
-            delegated_amount=F("delegated_amount")
-            + Case(
-                *(When(pk=line.allocation_id, then=Value(line.amount)) for line in lines),
-                output_field=MoneyField(),
-            )
-        )
+        _add_to_delegated(lines)
     delegation.status = DecisionStatus.APPROVED
     delegation.approved_by = actor
     delegation.decision_reference = decision_reference
@@ -170,6 +167,66 @@ def approve_credit_delegation(
     return delegation
 
 
+def _delegated_update(pairs) -> sql.UpdateQuery:
+    """Return the update adding each ``(allocation id, amount)`` of ``pairs`` to that
+    allocation's delegated total."""
+    query = sql.UpdateQuery(YearlyAllocation)
+    query.add_update_values(
+        {
+            "delegated_amount": F("delegated_amount")
+            + Case(
+                *(When(pk=pk, then=Value(amount)) for pk, amount in pairs),
+                output_field=MoneyField(),
+            )
+        }
+    )
+    query.add_filter("pk__in", [pk for pk, _amount in pairs])
+    return query
+
+
+_DELEGATED_UPDATES: dict[tuple, tuple] = {}
+
+
+def _add_to_delegated(lines) -> None:
+    """Add each line's amount to its allocation's delegated total, in one statement:
+    ``_delegated_update``'s, compiled once per number of lines with markers in place of
+    the ids and amounts (every approval runs it; compiling cost more than running)."""
+    connection = transaction.get_connection()
+    key = (connection.alias, connection.vendor, len(lines))
+    compiled = _DELEGATED_UPDATES.get(key)
+    if compiled is None:
+        markers = [(MARKER - index, Decimal(MARKER - index) / 100) for index in range(len(lines))]
+        statement, params = _delegated_update(markers).get_compiler(connection=connection).as_sql()
+        compiled = _DELEGATED_UPDATES[key] = (statement, tuple(params), markers)
+    statement, params, markers = compiled
+    values = {}
+    for (pk_marker, amount_marker), line in zip(markers, lines, strict=True):
+        values[pk_marker] = line.allocation_id
+        values[amount_marker] = line.amount
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [values[param] for param in params])
+
+
+def _lines_locked(relation: str) -> CompiledRead:
+    return CompiledRead(
+        lambda delegation_id: (
+            CreditDelegationLine.objects.filter(delegation_id=delegation_id)
+            .select_related(relation, "allocation__funding_line")
+            .select_for_update(of=("delegation", "allocation"))
+            .order_by(
+                "allocation__funding_line__axis__number",
+                "allocation__funding_line__code",
+                "allocation__year",
+            )
+        )
+    )
+
+
+# The lines of a delegation with their allocations, locked; with its contract or not.
+# Compiled once (``contracts.compiled``): every approval runs it.
+_LINES_LOCKED = {False: _lines_locked("delegation"), True: _lines_locked("delegation__contract")}
+
+
 def _lock_with_lines(delegation: CreditDelegation):
     """Return the delegation locked with its contract, and its lines, each with its
     allocation locked, in one query.
@@ -184,17 +241,7 @@ def _lock_with_lines(delegation: CreditDelegation):
     """
     contract_field = CreditDelegation._meta.get_field("contract")
     contract = contract_field.get_cached_value(delegation, None)
-    relation = "delegation" if contract is not None else "delegation__contract"
-    lines = list(
-        CreditDelegationLine.objects.filter(delegation_id=delegation.pk)
-        .select_related(relation, "allocation__funding_line")
-        .select_for_update(of=("delegation", "allocation"))
-        .order_by(
-            "allocation__funding_line__axis__number",
-            "allocation__funding_line__code",
-            "allocation__year",
-        )
-    )
+    lines = _LINES_LOCKED[contract is None](delegation.pk)
     if lines:
         locked = lines[0].delegation
         for line in lines:

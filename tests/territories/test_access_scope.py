@@ -1,5 +1,6 @@
 import pytest
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from guardian.shortcuts import assign_perm, get_objects_for_user
@@ -10,6 +11,8 @@ from territories.access import (
     grant_hospital_group_scope,
     grant_national_scope,
     grant_region_scope,
+    load_rights,
+    load_rights_with,
     visible_hospital_group_ids,
     visible_hospital_groups,
     visible_region_ids,
@@ -150,3 +153,112 @@ class TestScopeIdsAsGuardianReadsThem:
 
         assert visible_region_ids(user) == frozenset()
         assert visible_hospital_group_ids(user) == frozenset()
+
+
+class TestRightsInOneStatement:
+    """``load_rights`` reads the model permissions with the scope: they must be the very
+    sets Django's ``ModelBackend`` reads, in its own caches."""
+
+    def backend_sets(self, user):
+        fresh = type(user).objects.get(pk=user.pk)
+        backend = ModelBackend()
+        return (
+            backend.get_user_permissions(fresh),
+            backend.get_group_permissions(fresh),
+            backend.get_all_permissions(fresh),
+        )
+
+    def test_the_permissions_of_the_user_and_of_their_groups_and_the_scope(self, territory):
+        user = UserFactory()
+        grant_region_scope(user=user, region=territory["grand_est"])
+        first, second = Group.objects.create(name="Premier"), Group.objects.create(name="Second")
+        first.permissions.add(*Permission.objects.filter(codename__in=["view_region"]))
+        second.permissions.add(
+            *Permission.objects.filter(codename__in=["view_region", "change_hospitalgroup"])
+        )
+        user.groups.add(first, second)
+        user.user_permissions.add(
+            *Permission.objects.filter(codename__in=["change_hospitalgroup", "add_region"])
+        )
+        # Someone else's permissions are not the user's.
+        UserFactory().user_permissions.add(Permission.objects.get(codename="delete_region"))
+        fresh = type(user).objects.get(pk=user.pk)
+
+        with CaptureQueriesContext(connection) as queries:
+            load_rights(fresh)
+            assert fresh.has_perm("territories.add_region")
+            assert fresh.has_perm("territories.view_region")
+            assert not fresh.has_perm("territories.delete_region")
+            assert visible_hospital_group_ids(fresh) == {
+                territory["aube"].pk,
+                territory["marne"].pk,
+            }
+
+        assert len(queries) == 1
+        own, of_groups, every = self.backend_sets(user)
+        assert "territories.add_region" in own and "territories.view_region" in of_groups
+        assert fresh._user_perm_cache == own
+        assert fresh._group_perm_cache == of_groups
+        assert fresh._perm_cache == every
+        assert fresh.get_all_permissions() == every
+
+    def test_a_user_without_permissions_or_scope(self, territory):
+        user = type(UserFactory()).objects.get(pk=UserFactory().pk)
+
+        load_rights(user)
+
+        assert user._perm_cache == set() == self.backend_sets(user)[2]
+        assert visible_hospital_group_ids(user) == frozenset()
+
+    def test_reads_nothing_once_read(self, territory):
+        user = UserFactory()
+        load_rights(user)
+
+        with CaptureQueriesContext(connection) as queries:
+            load_rights(user)
+            user.has_perm("territories.view_region")
+
+        assert len(queries) == 0
+
+    def test_permissions_django_already_read_are_not_read_again(self, territory):
+        user = UserFactory()
+        grant_region_scope(user=user, region=territory["grand_est"])
+        fresh = type(user).objects.get(pk=user.pk)
+        fresh.has_perm("territories.view_region")
+
+        with CaptureQueriesContext(connection) as queries:
+            load_rights(fresh)
+
+        (query,) = queries.captured_queries
+        assert "auth_user_user_permissions" not in query["sql"]
+        assert visible_region_ids(fresh) == {territory["grand_est"].pk}
+
+    @pytest.mark.parametrize("flag", ["is_superuser", "is_active"])
+    def test_superusers_and_inactive_users_are_left_to_django(self, territory, flag):
+        user = UserFactory(**{flag: flag == "is_superuser"})
+        fresh = type(user).objects.get(pk=user.pk)
+
+        load_rights(fresh)
+
+        assert not hasattr(fresh, "_perm_cache")
+        # Django answers as ever: a superuser has every permission, an inactive user none.
+        assert fresh.has_perm("territories.delete_region") is (flag == "is_superuser")
+
+    def test_a_question_of_the_page_rides_with_the_rights(self, territory):
+        user = UserFactory()
+        grant_region_scope(user=user, region=territory["grand_est"])
+        fresh = type(user).objects.get(pk=user.pk)
+        question = "SELECT 'X', r.id, r.name, NULL FROM territories_region r WHERE r.id = %s"
+        expected = self.backend_sets(user)[2]
+
+        with CaptureQueriesContext(connection) as queries:
+            rows = load_rights_with(fresh, question, [territory["grand_est"].pk])
+            assert fresh.get_all_permissions() == expected
+            assert visible_region_ids(fresh) == {territory["grand_est"].pk}
+
+        assert len(queries) == 1
+        assert rows == [("X", territory["grand_est"].pk, territory["grand_est"].name, None)]
+        # Read already: nothing is run, the caller asks alone.
+        with CaptureQueriesContext(connection) as queries:
+            assert load_rights_with(fresh, question, [territory["grand_est"].pk]) is None
+        assert len(queries) == 0
