@@ -300,3 +300,25 @@ def test_the_queue_reads_whole_on_a_phone_and_counts_a_selection_in_french(
     assert page.get_by_role("button", name="Appliquer").is_visible()
     problems = check_page(page, f"validator-{viewport}-queue-selection", width)
     assert not problems, problems
+
+
+def test_the_deadlines_read_as_labelled_blocks_on_a_phone(
+    pending_work,
+    browser,  # noqa: F811
+    live_server,
+):
+    width = VIEWPORTS["phone"][0]
+    page = new_page(browser, live_server, "director", "phone")
+    page.goto(live_server.url + reverse("progress:calendar"))
+    deadline = page.locator("tr.deadline").first
+    contract = deadline.locator("td[data-label='Contrat']")
+    assert pending_work.reference in contract.inner_text()
+    box = contract.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width
+    # Nothing to scroll sideways: every cell of a deadline is on its own line.
+    scrolls = page.locator(".table-scroll").first.evaluate("el => el.scrollWidth > el.clientWidth")
+    assert not scrolls
+    label = contract.evaluate("el => getComputedStyle(el, '::before').content")
+    assert label == '"Contrat : "'
+    problems = check_page(page, "director-phone-calendar-blocks", width)
+    assert not problems, problems
