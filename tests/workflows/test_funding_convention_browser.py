@@ -82,6 +82,15 @@ def test_the_funding_choice_and_the_convention_page(browser, live_server, demo):
         page.get_by_text(f"Convention de financement {convention.reference}").wait_for()
         problems[f"dossier-{viewport}"] = check_page(page, f"conv-dossier-{viewport}", width)
         keep(f"conv-dossier-{viewport}")
+        # The dossier's actions: a table on a screen, labelled blocks on a phone.
+        page.goto(live_server.url + reverse("calls:dossier_detail", args=[dossier.pk]))
+        cost = page.locator("td[data-label='Coût']").first
+        box = cost.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+        problems[f"dossier-actions-{viewport}"] = check_page(
+            page, f"conv-actions-{viewport}", width
+        )
+        keep(f"conv-actions-{viewport}")
         page.goto(live_server.url + reverse("contracts:index") + "?nature=FUNDING_CONVENTION")
         problems[f"list-{viewport}"] = check_page(page, f"conv-list-{viewport}", width)
         keep(f"conv-list-{viewport}")
