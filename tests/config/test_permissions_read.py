@@ -1,4 +1,5 @@
-"""The permissions every page asks first: Django's answer, read in one query."""
+"""The permissions every page asks first: Django's answer, read in one query with the
+user's scope (which every page asks next)."""
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -6,6 +7,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 
 from config.auth_backends import DemoGuardModelBackend
+from territories.access import visible_hospital_group_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +39,7 @@ def test_reads_what_django_reads_in_one_query(person, django_assert_num_queries)
         assert DemoGuardModelBackend().get_all_permissions(user) == expected
         assert user.has_perm("auth.change_group")
         assert not user.has_perm("auth.delete_group")
+        assert visible_hospital_group_ids(user) == frozenset()  # read with them
 
 
 def test_a_superuser_has_every_permission_and_an_inactive_user_none(person):
