@@ -115,7 +115,22 @@ def database_from_env(default_url: str = DEFAULT_SQLITE_URL) -> dict:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        config.update(postgresql_statements(os.environ.get("DATABASE_PREPARE_THRESHOLD", "5")))
     return config
+
+
+def postgresql_statements(threshold: str) -> dict:
+    """Return the settings that make PostgreSQL statements prepared after ``threshold``
+    executions on a connection (``config/postgresql/base.py``); "off" (or 0) keeps
+    Django's default, statements sent as text every time."""
+    if threshold.strip().lower() in ("", "0", "off", "false", "no"):
+        return {}
+    return {
+        "ENGINE": "config.postgresql",
+        "OPTIONS": {"server_side_binding": True, "prepare_threshold": int(threshold)},
+        "PREPARED_MAX": 500,
+    }
 
 
 DATABASES = {"default": database_from_env()}

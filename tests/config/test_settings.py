@@ -89,11 +89,41 @@ class TestDatabaseSettings:
         assert config["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
         assert "journal_mode=WAL" in config["OPTIONS"]["init_command"]
 
-    def test_database_url_selects_postgresql(self, monkeypatch):
+    def test_database_url_selects_postgresql_with_prepared_statements(self, monkeypatch):
         from config.settings.base import database_from_env
 
         monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
-        assert database_from_env()["ENGINE"] == "django.db.backends.postgresql"
+        monkeypatch.delenv("DATABASE_PREPARE_THRESHOLD", raising=False)
+        config = database_from_env()
+        assert config["ENGINE"] == "config.postgresql"
+        assert config["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}
+        assert config["PREPARED_MAX"] >= 100
+
+    def test_prepared_statements_can_be_turned_off(self, monkeypatch):
+        from config.settings.base import database_from_env
+
+        monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+        monkeypatch.setenv("DATABASE_PREPARE_THRESHOLD", "off")
+        config = database_from_env()
+        assert config["ENGINE"] == "django.db.backends.postgresql"
+        assert "server_side_binding" not in config.get("OPTIONS", {})
+
+    @pytest.mark.django_db
+    def test_postgresql_prepares_a_statement_run_again(self):
+        """psycopg prepares a statement on its fifth run on a connection; PostgreSQL then
+        plans it no more (issue 17: planning cost more than running a task page's reads)."""
+        if connection.vendor != "postgresql":
+            pytest.skip("prepared statements are PostgreSQL's")
+        marker = "ctd_prepared_probe"
+        with connection.cursor() as cursor:
+            for _ in range(6):
+                cursor.execute(f"SELECT %s::int + 1 AS {marker}", [1])
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                [f"%{marker}%"],
+            )
+            assert cursor.fetchone()[0] == 1
+        assert connection.connection.prepared_max == connection.settings_dict["PREPARED_MAX"]
 
     @pytest.mark.django_db
     def test_the_running_sqlite_database_is_in_wal_mode(self):

@@ -1,0 +1,1 @@
+"""PostgreSQL with server-side prepared statements (``base.DatabaseWrapper``)."""
