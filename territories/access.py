@@ -24,6 +24,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermission, UserObjectPermission
@@ -96,8 +97,23 @@ _REGION_IDS = "_scope_region_ids"
 _HOSPITAL_GROUP_IDS = "_scope_hospital_group_ids"
 
 
+def _person(user):
+    """Return the user object itself behind a request's lazy ``request.user``.
+
+    What is cached per user lives in the user object's ``__dict__``: a lazy object has its
+    own, where the permission checks (given the user itself by Django's backends) never
+    look. Read through the lazy object, the scope was read a second time (issue 17).
+    """
+    if isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        return user._wrapped
+    return user
+
+
 def forget_scope(user) -> None:
     """Drop the scope ids cached on ``user`` (after a grant or a revocation)."""
+    user = _person(user)
     user.__dict__.pop(_REGION_IDS, None)
     user.__dict__.pop(_HOSPITAL_GROUP_IDS, None)
 
@@ -218,6 +234,7 @@ def load_rights(user) -> None:
     (issue 17). The permissions land in ``ModelBackend``'s own caches, with the very sets
     it would have read; the scope in ``visible_region_ids``'s.
     """
+    user = _person(user)
     if _permissions_unread(user) or (
         user.is_authenticated and _HOSPITAL_GROUP_IDS not in user.__dict__
     ):
@@ -229,6 +246,7 @@ def load_rights_with(user, sql: str, params) -> list[tuple] | None:
     of ``sql``: four columns, the first the literal ``'X'`` (a page's own question, asked
     before its rights are used). Return those rows; ``None`` when the rights were read
     already or are not read so (nothing is run: the caller asks its question alone)."""
+    user = _person(user)
     if not _permissions_unread(user) or _HOSPITAL_GROUP_IDS in user.__dict__:
         return None
     return _load_scope(user, also=(sql, params))
@@ -238,6 +256,7 @@ def _load_scope(user, *, also=None) -> list[tuple] | None:
     """Read the ids of the regions and GHTs ``user`` sees by scope grant into its cache,
     and their model permissions with them when ``ModelBackend`` has not read them yet
     (then also the rows of ``also``, ``(sql, params)``, returned)."""
+    user = _person(user)
     extra = None
     if user.is_superuser:  # as guardian: every object
         regions = frozenset(Region.objects.values_list("pk", flat=True))
@@ -278,6 +297,7 @@ def visible_region_ids(user) -> frozenset[int]:
 
     A national user's scope is not a list of ids: ask ``has_national_scope`` first.
     """
+    user = _person(user)
     if _REGION_IDS not in user.__dict__:
         _load_scope(user)
     return user.__dict__[_REGION_IDS]
@@ -289,6 +309,7 @@ def visible_hospital_group_ids(user) -> frozenset[int]:
 
     A national user's scope is not a list of ids: ask ``has_national_scope`` first.
     """
+    user = _person(user)
     if _HOSPITAL_GROUP_IDS not in user.__dict__:
         _load_scope(user)
     return user.__dict__[_HOSPITAL_GROUP_IDS]

@@ -5,9 +5,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
+from django.utils.functional import SimpleLazyObject
 
 from config.auth_backends import DemoGuardModelBackend
-from territories.access import visible_hospital_group_ids
+from territories.access import forget_scope, visible_hospital_group_ids, visible_region_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +53,21 @@ def test_a_superuser_has_every_permission_and_an_inactive_user_none(person):
     person.is_active = False
     person.save()
     assert DemoGuardModelBackend().get_all_permissions(fresh(person)) == set()
+
+
+def test_the_request_users_scope_is_the_one_read_with_its_permissions(
+    person, django_assert_num_queries
+):
+    """A request's user is a lazy object in front of the user: the permissions (asked of
+    the user by Django's backends) and the scope (asked of the lazy object by the pages)
+    are one cache, one statement (issue 17: the scope used to be read again)."""
+    user = fresh(person)
+    lazy = SimpleLazyObject(lambda: user)
+    with django_assert_num_queries(1):
+        assert lazy.has_perm("auth.change_group")
+        assert visible_hospital_group_ids(lazy) == frozenset()
+        assert visible_region_ids(lazy) == frozenset()
+    forget_scope(lazy)
+    with django_assert_num_queries(1):  # forgotten on the user itself: read again, once
+        assert visible_hospital_group_ids(lazy) == frozenset()
+        assert visible_hospital_group_ids(user) == frozenset()
