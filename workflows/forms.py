@@ -4,9 +4,12 @@ from datetime import date
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from contracts import services
 from contracts.documents import EVIDENCE_TYPES, SIGNED_DOCUMENT_TYPES, check_document
 from contracts.exceptions import BusinessRuleError
 from contracts.models import ContractStatus, RecoveryMode
@@ -67,10 +70,30 @@ class DecisionForm(forms.Form):
         return self.cleaned_data["decision"] == APPROVE
 
 
+class ChosenUnderLock(forms.ModelChoiceField):
+    """A choice of object whose chosen one, inside a transaction (a step's POST), is read
+    under its row lock and handed to the service as locked (``services.read_locked``):
+    one read of it instead of two. The choices themselves are listed without a lock."""
+
+    def to_python(self, value):
+        if value in self.empty_values or not transaction.get_connection().in_atomic_block:
+            return super().to_python(value)
+        self.validate_no_null_characters(value)
+        key = self.to_field_name or "pk"
+        try:
+            return services.read_locked(self.queryset).get(**{key: value})
+        except (ValueError, TypeError, self.queryset.model.DoesNotExist, ValidationError):
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            ) from None
+
+
 class ContractChoiceForm(forms.Form):
     """Pick a contract among those the user may act on, in a given status."""
 
-    contract = forms.ModelChoiceField(label=_("Contrat"), queryset=None)
+    contract = ChosenUnderLock(label=_("Contrat"), queryset=None)
 
     def __init__(self, *args, contracts, **kwargs):
         super().__init__(*args, **kwargs)

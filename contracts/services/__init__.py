@@ -15,7 +15,7 @@ from ..credits import (
     preview_recovery,
     proposed_delegation_amounts,
 )
-from ._common import step_savepoint, use_case
+from ._common import read_locked, step_savepoint, use_case
 from .amendments import (
     AmendmentProposal,
     NewLine,
@@ -110,6 +110,7 @@ __all__ = [
     "return_contract",
     "submit_consumption_statement",
     "submit_contract",
+    "read_locked",
     "step_savepoint",
     "submit_milestone_progress",
     "use_case",

@@ -7,6 +7,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db import transaction
+from django.db.models import QuerySet
+from django.db.models.query import ModelIterable
 from django.db.transaction import TransactionManagementError
 from django.utils.translation import gettext as _
 
@@ -151,11 +153,51 @@ def _send_back(decision, *, actor, reason: str, action: str, what: str, contract
     return decision
 
 
+# Where an object read by ``read_locked`` keeps the atomic block it was locked in.
+_LOCKED_IN = "_row_locked_in"
+
+
+class _LockedIterable(ModelIterable):
+    """Django's objects, each noting the atomic block its row was locked in."""
+
+    def __iter__(self):
+        blocks = transaction.get_connection(self.queryset.db).atomic_blocks
+        block = blocks[-1] if blocks else None
+        for obj in super().__iter__():
+            obj.__dict__[_LOCKED_IN] = block
+            yield obj
+
+
+def read_locked(queryset: QuerySet) -> QuerySet:
+    """Return ``queryset`` read under its rows' lock (``select_for_update``), its objects
+    marked so that the first use case given one takes it as locked and fresh instead of
+    reading it again (``_lock_contract``).
+
+    For a step whose form picks the object it acts on (a start form's contract): the
+    form's read is the lock, one statement instead of two. Only inside the transaction
+    that will run the use case; the mark is trusted once, while its block is open.
+    """
+    queryset = queryset.select_for_update(of=("self",))
+    queryset._iterable_class = _LockedIterable
+    return queryset
+
+
+def _held_lock(obj) -> bool:
+    """Return whether ``obj`` was read under its row lock (``read_locked``) in a block
+    still open, and forget it: only the first use case trusts it, later ones read again
+    what an earlier one may have changed through another object."""
+    block = obj.__dict__.pop(_LOCKED_IN, None)
+    if block is None:
+        return False
+    return any(open_block is block for open_block in transaction.get_connection().atomic_blocks)
+
+
 _LOCK_CONTRACT_SQL: dict[str, str] = {}
 
 
 def _lock_contract(contract: Contract) -> Contract:
-    """Return ``contract`` read again under its row lock (``select_for_update``).
+    """Return ``contract`` read again under its row lock (``select_for_update``), or as
+    given when a form just read it so (``read_locked``).
 
     In raw SQL built once per vendor: every use case on a contract starts here, and the
     ORM's query building cost more than the statement (issue 17).
@@ -165,6 +207,8 @@ def _lock_contract(contract: Contract) -> Contract:
         raise TransactionManagementError(
             "select_for_update cannot be used outside of a transaction."
         )
+    if _held_lock(contract):
+        return contract
     sql = _LOCK_CONTRACT_SQL.get(connection.vendor)
     if sql is None:
         meta = Contract._meta
