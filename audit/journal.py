@@ -19,6 +19,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from background.db import prepared
+
 from .models import GENESIS_HASH, AuditAction, AuditEvent, AuditStream
 
 __all__ = ["GENESIS_HASH", "AuditAction", "AuditEvent", "AuditStream"]
@@ -234,7 +236,7 @@ def object_actors(object_type: str, object_id: str, actions) -> list[int]:
             f"AND {column['action']} IN ({', '.join(['%s'] * len(actions))}) "
             f"AND {column['actor']} IS NOT NULL"
         )
-    with connection.cursor() as cursor:
+    with prepared(connection), connection.cursor() as cursor:
         cursor.execute(sql, [object_type, object_id, *map(str, actions)])
         return [actor_id for (actor_id,) in cursor.fetchall()]
 
@@ -359,7 +361,7 @@ def _append(connection, event: AuditEvent, key: str, digest: str) -> None:
     values[0] = connection.ops.adapt_datetimefield_value(values[0])
     values[-1] = _CHANGES_FIELD.get_db_prep_save(values[-1], connection)
     head_values = [key, GENESIS_HASH, chain_link(GENESIS_HASH, 1, digest), digest]
-    with connection.cursor() as cursor:
+    with prepared(connection), connection.cursor() as cursor:
         if len(statements) == 1:
             cursor.execute(statements[0], [*head_values, *values])
             row = cursor.fetchone()

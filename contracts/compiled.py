@@ -16,6 +16,8 @@ from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
 
+from background.db import prepared
+
 # An id no row has: where it lands among the compiled parameters is where the value goes.
 MARKER = -7_130_417
 
@@ -60,7 +62,7 @@ class CompiledRead:
         params = list(params)
         for slot in slots:
             params[slot] = value
-        with connection.cursor() as cursor:
+        with prepared(connection), connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         model = compiler.klass_info["model"]

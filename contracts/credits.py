@@ -14,6 +14,8 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from background.db import prepared
+
 from . import schemes
 from .models import (
     ConsumptionStatement,
@@ -124,7 +126,7 @@ def _allocation_rows(contract: Contract, years, *, preparing: set | None = None)
     ]
     if with_preparing:
         params += [contract.pk, str(DecisionStatus.PREPARED)]
-    with connection.cursor() as cursor:
+    with prepared(connection), connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if with_preparing:
@@ -242,7 +244,7 @@ def _years_in_preparation(contract_id: int) -> set[int]:
             f"SELECT {column['year']} FROM {quote(meta.db_table)} "
             f"WHERE {column['contract']} = %s AND {column['status']} = %s"
         )
-    with connection.cursor() as cursor:
+    with prepared(connection), connection.cursor() as cursor:
         cursor.execute(sql, [contract_id, str(DecisionStatus.PREPARED)])
         return {year for (year,) in cursor.fetchall()}
 

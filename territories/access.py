@@ -31,6 +31,7 @@ from guardian.models import GroupObjectPermission, UserObjectPermission
 from guardian.shortcuts import assign_perm
 
 from audit.journal import AuditAction, record_event
+from background.db import prepared
 
 from .models import HospitalGroup, Region
 
@@ -274,7 +275,7 @@ def _load_scope(user, *, also=None) -> list[tuple] | None:
         if also is not None and with_permissions:
             sql = f"{sql} UNION ALL {also[0]}"
             params = [*params, *also[1]]
-        with connection.cursor() as cursor:
+        with prepared(connection), connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         if also is not None and with_permissions:

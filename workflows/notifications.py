@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from audit.journal import AuditAction, record_event
+from background.db import prepared
 from contracts.money import format_euros
 from territories.access import (
     ROLE_GROUP_NAMES,
@@ -37,7 +38,7 @@ def _recipients(process, role: Role) -> list[str]:
     sql = _RECIPIENTS_SQL.get(connection.vendor)
     if sql is None:
         sql = _RECIPIENTS_SQL[connection.vendor] = _recipients_sql(connection)
-    with connection.cursor() as cursor:
+    with prepared(connection), connection.cursor() as cursor:
         cursor.execute(sql, [ROLE_GROUP_NAMES[role], scope_group, True, ""])
         return [email for (email,) in cursor.fetchall()]
 

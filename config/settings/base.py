@@ -116,20 +116,20 @@ def database_from_env(default_url: str = DEFAULT_SQLITE_URL) -> dict:
             "timeout": 20,
         }
     elif config["ENGINE"] == "django.db.backends.postgresql":
-        config.update(postgresql_statements(os.environ.get("DATABASE_PREPARE_THRESHOLD", "5")))
+        config.update(postgresql_statements(os.environ.get("DATABASE_PREPARED_STATEMENTS", "on")))
     return config
 
 
-def postgresql_statements(threshold: str) -> dict:
-    """Return the settings that make PostgreSQL statements prepared after ``threshold``
-    executions on a connection (``config/postgresql/base.py``); "off" (or 0) keeps
-    Django's default, statements sent as text every time."""
-    if threshold.strip().lower() in ("", "0", "off", "false", "no"):
+def postgresql_statements(setting: str) -> dict:
+    """Return the settings of PostgreSQL's backend with the statements every step runs
+    prepared once per connection (``config/postgresql/base.py``); "off" keeps Django's
+    own, every statement sent as text and planned at each run."""
+    if setting.strip().lower() in ("0", "off", "false", "no"):
         return {}
     return {
         "ENGINE": "config.postgresql",
-        "OPTIONS": {"server_side_binding": True, "prepare_threshold": int(threshold)},
-        "PREPARED_MAX": 500,
+        "OPTIONS": {"server_side_binding": True},
+        "PREPARED_MAX": 200,
     }
 
 

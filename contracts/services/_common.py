@@ -13,6 +13,7 @@ from django.db.transaction import TransactionManagementError
 from django.utils.translation import gettext as _
 
 from audit.journal import AuditAction, record_event
+from background.db import prepared
 
 from ..exceptions import BusinessRuleError, FourEyesError, WrongStatusError
 from ..models import (
@@ -217,6 +218,7 @@ def _lock_contract(contract: Contract) -> Contract:
         if connection.features.has_select_for_update:
             sql += " FOR UPDATE"
         _LOCK_CONTRACT_SQL[connection.vendor] = sql
-    for locked in Contract.objects.raw(sql, [contract.pk]):
-        return locked
+    with prepared(connection):
+        for locked in Contract.objects.raw(sql, [contract.pk]):
+            return locked
     raise Contract.DoesNotExist("Contract matching query does not exist.")
