@@ -169,12 +169,13 @@ class TestRegionExportPages:
         job = jobs.request_region_export(user=manager, today=TODAY)
         url = reverse("progress:region_export_progress", args=[job.token])
         client.get(url)
-        # session, user, permissions (one query), region scope, the job, the task and its progress
-        with django_assert_num_queries(6):
+        # session, user, permissions with the region scope (one query), the job, the task and
+        # its progress
+        with django_assert_num_queries(5):
             assert client.get(url).json()["status"] == "PENDING"
         task = DBTaskResult.objects.get(pk=job.task_id)
         worker = _inline_worker()
         task.claim(worker.worker_id)
         worker.run_task(task)
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(5):
             assert client.get(url).json()["status"] == "DONE"
