@@ -164,6 +164,8 @@ def test_the_benchmark_measures_both_paths_beside_the_bare_flow():
         # The product does more than the yardstick (journal, scope, four-eyes, money).
         assert figures["queries"] > figures["bare_queries"] > 0
         assert figures["ratio"] == pytest.approx(figures["ms"] / figures["bare_ms"], rel=0.01)
+        # One timed round: the median of the rounds' ratios is that round's.
+        assert figures["paired_ratio"] == pytest.approx(figures["ratio"], rel=0.01)
         assert figures["bare_queries"] == BARE_QUERIES[path]
         assert figures["queries"] == BENCHMARK_QUERIES[path][connection.vendor], "\n".join(
             f"{number:3d} {sql[:160]}" for number, sql in enumerate(figures["sql"], 1)

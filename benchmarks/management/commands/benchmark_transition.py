@@ -38,14 +38,14 @@ class Command(BaseCommand):
         self.stdout.write(f"Base {connection.vendor}, {n} processus par chemin, charge {load:.2f}")
         self.stdout.write(
             f"{'chemin':<10} {'produit ms':>11} {'requêtes':>9} {'nu ms':>8} {'requêtes':>9}"
-            f" {'ratio':>6}"
+            f" {'ratio':>6} {'apparié':>8}"
         )
         for path, figures in results.items():
             verdict = "ok" if figures["ratio"] <= TARGET_RATIO else f"> {TARGET_RATIO}"
             self.stdout.write(
                 f"{path:<10} {figures['ms']:>11.2f} {figures['queries']:>9} "
                 f"{figures['bare_ms']:>8.2f} {figures['bare_queries']:>9} "
-                f"{figures['ratio']:>6.2f} {verdict}"
+                f"{figures['ratio']:>6.2f} {figures['paired_ratio']:>8.2f} {verdict}"
             )
             if sql:
                 for label, key in (("produit", "sql"), ("nu", "bare_sql")):
