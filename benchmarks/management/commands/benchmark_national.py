@@ -303,12 +303,13 @@ class Command(BaseCommand):
         results = measure_transition(n=n)
         self.stdout.write(
             f"\n{'transition':<10} {'produit ms':>11} {'requêtes':>9} "
-            f"{'nu ms':>8} {'requêtes':>9} {'ratio':>6}"
+            f"{'nu ms':>8} {'requêtes':>9} {'ratio':>6} {'apparié':>8}"
         )
         for path, figures in results.items():
             self.stdout.write(
                 f"{path:<10} {figures['ms']:>11.2f} {figures['queries']:>9} "
                 f"{figures['bare_ms']:>8.2f} {figures['bare_queries']:>9} {figures['ratio']:>6.2f}"
+                f" {figures['paired_ratio']:>8.2f}"
             )
         return {
             "ratio": max(figures["ratio"] for figures in results.values()),
