@@ -100,7 +100,12 @@ class AuditEvent(models.Model):
     reason = models.TextField(_("motif"), blank=True)
     changes = models.JSONField(_("valeurs avant / après"), default=dict, blank=True)
     prev_hash = models.CharField(_("empreinte précédente"), max_length=64)
-    hash = models.CharField(_("empreinte"), max_length=64, unique=True)
+    # Not indexed: nothing looks an event up by its hash, and an index of random keys (two
+    # on PostgreSQL, the unique one and its ``LIKE`` twin) made half of each append's cost
+    # at national scale, 240 MB per million events (issue 17). What it guarded is held
+    # otherwise: one event per place in its stream (``audit_stream_sequence``), each hash
+    # chained to the one before it, and ``verify_audit`` names any event that breaks it.
+    hash = models.CharField(_("empreinte"), max_length=64)
 
     objects = AppendOnlyQuerySet.as_manager()
 
