@@ -54,6 +54,8 @@ from .models import BareProcess
 YEAR = 2025
 AMOUNT = Decimal("20000.00")
 PATHS = ("services", "pages")
+# The target (DESIGN.md, issue 17): a transition costs at most this times the bare flow's.
+TARGET_RATIO = 1.3
 OPEN = (STATUS.NEW, STATUS.ASSIGNED)
 
 

@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.contrib.auth import get_user_model
 from viewflow.workflow.models import Task
@@ -5,6 +7,7 @@ from viewflow.workflow.status import STATUS
 
 from audit.journal import AuditEvent
 from audit.verify import verify_journal
+from benchmarks.management.commands.benchmark_national import Command as BenchmarkNational
 from benchmarks.national import generate, sizes
 from contracts.models import Contract
 from territories.access import visible_hospital_groups
@@ -51,3 +54,26 @@ class TestGenerateNational:
         assert queue
         assert all(task.status == STATUS.NEW for task in queue)
         assert all(task.data.get("prepared_by") != validator.pk for task in queue)
+
+
+class TestVerdict:
+    """The command's verdict names every missed target, the transition's included."""
+
+    def verdict(self, transition):
+        out = io.StringIO()
+        command = BenchmarkNational(stdout=out)
+        page = {"p95_ms": 20.0, "queries": 5, "status": 200}
+        command.verdict({"inbox/manager": page}, {"inbox/manager": 1.1}, transition)
+        return out.getvalue()
+
+    def test_names_a_transition_over_its_target(self):
+        report = self.verdict({"services": {"ratio": 1.2}, "pages": {"ratio": 1.36}})
+        assert "MANQUÉS" in report
+        assert "transition (pages) ×1.36 > ×1.3" in report
+        assert "transition (services)" not in report
+
+    def test_a_transition_within_its_target_misses_nothing(self):
+        assert "atteints" in self.verdict({"services": {"ratio": 1.2}, "pages": {"ratio": 1.3}})
+
+    def test_a_run_without_the_transition_judges_the_pages(self):
+        assert "atteints" in self.verdict(None)

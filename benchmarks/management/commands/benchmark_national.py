@@ -31,7 +31,8 @@ from viewflow.workflow.models import Task
 from audit.journal import AuditAction, record_event
 from benchmarks.builders import time_page
 from benchmarks.national import PREFIX
-from benchmarks.transition import measure_transition
+from benchmarks.transition import PATHS, measure_transition
+from benchmarks.transition import TARGET_RATIO as TRANSITION_TARGET
 from contracts.models import Contract
 from territories.models import HospitalGroup, Region
 from workflows.flows import FLOWS
@@ -229,7 +230,7 @@ class Command(BaseCommand):
         else:
             report["transition_ratio"] = None
         report["writers_events_per_s"] = largest.get("writers")
-        self.verdict(largest["pages"], report.get("growth", {}))
+        self.verdict(largest["pages"], report.get("growth", {}), report.get("transition"))
         if json_path:
             with open(json_path, "w", encoding="utf-8") as out:
                 json.dump(report, out, indent=2, ensure_ascii=False)
@@ -316,7 +317,7 @@ class Command(BaseCommand):
             **results,
         }
 
-    def verdict(self, pages_: dict, growth: dict) -> None:
+    def verdict(self, pages_: dict, growth: dict, transition: dict | None = None) -> None:
         misses = []
         for name, figures in pages_.items():
             page = name.split("/")[0]
@@ -330,6 +331,10 @@ class Command(BaseCommand):
         for name, ratio in growth.items():
             if ratio > GROWTH_TARGET:
                 misses.append(f"{name} croissance ×{ratio} > ×{GROWTH_TARGET}")
+        for path in PATHS:
+            figures = (transition or {}).get(path)
+            if figures and figures["ratio"] > TRANSITION_TARGET:
+                misses.append(f"transition ({path}) ×{figures['ratio']:.2f} > ×{TRANSITION_TARGET}")
         self.stdout.write("\nObjectifs : " + ("atteints." if not misses else "MANQUÉS :"))
         for miss in misses:
             self.stdout.write(f"  - {miss}")

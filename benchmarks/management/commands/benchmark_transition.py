@@ -14,9 +14,7 @@ from json import dump
 from django.core.management.base import BaseCommand
 from django.db import connection
 
-from benchmarks.transition import PATHS, measure_transition
-
-TARGET_RATIO = 1.3
+from benchmarks.transition import PATHS, TARGET_RATIO, measure_transition
 
 
 class Command(BaseCommand):
