@@ -285,6 +285,7 @@ def record_event(
         actor_name=actor_name,
         action=action,
         contract_id=contract_id,
+        hospital_group_id=getattr(contract, "hospital_group_id", None),
         object_type=object_type,
         object_id=object_id or (str(obj.pk) if obj is not None else ""),
         object_label=(
@@ -307,7 +308,9 @@ def record_event(
 # upsert creates or locks it until the caller's transaction ends, takes the next number
 # and chains the new hash in the database, so the writer never reads the head first. On
 # PostgreSQL the event's insert rides in the same statement: one round trip per event.
-_INSERTED_FIELDS = [name for name in HASHED_FIELDS if name != "stream"]
+# The contract's GHT last: written with the event, not hashed (``AuditEvent``).
+_INSERTED_FIELDS = [*(name for name in HASHED_FIELDS if name != "stream"), "hospital_group_id"]
+_CHANGES_POSITION = _INSERTED_FIELDS.index("changes")
 
 
 def _head_upsert(connection) -> str:
@@ -359,7 +362,9 @@ def _append(connection, event: AuditEvent, key: str, digest: str) -> None:
         statements = _STATEMENTS[connection.vendor] = _append_statements(connection)
     values = [getattr(event, name) for name in _INSERTED_FIELDS]
     values[0] = connection.ops.adapt_datetimefield_value(values[0])
-    values[-1] = _CHANGES_FIELD.get_db_prep_save(values[-1], connection)
+    values[_CHANGES_POSITION] = _CHANGES_FIELD.get_db_prep_save(
+        values[_CHANGES_POSITION], connection
+    )
     head_values = [key, GENESIS_HASH, chain_link(GENESIS_HASH, 1, digest), digest]
     with prepared(connection), connection.cursor() as cursor:
         if len(statements) == 1:

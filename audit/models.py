@@ -93,6 +93,13 @@ class AuditEvent(models.Model):
     # The contract's id, not a foreign key: the journal sits below the contracts layer and
     # keeps the events of a contract even if it were ever removed.
     contract_id = models.BigIntegerField(_("contrat"), null=True, blank=True)
+    # The contract's GHT, copied at append (a contract never changes GHT): the scope of a
+    # journal search, as a token of the search document (``audit.search``), so that the
+    # full-text index finds a region's matches without the country's. Not hashed: it
+    # follows from ``contract_id``, which is; it can only narrow what a search finds.
+    hospital_group_id = models.BigIntegerField(
+        _("GHT du contrat"), null=True, blank=True, editable=False
+    )
     object_type = models.CharField(_("type d'objet"), max_length=60)
     object_id = models.CharField(_("identifiant de l'objet"), max_length=60, blank=True)
     object_label = models.CharField(_("objet"), max_length=255, blank=True)

@@ -23,7 +23,7 @@ from audit.journal import (
 from audit.triggers import HEAD_TABLE
 
 BATCH_SIZE = 5_000
-_COLUMNS = ["stream", "sequence", *HASHED_FIELDS[1:], "prev_hash", "hash"]
+_COLUMNS = ["stream", "sequence", *HASHED_FIELDS[1:], "prev_hash", "hash", "hospital_group_id"]
 
 
 class StreamWriter:
@@ -56,8 +56,17 @@ class StreamWriter:
             ).values_list("pk", "key", "last_sequence", "prev_hash", "last_hash"):
                 self._heads[key] = [pk, sequence, prev_hash, last_hash]
 
-    def append(self, key: str, *, occurred_at, changes: dict | None = None, **fields) -> None:
-        """Append one event to stream ``key``; ``fields`` are the other ``HASHED_FIELDS``."""
+    def append(
+        self,
+        key: str,
+        *,
+        occurred_at,
+        changes: dict | None = None,
+        hospital_group_id: int | None = None,
+        **fields,
+    ) -> None:
+        """Append one event to stream ``key``; ``fields`` are the other ``HASHED_FIELDS``,
+        ``hospital_group_id`` the contract's GHT, as ``record_event`` writes it."""
         if key not in self._heads:
             self.open([key])
         head = self._heads[key]
@@ -74,6 +83,7 @@ class StreamWriter:
                 self._changes_field.get_db_prep_save(changes, connection),
                 prev_hash,
                 event_hash,
+                hospital_group_id,
             ]
         )
         head[1:] = [sequence, prev_hash, event_hash]

@@ -516,6 +516,7 @@ def build_journal(country: Country, log) -> int:
                 actor_name=actor.username,
                 action=action.value,
                 contract_id=contract.pk,
+                hospital_group_id=contract.hospital_group_id,
                 object_type=object_type,
                 object_id=str(contract.pk),
                 object_label=contract.reference,

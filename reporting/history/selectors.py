@@ -36,7 +36,7 @@ from audit import search
 from audit.journal import AuditAction, AuditEvent
 from contracts.models import Contract
 from contracts.selectors import visible_contracts
-from territories.access import has_national_scope
+from territories.access import has_national_scope, visible_hospital_group_ids
 from territories.sql import AnyOf
 from workflows.models import ContractProcess
 
@@ -177,7 +177,9 @@ def _date_range(filters: TimelineFilters, field: str) -> Q:
     return condition
 
 
-def _filtered_events(events: QuerySet, filters: TimelineFilters) -> QuerySet:
+def _filtered_events(
+    events: QuerySet, filters: TimelineFilters, *, hospital_group_ids=None
+) -> QuerySet:
     if filters.action == TASK_ACTION:
         # Not ``none()``: an empty half would change the UNION's shape; match no row instead.
         return events.filter(id__lt=0)
@@ -188,7 +190,7 @@ def _filtered_events(events: QuerySet, filters: TimelineFilters) -> QuerySet:
     if filters.object_type:
         events = events.filter(object_type=filters.object_type)
     if filters.text:
-        events = search.matching(events, filters.text)
+        events = search.matching(events, filters.text, hospital_group_ids=hospital_group_ids)
     return events.filter(_date_range(filters, "occurred_at"))
 
 
@@ -257,15 +259,25 @@ def contract_timeline(contract, filters: TimelineFilters) -> QuerySet:
 def searchable_events(user, filters: TimelineFilters) -> QuerySet:
     """Return the journal events ``user`` may read that match ``filters``, newest first.
 
-    The ids of the user's contracts are read first and given as one list: the planner can
-    then weigh starting from them (their events' index) against starting from the words
-    (the full-text index), where a subquery left it one plan, the country's matches first.
+    A user's events are those of the contracts of their GHTs (``visible_contracts``).
+    Searched for words on PostgreSQL, they are the events of their GHTs' scope tokens,
+    asked of the full-text index with the words (``audit.search``): neither the region's
+    events nor the country's matches are read whole, and the planner, told one condition
+    and not two for the same thing, still walks the dates for the newest of many matches.
+    Otherwise the ids of their contracts are read first and given as one list, for the
+    contracts' index.
     """
     events = AuditEvent.objects.all()
+    ghts = None
     if not has_national_scope(user):
-        ids = sorted(visible_contracts(user).values_list("pk", flat=True))
-        events = events.filter(AnyOf(F("contract_id"), ids))
-    return _event_columns(_filtered_events(events, filters)).order_by("-e_at", "-e_id")
+        if filters.text and search.has_scope_tokens():
+            ghts = sorted(visible_hospital_group_ids(user))
+        else:
+            ids = sorted(visible_contracts(user).values_list("pk", flat=True))
+            events = events.filter(AnyOf(F("contract_id"), ids))
+    return _event_columns(_filtered_events(events, filters, hospital_group_ids=ghts)).order_by(
+        "-e_at", "-e_id"
+    )
 
 
 def sorted_once_found(events: QuerySet) -> QuerySet:

@@ -1,17 +1,27 @@
 """The auditor's journal search: French full text on PostgreSQL (GIN index), ``icontains``
-on SQLite, scope applied in SQL, the same number of queries for 1 and 50 results."""
+on SQLite, scope applied in SQL (on PostgreSQL by the GHTs' scope tokens, inside the
+index), the same number of queries for 1 and 50 results."""
+
+import importlib
+import re
 
 import pytest
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from audit import search
 from audit.journal import AuditAction, AuditEvent, record_event
+from audit.triggers import has_append_only_triggers, install_append_only_triggers
+from audit.verify import verify_journal
+from benchmarks.journal_writer import bulk_stream_writer
 from reporting.history.selectors import TimelineFilters, searchable_events, sorted_once_found
 from territories.access import Role
-from tests.contracts.factories import ContractFactory, user_with_role
+from tests.contracts.factories import ContractFactory, hospital_group_with_support, user_with_role
+
+SCOPE_MIGRATION = importlib.import_module("contracts.migrations.0012_journal_event_scope")
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +70,41 @@ class TestTheSearch:
         validator = user_with_role(Role.ARS_VALIDATOR, region=mine.region)
         assert found(validator, "délégation") == ["Délégation de crédits approuvée"]
 
+    def test_keeps_a_director_to_their_ght_within_the_region(self):
+        mine = ContractFactory()
+        neighbour = ContractFactory(hospital_group=hospital_group_with_support(region=mine.region))
+        assert neighbour.hospital_group_id != mine.hospital_group_id
+        journal(mine, "Délégation de crédits approuvée")
+        journal(neighbour, "Délégation de crédits refusée")
+        director = user_with_role(Role.GHT_DIRECTOR, hospital_group=mine.hospital_group)
+        manager = user_with_role(Role.ARS_MANAGER, region=mine.region)
+        assert found(director, "délégation") == ["Délégation de crédits approuvée"]
+        assert sorted(found(manager, "délégation")) == [
+            "Délégation de crédits approuvée",
+            "Délégation de crédits refusée",
+        ]
+
+    def test_a_user_without_a_ght_finds_nothing(self):
+        journal(ContractFactory(), "Délégation de crédits approuvée")
+        assert found(user_with_role(Role.ARS_MANAGER), "délégation") == []
+
+    def test_no_text_of_an_event_reaches_another_ght_s_search(self):
+        mine, other = ContractFactory(), ContractFactory()
+        ght = mine.hospital_group_id
+        journal(mine, "Délégation de crédits approuvée")
+        for text in (f"ght {ght}", f"GHT {ght}", f"'ght {ght}'", f"g:{ght}", f"/ght {ght}/"):
+            journal(other, f"Délégation {text}", reason=text)
+        director = user_with_role(Role.GHT_DIRECTOR, hospital_group=mine.hospital_group)
+        assert found(director, "délégation") == ["Délégation de crédits approuvée"]
+        assert found(director, f'"ght {ght}"') == []
+
+    @pytest.mark.postgres
+    def test_a_text_of_stop_words_alone_finds_nothing_in_a_scope(self):
+        contract = ContractFactory()
+        journal(contract, "Délégation de crédits approuvée")
+        manager = user_with_role(Role.ARS_MANAGER, region=contract.region)
+        assert found(manager, "de la") == []
+
     def test_the_page_takes_the_same_number_of_queries_for_1_and_50_results(self, auditor):
         client = Client()
         client.force_login(auditor)
@@ -89,6 +134,81 @@ class TestTheSearchIndex:
             cursor.execute(f"EXPLAIN {sql}", params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
         assert search.INDEX in plan, plan
+
+    def test_is_asked_for_the_words_and_the_scope_at_once(self):
+        contract = ContractFactory()
+        manager = user_with_role(Role.ARS_MANAGER, region=contract.region)
+        queryset = searchable_events(manager, TimelineFilters(text="délégations"))
+        sql, params = queryset.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        condition = next(line for line in plan.splitlines() if "Index Cond" in line)
+        assert search.INDEX in plan, plan
+        assert f"ght {contract.hospital_group_id}" in condition, plan
+        assert "déleg" in condition, plan
+
+    def test_the_parser_never_yields_a_scope_token(self):
+        texts = [
+            "ght 12 GHT 12 ght  12 'ght 12' \"ght 12\" ght\t12",
+            "http://example.fr/ght 12 www.example.fr:80/ght 12 ght 12@example.fr",
+            "<a title='ght 12'>ght 12</a> /var/ght 12 1/ght 12 ght-12 ght_12",
+        ]
+        with connection.cursor() as cursor:
+            for text in texts:
+                cursor.execute(
+                    "SELECT tsvector_to_array(to_tsvector('french', %s)),"
+                    " websearch_to_tsquery('french', %s)::text",
+                    [text, text],
+                )
+                lexemes, query = cursor.fetchone()
+                lexemes += re.findall(r"'((?:[^']|'')*)'", query)
+                assert lexemes
+                assert not [lexeme for lexeme in lexemes if " " in lexeme], (text, lexemes)
+
+
+class TestAnEventsGht:
+    def test_is_its_contract_s_copied_at_append(self):
+        contract = ContractFactory()
+        journal(contract, "Jalon validé")
+        event = AuditEvent.objects.get()
+        assert event.hospital_group_id == contract.hospital_group_id
+        assert verify_journal().is_valid
+
+    def test_is_none_outside_a_contract(self):
+        journal(None, "Région créée")
+        assert AuditEvent.objects.get().hospital_group_id is None
+
+    def test_the_migration_fills_it_for_past_events_and_keeps_the_journal_whole(self):
+        contract = ContractFactory()
+        guarded = install_append_only_triggers(connection)
+        with bulk_stream_writer() as writer:
+            writer.append(
+                f"contract:{contract.pk}",
+                occurred_at=timezone.now(),
+                actor_id=None,
+                actor_name="",
+                action=AuditAction.CHANGE.value,
+                contract_id=contract.pk,
+                object_type="contracts.Contract",
+                object_id=str(contract.pk),
+                object_label=contract.reference,
+                summary="Délégation de crédits approuvée (avant la migration)",
+                reason="",
+            )
+        event = AuditEvent.objects.get()
+        assert event.hospital_group_id is None
+
+        SCOPE_MIGRATION.fill(None, connection.schema_editor())
+
+        assert AuditEvent.objects.get().hospital_group_id == contract.hospital_group_id
+        assert verify_journal().is_valid
+        director = user_with_role(Role.GHT_DIRECTOR, hospital_group=contract.hospital_group)
+        assert found(director, "délégation") == [
+            "Délégation de crédits approuvée (avant la migration)"
+        ]
+        assert has_append_only_triggers(connection) == guarded
 
 
 class TestTheSearchCount:
