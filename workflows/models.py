@@ -5,6 +5,8 @@ list filters on in SQL), and to the object a flow decides on. Each flow uses a p
 it, so its permissions and admin stay its own while every list joins one table.
 """
 
+import copy
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +24,86 @@ from contracts.models import (
     YearlyAllocation,
 )
 from territories.models import HospitalGroup, Region
+
+
+class WritesChangedFields(models.Model):
+    """A process that writes, when saved whole, only the columns changed since it was read
+    or last saved, and nothing when none did.
+
+    Viewflow saves the whole process at each activation: its start saves again the row it
+    has just inserted, each step saves it once more. On these processes that is two
+    statements of every column of both tables (viewflow's and ours) each time, for a row
+    often unchanged (issue 17). A save naming ``update_fields`` writes what it names; a
+    new row is inserted whole. A column another object wrote meanwhile is not written back
+    with this object's older value unless this object changed it.
+    """
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        named = kwargs.get("update_fields")
+        if named is None and not args and not kwargs.get("force_insert"):
+            changed = self.changed_fields()
+            if changed is not None and not kwargs.get("force_update"):
+                # An empty list: Django writes nothing (and sends no signal).
+                kwargs["update_fields"] = changed
+        super().save(*args, **kwargs)
+        loaded = self._loaded_values()
+        if named is None:
+            # Inserted or written whole, or each changed column: the row is what is loaded.
+            self._known_values = loaded
+            return
+        known = self.__dict__.get("_known_values")
+        if known is not None:
+            names = set(named)
+            for field in self._meta.concrete_fields:
+                if (field.name in names or field.attname in names) and field.attname in loaded:
+                    known[field.attname] = loaded[field.attname]
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._known_values = instance._loaded_values()
+        return instance
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        loaded = self._loaded_values()
+        known = self.__dict__.get("_known_values")
+        if fields is None or known is None:
+            self._known_values = loaded
+        else:
+            names = set(fields)
+            for field in self._meta.concrete_fields:
+                if (field.name in names or field.attname in names) and field.attname in loaded:
+                    known[field.attname] = loaded[field.attname]
+
+    def _loaded_values(self) -> dict:
+        """Return the loaded columns' values (a copy of the JSON ones, changed in place)."""
+        values = {}
+        for field in self._meta.concrete_fields:
+            if field.attname in self.__dict__:
+                value = self.__dict__[field.attname]
+                values[field.attname] = (
+                    copy.deepcopy(value) if isinstance(value, dict | list) else value
+                )
+        return values
+
+    def changed_fields(self) -> list[str] | None:
+        """Return the names of the columns changed since the last read or save, or ``None``
+        when there is nothing to compare with (a new row, one built by hand)."""
+        known = self.__dict__.get("_known_values")
+        if known is None or self._state.adding:
+            return None
+        missing = object()
+        return [
+            field.name
+            for field in self._meta.concrete_fields
+            if not field.primary_key
+            and field.attname in self.__dict__
+            and known.get(field.attname, missing) != self.__dict__[field.attname]
+        ]
 
 
 def preparer_field():
@@ -43,7 +125,7 @@ def preparer_field():
     )
 
 
-class ContractProcess(Process):
+class ContractProcess(WritesChangedFields, Process):
     """A workflow process about one contract (and one of its objects)."""
 
     contract = models.ForeignKey(
@@ -160,6 +242,9 @@ class ContractProcess(Process):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.flow_class.process_title if self.flow_class else ''} – {self.contract.reference}"
+
     def save(self, *args, **kwargs):
         # Viewflow finishes, cancels and reopens a process through ``save()``.
         self.is_open = self.finished is None and self.status != PROCESS.CANCELED
@@ -167,9 +252,6 @@ class ContractProcess(Process):
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "is_open"}
         super().save(*args, **kwargs)
-
-    def __str__(self):
-        return f"{self.flow_class.process_title if self.flow_class else ''} – {self.contract.reference}"
 
 
 class ContractApprovalProcess(ContractProcess):
@@ -207,7 +289,7 @@ class AmendmentProcess(ContractProcess):
         verbose_name_plural = _("avenants")
 
 
-class DossierProcess(Process):
+class DossierProcess(WritesChangedFields, Process):
     """A workflow process about one dossier of a call for applications.
 
     Scoped by the campaign's region (ARS staff only: a GHT director never sees another
