@@ -7,9 +7,13 @@ actions in the transaction of the action, so neither exists without the other.
 
 from functools import update_wrapper
 
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db import transaction
+from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from viewflow.fsm import TransitionNotAllowed
 from viewflow.workflow import flow
 from viewflow.workflow.base import Edge
 from viewflow.workflow.flow import views
@@ -84,6 +88,81 @@ def _process_read(node) -> CompiledRead:
             lambda pk: model.objects.select_related(*relations).filter(pk=pk)
         )
     return read
+
+
+def task_relations(node) -> list[str]:
+    """Return what a step of ``node`` reads of its task, for one ``select_related``: its
+    process as its flow's subclass (scope check, ``activation.process``) with
+    ``process_relations``.
+
+    Not its owner: a free task gets the user as owner (``assign``), a task the user holds
+    already is given the user object (``give_owner``), any other owner means a refusal.
+    Each joined table costs the planner and the ORM more than it saves (issue 17).
+    """
+    table = process_table(node)._meta.model_name
+    return [f"process__{table}__{relation}" for relation in process_relations(node)]
+
+
+_TASK_READS: dict[tuple, CompiledRead] = {}
+
+
+def read_task(node, pk):
+    """Return the task ``pk`` with ``task_relations`` (``DoesNotExist`` if none), in one
+    statement compiled once per set of relations (``contracts.compiled``): every step,
+    through code (``steps.run_task``) or a task page (``_task_view``), runs it."""
+    task_class = node.flow_class.task_class
+    key = (task_class, tuple(task_relations(node)))
+    read = _TASK_READS.get(key)
+    if read is None:
+        read = _TASK_READS[key] = CompiledRead(
+            lambda value: task_class._default_manager.select_related(*key[1]).filter(pk=value)
+        )
+    return read.get(pk)
+
+
+def _task_view(node, origin_view, *, permission=None, activate=False):
+    """Return ``origin_view`` wrapped as viewflow wraps a task's views (``flow.utils``:
+    ``wrap_view`` for the execute page, ``activate``; ``wrap_task_view`` otherwise), its
+    task read by ``read_task``.
+
+    Viewflow reads the task, then its process, then (``load_process``) the process's row
+    with what the step decides: three statements on every task page, one here (issue 17).
+    The checks are viewflow's, in its order: the task's flow, the lock and transaction of
+    a POST, the node's permission, the activation's start.
+    """
+
+    def view(request, *args, **kwargs):
+        process_pk, task_pk = kwargs.get("process_pk"), kwargs.get("task_pk")
+        if process_pk is None or task_pk is None:
+            raise ImproperlyConfigured(
+                "Task view URL path should contain <int:process_pk> and <int:task_pk> parameters"
+            )
+
+        def call_with_activation():
+            try:
+                task = read_task(node, task_pk)
+            except node.flow_class.task_class.DoesNotExist:
+                raise Http404(_("Aucune tâche ne correspond à cette adresse.")) from None
+            if task.process.flow_class != node.flow_class:
+                raise Http404(_("Aucune tâche ne correspond à cette adresse."))
+            request.activation = node.activation_class(task)
+            check = node.can_execute if activate else permission
+            if check is not None and not check(request.user, task=task):
+                raise PermissionDenied
+            if activate:
+                request.activation.start(request)
+            return origin_view(request, *args, **kwargs)
+
+        try:
+            if request.method == "POST":
+                with node.flow_class.lock(process_pk), transaction.atomic():
+                    return call_with_activation()
+            return call_with_activation()
+        except TransitionNotAllowed as error:
+            raise PermissionDenied(",".join(error.args)) from error
+
+    update_wrapper(view, origin_view)
+    return view
 
 
 def give_owner(task, user) -> None:
@@ -338,7 +417,22 @@ class ScopedView(flow.View):
     @property
     def view_path(self):
         """The task page, its checks and its service sharing one step's journal reads."""
-        return _with_step_checks(super().view_path)
+        return _with_step_checks(
+            path(
+                f"<int:process_pk>/{self.name}/<int:task_pk>/execute/",
+                _task_view(self, self.view, activate=True),
+                name="execute",
+            )
+        )
+
+    @property
+    def assign_path(self):
+        if self.assign_view:
+            return path(
+                f"<int:process_pk>/{self.name}/<int:task_pk>/assign/",
+                _task_view(self, self.assign_view, permission=self.can_assign),
+                name="assign",
+            )
 
 
 def _with_step_checks(pattern):

@@ -20,10 +20,9 @@ from calls import services_decisions as dossier_services
 from calls import services_funding
 from calls.models import GRANTING_OUTCOMES, CommitteeOutcome
 from contracts import services
-from contracts.compiled import CompiledRead
 
 from .models import ContractProcess
-from .nodes import give_owner, one_step_checks, process_relations, process_table
+from .nodes import give_owner, one_step_checks, read_task
 from .selectors import process_in_scope, remember_in_scope
 
 OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED)
@@ -116,34 +115,6 @@ def complete_step(activation, perform: Callable[[object], None], *, savepoint=Tr
     activation.execute()
 
 
-def task_relations(node) -> list[str]:
-    """Return what a step of ``node`` reads of its task, for one ``select_related``: its
-    process as its flow's subclass (scope check, ``activation.process``) with
-    ``nodes.process_relations``.
-
-    Not its owner: a free task gets the user as owner (``assign``), a task the user holds
-    already is given the user object (``nodes.give_owner``), any other owner means a refusal.
-    Each joined table costs the planner and the ORM more than it saves (issue 17).
-    """
-    table = process_table(node)._meta.model_name
-    return [f"process__{table}__{relation}" for relation in process_relations(node)]
-
-
-_TASK_READS: dict[tuple[str, ...], CompiledRead] = {}
-
-
-def _task_read(node) -> CompiledRead:
-    """Return the read of a task of ``node`` by id with ``task_relations``, compiled once
-    per set of relations (``contracts.compiled``): every step through code runs it."""
-    relations = tuple(task_relations(node))
-    read = _TASK_READS.get(relations)
-    if read is None:
-        read = _TASK_READS[relations] = CompiledRead(
-            lambda pk: Task.objects.select_related(*relations).filter(pk=pk)
-        )
-    return read
-
-
 def run_task(*, user, task: Task, perform: Callable[[object], None]):
     """Take (if free) and complete ``task`` as ``user`` inside the flow's lock; return the
     activation. Raise ``StepRefused`` (403), ``StepGone`` (409) or ``FlowLockFailed``."""
@@ -152,7 +123,7 @@ def run_task(*, user, task: Task, perform: Callable[[object], None]):
     # One step's journal reads (who drafted the decision) are shared by the task checks
     # and the service's own check, all under the lock (``nodes.one_step_checks``).
     with node.flow_class.lock(task.process_id), one_step_checks():
-        task = _task_read(node).get(task.pk)
+        task = read_task(node, task.pk)
         if task.status not in OPEN_STATUSES:
             raise StepGone
         if not process_in_scope(user, task.process):
