@@ -212,6 +212,45 @@ def drafting_actors(key: tuple, read) -> frozenset:
     return memo[key]
 
 
+def remember_drafting_actors(key: tuple, actor_ids) -> None:
+    """Keep ``actor_ids`` as the answer of ``drafting_actors`` for ``key`` in the running
+    ``one_step_reads`` block (none: nothing kept), read with another statement of the step
+    (``object_actors_column``)."""
+    memo = _step_reads.get()
+    if memo is not None:
+        memo[key] = frozenset(actor_ids)
+
+
+def object_actors_column(connection, object_type: str, object_id_sql: str, actions):
+    """Return ``(sql, params)`` of a column giving ``object_actors`` for the object whose id
+    is the SQL expression ``object_id_sql``, for another statement to read along (an array
+    on PostgreSQL, ids joined by commas elsewhere: ``actor_ids`` reads both)."""
+    meta = AuditEvent._meta
+    quote = connection.ops.quote_name
+    column = {name: quote(meta.get_field(name).column) for name in _ACTORS_FIELDS}
+    text = "varchar" if connection.vendor == "postgresql" else "text"
+    events = (
+        f"SELECT {column['actor']} FROM {quote(meta.db_table)} "
+        f"WHERE {column['object_type']} = %s AND {column['object_id']} = "
+        f"CAST({object_id_sql} AS {text}) "
+        f"AND {column['action']} IN ({', '.join(['%s'] * len(actions))}) "
+        f"AND {column['actor']} IS NOT NULL"
+    )
+    params = [object_type, *map(str, actions)]
+    if connection.vendor == "postgresql":
+        return f"ARRAY({events})", params
+    return f"(SELECT group_concat({column['actor']}) FROM ({events}))", params
+
+
+def actor_ids(value) -> list[int]:
+    """Return the ids of a column of ``object_actors_column``."""
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [int(part) for part in value.split(",")]
+    return [int(part) for part in value]
+
+
 _ACTORS_SQL: dict[tuple[str, int], str] = {}
 _ACTORS_FIELDS = ("actor", "object_type", "object_id", "action")
 

@@ -28,8 +28,11 @@ class CompiledRead:
     nor related managers), compiled once per database; ``read(value)`` returns its
     objects as a list."""
 
-    def __init__(self, build: Callable[[object], QuerySet]):
+    def __init__(self, build: Callable[[object], QuerySet], *, extra=None):
+        """``extra``: ``(name, column)``, ``column(connection, compiler)`` giving ``(sql,
+        params)`` of one more column read along, its value set as ``name`` on each object."""
         self._build = build
+        self._extra = extra
         self._compiled: dict[tuple[str, str], tuple] = {}
 
     def _compile(self, connection) -> tuple:
@@ -45,6 +48,12 @@ class CompiledRead:
         start, end = fields[0], fields[-1] + 1
         init_list = [column[0].target.attname for column in compiler.select[start:end]]
         locks = queryset.query.select_for_update
+        if self._extra is not None:
+            # After the selected columns (plain ones: no annotation), before the first FROM.
+            column, column_params = self._extra[1](connection, compiler)
+            sql = sql.replace(" FROM ", f", {column} FROM ", 1)
+            params = [*column_params, *params]
+            slots = [slot + len(column_params) for slot in slots]
         return compiler, sql, tuple(params), slots, start, end, init_list, locks
 
     def __call__(self, value) -> list:
@@ -68,10 +77,13 @@ class CompiledRead:
         model = compiler.klass_info["model"]
         populators = get_related_populators(compiler.klass_info, compiler.select, connection.alias)
         objects = []
+        extra_at = len(compiler.select)
         for row in compiler.results_iter(results=[rows]):
             obj = model.from_db(connection.alias, init_list, row[start:end])
             for populator in populators:
                 populator.populate(row, obj)
+            if self._extra is not None:
+                setattr(obj, self._extra[0], row[extra_at])
             objects.append(obj)
         return objects
 

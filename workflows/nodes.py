@@ -19,8 +19,16 @@ from viewflow.workflow.base import Edge
 from viewflow.workflow.flow import views
 from viewflow.workflow.nodes.view import ViewActivation
 
-from audit.journal import AuditAction, one_step_reads, record_event
+from audit.journal import (
+    AuditAction,
+    actor_ids,
+    object_actors_column,
+    one_step_reads,
+    record_event,
+    remember_drafting_actors,
+)
 from contracts.compiled import CompiledRead
+from contracts.models.four_eyes import DRAFTING_ACTIONS, JournaledDrafters
 
 from .models import ContractProcess, DossierProcess
 from .selectors import can_see_workflows, process_in_scope
@@ -106,18 +114,60 @@ def task_relations(node) -> list[str]:
 _TASK_READS: dict[tuple, CompiledRead] = {}
 
 
+_DRAFTERS = "_artifact_drafters"
+
+
+def _drafters_column(node):
+    """Return the ``CompiledRead`` extra column of the drafters of what ``node`` decides
+    (``JournaledDrafters``: who created or changed it, from the journal), or ``None``."""
+    model = node.artifact_model() if hasattr(node, "artifact_model") else None
+    if model is None or not issubclass(model, JournaledDrafters):
+        return None
+    process_model = process_table(node)
+    fk_column = process_model._meta.get_field(node.decided_artifact).column
+
+    def column(connection, compiler):
+        (alias,) = (
+            alias
+            for alias, join in compiler.query.alias_map.items()
+            if join.table_name == process_model._meta.db_table
+        )
+        quote = connection.ops.quote_name
+        return object_actors_column(
+            connection, model._meta.label, f"{quote(alias)}.{quote(fk_column)}", DRAFTING_ACTIONS
+        )
+
+    return (_DRAFTERS, column)
+
+
 def read_task(node, pk):
     """Return the task ``pk`` with ``task_relations`` (``DoesNotExist`` if none), in one
     statement compiled once per set of relations (``contracts.compiled``): every step,
-    through code (``steps.run_task``) or a task page (``_task_view``), runs it."""
+    through code (``steps.run_task``) or a task page (``_task_view``), runs it.
+
+    The drafters of what the node decides come with it and answer the step's four-eyes
+    question (``audit.journal.one_step_reads``): its checks and its service ask it, not
+    the journal once more (issue 17).
+    """
     task_class = node.flow_class.task_class
-    key = (task_class, tuple(task_relations(node)))
+    key = (task_class, node.flow_class, node.name)
     read = _TASK_READS.get(key)
     if read is None:
+        relations = task_relations(node)
         read = _TASK_READS[key] = CompiledRead(
-            lambda value: task_class._default_manager.select_related(*key[1]).filter(pk=value)
+            lambda value: task_class._default_manager.select_related(*relations).filter(pk=value),
+            extra=_drafters_column(node),
         )
-    return read.get(pk)
+    task = read.get(pk)
+    if _DRAFTERS in task.__dict__:
+        process = getattr(task.process, process_table(node)._meta.model_name)
+        artifact_id = getattr(process, f"{node.decided_artifact}_id")
+        if artifact_id is not None:
+            remember_drafting_actors(
+                (node.artifact_model()._meta.label, artifact_id),
+                actor_ids(task.__dict__.pop(_DRAFTERS)),
+            )
+    return task
 
 
 def _task_view(node, origin_view, *, permission=None, activate=False):
@@ -427,11 +477,14 @@ class ScopedView(flow.View):
 
     @property
     def assign_path(self):
+        """Taking the task: its checks share one step's journal reads, as the task page's."""
         if self.assign_view:
-            return path(
-                f"<int:process_pk>/{self.name}/<int:task_pk>/assign/",
-                _task_view(self, self.assign_view, permission=self.can_assign),
-                name="assign",
+            return _with_step_checks(
+                path(
+                    f"<int:process_pk>/{self.name}/<int:task_pk>/assign/",
+                    _task_view(self, self.assign_view, permission=self.can_assign),
+                    name="assign",
+                )
             )
 
 
