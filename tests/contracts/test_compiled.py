@@ -70,6 +70,32 @@ def test_get_answers_one_object_or_does_not_exist(contract):
         read.get(0)
 
 
+def test_an_extra_column_comes_with_each_object_in_the_same_statement(contract):
+    other = ContractFactory(with_lines=True)
+
+    def count_of_lines(connection, compiler):
+        (alias,) = (
+            alias
+            for alias, join in compiler.query.alias_map.items()
+            if join.table_name == "contracts_fundingline"
+        )
+        return (
+            "(SELECT COUNT(*) FROM contracts_yearlyallocation y "
+            f"WHERE y.funding_line_id = {connection.ops.quote_name(alias)}.id AND y.year >= %s)",
+            [2000],
+        )
+
+    read = CompiledRead(allocations_of, extra=("years_of_line", count_of_lines))
+    for target in (contract, other):
+        with CaptureQueriesContext(connection) as queries:
+            compiled = read(target.pk)
+        assert len(queries) == 1
+        assert [values(a) for a in compiled] == [values(a) for a in allocations_of(target.pk)]
+        assert [a.years_of_line for a in compiled] == [
+            YearlyAllocation.objects.filter(funding_line=a.funding_line).count() for a in compiled
+        ]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_lock_outside_a_transaction_is_refused_as_django_does(contract):
     allocation = YearlyAllocation.objects.filter(funding_line__axis__contract=contract).first()
