@@ -1,11 +1,12 @@
-"""The journal's past events get their contract's GHT, and the search document its scope
-token (``audit.search``): a search of a region's manager is then answered inside the
-full-text index, not by intersecting the region's events with the country's matches.
+"""The journal's past events get their contract's GHT, and the search document its scope:
+the GHT's token and each word qualified by the GHT (``audit.search``). A search of a
+region's manager is then answered by the full-text index from that region's matches, not
+by intersecting the region's events with the country's matches.
 
 Here in ``contracts``, which sits above the journal, because the GHT is the contract's.
 On PostgreSQL the events' append-only trigger is off for this transaction alone, to write
 the one column that is not part of any hash (it follows from the hashed ``contract_id``),
-and the document is dropped first so the table is rewritten once: about 40 s per million
+and the document is dropped first so the table is rewritten once: about 50 s per million
 events.
 """
 
@@ -44,7 +45,7 @@ def unfill(apps, schema_editor):
     """Back to the text-only document (``audit/0010`` reversed drops the column)."""
     connection = schema_editor.connection
     if connection.vendor == "postgresql":
-        drop_search_document(connection)
+        drop_search_document(connection, functions=True)
         install_search_document(connection, scoped=False)
 
 

@@ -98,6 +98,26 @@ class TestTheSearch:
         assert found(director, "délégation") == ["Délégation de crédits approuvée"]
         assert found(director, f'"ght {ght}"') == []
 
+    def test_excluded_words_alone_keep_to_the_scope(self):
+        mine, other = ContractFactory(), ContractFactory()
+        journal(mine, "Jalon validé")
+        journal(mine, "Délégation de crédits approuvée")
+        journal(other, "Jalon refusé")
+        director = user_with_role(Role.GHT_DIRECTOR, hospital_group=mine.hospital_group)
+        if search.has_scope_tokens():
+            assert found(director, "-délégation") == ["Jalon validé"]
+            assert sorted(found(director, "jalon or -délégation")) == ["Jalon validé"]
+        assert found(director, "jalon") == ["Jalon validé"]
+
+    @pytest.mark.postgres
+    def test_a_phrase_is_found_in_a_scope_as_in_the_country(self, auditor):
+        contract = ContractFactory()
+        journal(contract, "Jalon validé par l'ARS")
+        journal(contract, "Validé : jalon suivant")
+        director = user_with_role(Role.GHT_DIRECTOR, hospital_group=contract.hospital_group)
+        assert found(director, '"jalon validé"') == ["Jalon validé par l'ARS"]
+        assert found(auditor, '"jalon validé"') == ["Jalon validé par l'ARS"]
+
     @pytest.mark.postgres
     def test_a_text_of_stop_words_alone_finds_nothing_in_a_scope(self):
         contract = ContractFactory()
@@ -146,14 +166,16 @@ class TestTheSearchIndex:
             plan = "\n".join(row[0] for row in cursor.fetchall())
         condition = next(line for line in plan.splitlines() if "Index Cond" in line)
         assert search.INDEX in plan, plan
-        assert f"ght {contract.hospital_group_id}" in condition, plan
-        assert "déleg" in condition, plan
+        # The words as this GHT's words: the index lists this scope's matches alone.
+        assert f"déleg@{contract.hospital_group_id}" in condition, plan
+        assert "'déleg'" not in condition, plan
 
-    def test_the_parser_never_yields_a_scope_token(self):
+    def test_the_parser_never_yields_a_scope_token_nor_a_qualified_word(self):
         texts = [
             "ght 12 GHT 12 ght  12 'ght 12' \"ght 12\" ght\t12",
             "http://example.fr/ght 12 www.example.fr:80/ght 12 ght 12@example.fr",
             "<a title='ght 12'>ght 12</a> /var/ght 12 1/ght 12 ght-12 ght_12",
+            "aven@12 déleg@12 jean@12.fr a@b.12 a@1.2.3.4 x@12:80 'aven@12' mailto:x@12",
         ]
         with connection.cursor() as cursor:
             for text in texts:
@@ -165,7 +187,9 @@ class TestTheSearchIndex:
                 lexemes, query = cursor.fetchone()
                 lexemes += re.findall(r"'((?:[^']|'')*)'", query)
                 assert lexemes
+                # Neither a GHT's token nor a word qualified by a GHT (``aven@12``).
                 assert not [lexeme for lexeme in lexemes if " " in lexeme], (text, lexemes)
+                assert not [w for w in lexemes if re.search(r"@\d+$", w)], (text, lexemes)
 
 
 class TestAnEventsGht:
