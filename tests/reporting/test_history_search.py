@@ -144,26 +144,25 @@ class TestTheSearch:
         assert queries_with(1) == queries_with(49)
 
 
+def search_plan(user, text: str) -> str:
+    """Return the PostgreSQL plan of ``user``'s search for ``text`` (no sequential scan)."""
+    sql, params = searchable_events(user, TimelineFilters(text=text)).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
 @pytest.mark.postgres
 class TestTheSearchIndex:
     def test_is_used_by_the_search(self, auditor):
-        queryset = searchable_events(auditor, TimelineFilters(text="délégations"))
-        sql, params = queryset.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute(f"EXPLAIN {sql}", params)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
+        plan = search_plan(auditor, "délégations")
         assert search.INDEX in plan, plan
 
     def test_is_asked_for_the_words_and_the_scope_at_once(self):
         contract = ContractFactory()
         manager = user_with_role(Role.ARS_MANAGER, region=contract.region)
-        queryset = searchable_events(manager, TimelineFilters(text="délégations"))
-        sql, params = queryset.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute(f"EXPLAIN {sql}", params)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
+        plan = search_plan(manager, "délégations")
         condition = next(line for line in plan.splitlines() if "Index Cond" in line)
         assert search.INDEX in plan, plan
         # The words as this GHT's words: the index lists this scope's matches alone.
