@@ -112,8 +112,6 @@ def task_relations(node) -> list[str]:
 
 
 _TASK_READS: dict[tuple, CompiledRead] = {}
-
-
 _DRAFTERS = "_artifact_drafters"
 
 
@@ -142,8 +140,8 @@ def _drafters_column(node):
 
 def read_task(node, pk):
     """Return the task ``pk`` with ``task_relations`` (``DoesNotExist`` if none), in one
-    statement compiled once per set of relations (``contracts.compiled``): every step,
-    through code (``steps.run_task``) or a task page (``_task_view``), runs it.
+    statement compiled once per node (``contracts.compiled``): every step, through code
+    (``steps.run_task``) or a task page (``_task_view``), runs it.
 
     The drafters of what the node decides come with it and answer the step's four-eyes
     question (``audit.journal.one_step_reads``): its checks and its service ask it, not
