@@ -225,21 +225,13 @@ def object_actors_column(connection, object_type: str, object_id_sql: str, actio
     """Return ``(sql, params)`` of a column giving ``object_actors`` for the object whose id
     is the SQL expression ``object_id_sql``, for another statement to read along (an array
     on PostgreSQL, ids joined by commas elsewhere: ``actor_ids`` reads both)."""
-    meta = AuditEvent._meta
-    quote = connection.ops.quote_name
-    column = {name: quote(meta.get_field(name).column) for name in _ACTORS_FIELDS}
     text = "varchar" if connection.vendor == "postgresql" else "text"
-    events = (
-        f"SELECT {column['actor']} FROM {quote(meta.db_table)} "
-        f"WHERE {column['object_type']} = %s AND {column['object_id']} = "
-        f"CAST({object_id_sql} AS {text}) "
-        f"AND {column['action']} IN ({', '.join(['%s'] * len(actions))}) "
-        f"AND {column['actor']} IS NOT NULL"
-    )
+    events = _actors_sql(connection, f"CAST({object_id_sql} AS {text})", len(actions))
     params = [object_type, *map(str, actions)]
     if connection.vendor == "postgresql":
         return f"ARRAY({events})", params
-    return f"(SELECT group_concat({column['actor']}) FROM ({events}))", params
+    actor = connection.ops.quote_name(AuditEvent._meta.get_field("actor").column)
+    return f"(SELECT group_concat({actor}) FROM ({events}))", params
 
 
 def actor_ids(value) -> list[int]:
@@ -255,6 +247,20 @@ _ACTORS_SQL: dict[tuple[str, int], str] = {}
 _ACTORS_FIELDS = ("actor", "object_type", "object_id", "action")
 
 
+def _actors_sql(connection, object_id_sql: str, action_count: int) -> str:
+    """Return the journal's read of who journaled one of ``action_count`` actions on one
+    object (parameters: its type, then the actions), its id the SQL ``object_id_sql``."""
+    meta = AuditEvent._meta
+    quote = connection.ops.quote_name
+    column = {name: quote(meta.get_field(name).column) for name in _ACTORS_FIELDS}
+    return (
+        f"SELECT {column['actor']} FROM {quote(meta.db_table)} "
+        f"WHERE {column['object_type']} = %s AND {column['object_id']} = {object_id_sql} "
+        f"AND {column['action']} IN ({', '.join(['%s'] * action_count)}) "
+        f"AND {column['actor']} IS NOT NULL"
+    )
+
+
 def object_actors(object_type: str, object_id: str, actions) -> list[int]:
     """Return the ids of the people who journaled one of ``actions`` on one object.
 
@@ -266,15 +272,7 @@ def object_actors(object_type: str, object_id: str, actions) -> list[int]:
     key = (connection.vendor, len(actions))
     sql = _ACTORS_SQL.get(key)
     if sql is None:
-        meta = AuditEvent._meta
-        quote = connection.ops.quote_name
-        column = {name: quote(meta.get_field(name).column) for name in _ACTORS_FIELDS}
-        sql = _ACTORS_SQL[key] = (
-            f"SELECT {column['actor']} FROM {quote(meta.db_table)} "
-            f"WHERE {column['object_type']} = %s AND {column['object_id']} = %s "
-            f"AND {column['action']} IN ({', '.join(['%s'] * len(actions))}) "
-            f"AND {column['actor']} IS NOT NULL"
-        )
+        sql = _ACTORS_SQL[key] = _actors_sql(connection, "%s", len(actions))
     with prepared(connection), connection.cursor() as cursor:
         cursor.execute(sql, [object_type, object_id, *map(str, actions)])
         return [actor_id for (actor_id,) in cursor.fetchall()]

@@ -260,12 +260,10 @@ def searchable_events(user, filters: TimelineFilters) -> QuerySet:
     """Return the journal events ``user`` may read that match ``filters``, newest first.
 
     A user's events are those of the contracts of their GHTs (``visible_contracts``).
-    Searched for words on PostgreSQL, they are the events of their GHTs' scope tokens,
-    asked of the full-text index with the words (``audit.search``): neither the region's
-    events nor the country's matches are read whole, and the planner, told one condition
-    and not two for the same thing, still walks the dates for the newest of many matches.
-    Otherwise the ids of their contracts are read first and given as one list, for the
-    contracts' index.
+    Searched for words on PostgreSQL, the full-text index is asked for the words as their
+    GHTs' words (``audit.search``): neither the region's events nor the country's matches
+    are read whole. Otherwise the ids of their contracts are read first and given as one
+    list, for the contracts' index.
     """
     events = AuditEvent.objects.all()
     ghts = None
